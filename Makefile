@@ -1,0 +1,212 @@
+# Solstice: one non-recursive Makefile (STYLE rule 22).
+#
+#   make              build build/solstice
+#   make run          install missing Debian packages, build, start on the defaults
+#   make test         unit tests, integration tests, fuzz-corpus replay
+#   make check-sanitize   the same suite under ASan+UBSan (build/asan/)
+#   make fuzz FUZZ=cfg SECS=60   a real libFuzzer session (clang)
+#   make bench        the benchmarks in tools/bench/
+#
+# Objects go to build/<variant>/; V=1 shows the commands.
+
+VARIANT ?= release
+B := build/$(VARIANT)
+
+PKGS      := libwebsockets lmdb jansson openssl libsodium libcurl inih
+TEST_PKGS := cmocka libcurl
+
+CC ?= cc
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wwrite-strings -Wformat=2 -Wvla -fno-common
+# packagers on newer compilers may pass WERROR=0
+WERROR ?= 1
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+OPT := -O2 -g
+ifeq ($(VARIANT),asan)
+OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+ifeq ($(VARIANT),tsan)
+OPT := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+GIT_SHA  := $(shell git rev-parse HEAD 2>/dev/null || echo '<failed to generate>')
+GIT_TIME := $(shell git log -1 --format=%cI 2>/dev/null || echo '<failed to generate>')
+GIT_DESC := $(shell git describe --tags --always 2>/dev/null || echo '<failed to generate>')
+BUILD_DEFS := -DSOL_GIT_SHA='"$(GIT_SHA)"' -DSOL_GIT_TIME='"$(GIT_TIME)"' -DSOL_GIT_DESC='"$(GIT_DESC)"'
+
+CFLAGS ?=
+CPPFLAGS_ALL := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread -I. -Isrc $(PKG_CFLAGS)
+ALL_CFLAGS := $(CPPFLAGS_ALL) $(WARN) $(OPT) -MMD -MP $(CFLAGS)
+LDLIBS_ALL := $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# ---- sources, written out per folder (no wildcards) ----
+SRCS_CORE := src/core/mem.c src/core/buf.c src/core/str.c src/core/err.c src/core/log.c \
+             src/core/arena.c src/core/jx.c src/core/crypto.c
+SRCS_ULID := src/core/ulid.c
+SRCS_CFG  := src/core/cfg.c
+SRCS_STORAGE := storage/store.c storage/queue.c
+SRCS_BUS  := src/bus/bus.c
+SRCS_GATEWAY := src/gateway/gateway.c
+SRCS_HTTP := src/http/server.c src/http/router.c src/http/respond.c
+SRCS_API  := src/api/root.c src/api/routes.c
+LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(SRCS_GATEWAY) \
+            $(SRCS_HTTP) $(SRCS_API) src/app.c
+MAIN_SRC := src/main.c
+
+# ---- tests ----
+UNIT_TESTS_CORE := tests/unit/core/test_buf.c tests/unit/core/test_str.c tests/unit/core/test_err.c \
+                   tests/unit/core/test_arena.c tests/unit/core/test_log.c tests/unit/core/test_jx.c \
+                   tests/unit/core/test_crypto.c tests/unit/core/test_mem.c
+UNIT_TESTS_ULID := tests/unit/core/test_ulid.c
+UNIT_TESTS_CFG  := tests/unit/core/test_cfg.c
+UNIT_TESTS_STORAGE := tests/unit/storage/test_store.c tests/unit/storage/test_queue.c \
+                      tests/unit/storage/test_durability.c
+UNIT_TESTS_BUS  := tests/unit/bus/test_bus.c
+UNIT_TESTS_GATEWAY := tests/unit/gateway/test_gateway.c
+UNIT_TESTS_HTTP := tests/unit/http/test_router.c tests/unit/http/test_server.c
+UNIT_TESTS_API  := tests/unit/api/test_root.c
+UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TESTS_STORAGE) \
+              $(UNIT_TESTS_BUS) $(UNIT_TESTS_GATEWAY) $(UNIT_TESTS_HTTP) $(UNIT_TESTS_API)
+# shared helpers linked into every test: a WebSocket client, daemon launcher
+TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
+INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_http_load.c
+FUZZ_TARGETS := tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c \
+                tests/fuzz/fuzz_router.c
+BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/connprobe.c
+
+# ---- derived ----
+LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
+MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)
+MEMTEST_OBJ := $(B)/src/core/mem_testing.o
+SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(B)/%.o)
+UNIT_BINS  := $(UNIT_TESTS:%.c=$(B)/%)
+INTEG_BINS := $(INTEG_TESTS:%.c=$(B)/%)
+FUZZ_BINS  := $(FUZZ_TARGETS:%.c=$(B)/%-replay)
+BENCH_BINS := $(BENCH_SRCS:%.c=$(B)/%)
+LIB := $(B)/libsolstice.a
+SOLSTICE := $(B)/solstice
+
+.PHONY: all run test unit integration fuzz-replay check-sanitize check-tsan fuzz bench \
+        format check-format checksrc check-headers clean deps
+.DEFAULT_GOAL := all
+
+all: build/solstice
+
+# build/solstice is the contract (DESIGN.md); it is the release variant.
+build/solstice: $(SOLSTICE)
+	$(Q)if [ "$(VARIANT)" = release ]; then cp -f $< $@; fi
+
+deps:
+	$(Q)tools/install-deps
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	./build/solstice $(ARGS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(BUILD_DEFS) -c $< -o $@
+
+$(MEMTEST_OBJ): src/core/mem.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -DSOL_TESTING -c $< -o $@
+
+$(B)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -DSOL_TESTING -c $< -o $@
+
+$(B)/tools/%.o: tools/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(SOLSTICE): $(MAIN_OBJ) $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(OPT) -pthread -o $@ $(MAIN_OBJ) $(LIB) $(LDLIBS_ALL)
+
+# Tests link mem_testing.o ahead of the archive, so its OOM hook wins.
+$(B)/tests/%: $(B)/tests/%.o $(MEMTEST_OBJ) $(SUPPORT_OBJS) $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(OPT) -pthread -o $@ $< $(MEMTEST_OBJ) $(SUPPORT_OBJS) $(LIB) $(TEST_LIBS) $(LDLIBS_ALL)
+
+$(B)/tests/fuzz/%-replay: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay.o $(MEMTEST_OBJ) $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(OPT) -pthread -o $@ $< $(B)/tests/fuzz/replay.o $(MEMTEST_OBJ) $(LIB) $(LDLIBS_ALL)
+
+$(B)/tools/%: $(B)/tools/%.o $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(OPT) -pthread -o $@ $< $(LIB) $(TEST_LIBS) $(LDLIBS_ALL) $(BENCH_EXTRA_LIBS)
+
+# tools/bench/bare_civetweb links civetweb only for the HTTP design comparison.
+CIVET_LIBS ?= -lcivetweb
+$(B)/tools/bench/bare_civetweb: BENCH_EXTRA_LIBS = $(CIVET_LIBS)
+
+test: deps-check
+	$(Q)$(MAKE) --no-print-directory build/solstice $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BINS)
+	$(Q)tools/run-tests $(B) "$(UNIT_BINS)" "$(INTEG_BINS)" "$(FUZZ_BINS)"
+
+# The sanitizer variant runs the same suite against its own daemon build.
+check-sanitize:
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan test-variant
+
+check-tsan:
+	$(Q)$(MAKE) --no-print-directory VARIANT=tsan test-variant TSAN_ONLY=1
+
+test-variant: deps-check
+	$(Q)$(MAKE) --no-print-directory $(SOLSTICE) $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BINS)
+	$(Q)SOLSTICE_BIN=$(SOLSTICE) tools/run-tests $(B) "$(UNIT_BINS)" "$(INTEG_BINS)" "$(FUZZ_BINS)"
+
+deps-check:
+	$(Q)tools/install-deps --check || { echo "missing packages: run tools/install-deps (or make deps)"; exit 1; }
+
+FUZZ ?= cfg
+SECS ?= 60
+fuzz:
+	$(Q)mkdir -p build/fuzz
+	clang $(CPPFLAGS_ALL) -g -O1 -fsanitize=fuzzer,address,undefined -DSOL_TESTING \
+		tests/fuzz/fuzz_$(FUZZ).c $(LIB_SRCS) -o build/fuzz/fuzz_$(FUZZ) $(LDLIBS_ALL)
+	build/fuzz/fuzz_$(FUZZ) -max_total_time=$(SECS) build/fuzz/corpus_$(FUZZ) tests/fuzz/corpus/$(FUZZ) \
+		$(if $(wildcard tests/fuzz/$(FUZZ).dict),-dict=tests/fuzz/$(FUZZ).dict)
+
+bench: build/solstice $(BENCH_BINS)
+	$(Q)tools/bench/run $(B)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+check-format:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+checksrc:
+	$(Q)tools/checksrc
+
+check-headers:
+	$(Q)for h in $$(git ls-files 'src/*.h' 'storage/*.h' 'federation/*.h'); do \
+		echo "#include \"$$h\"" | $(CC) $(CPPFLAGS_ALL) $(WARN) -fsyntax-only -x c - || exit 1; done
+
+clean:
+	rm -rf build
+
+.PHONY: deps-check test-variant
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(MEMTEST_OBJ:.o=.d) $(SUPPORT_OBJS:.o=.d) \
+         $(UNIT_BINS:=.d) $(INTEG_BINS:=.d) $(FUZZ_BINS:-replay=.d) $(BENCH_BINS:=.d)
