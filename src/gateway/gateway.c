@@ -1,0 +1,718 @@
+/*
+ * gateway/gateway.c: WebSocket listener on its own libwebsockets context and
+ * service thread (RFC 6455; Revolt bonfire transport, REVOLT.md §9). Bus
+ * deliveries enqueue under a per-socket mutex and wake the loop with
+ * lws_cancel_service; the service thread drains in WRITEABLE, one lws_write
+ * per callback (STYLE §10). See docs/internals/gateway.md.
+ */
+#include "gateway/gateway.h"
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "bus/bus.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+/* bytes charged per queued message on top of its payload (ring slot, frame) */
+#define GW_MSG_OVERHEAD 32
+/* how long gw_stop waits for sockets to take their close frame */
+#define GW_STOP_GRACE_US (1000 * LWS_US_PER_MS)
+#define GW_STOP_TICK_US (20 * LWS_US_PER_MS)
+/* server pings after this much silence, hangs up after the second figure */
+#define GW_PING_S 30
+#define GW_HANGUP_S 75
+
+struct gw_conn {
+	struct gw *gw;
+	struct lws *wsi;
+	struct bus_sub *sub;
+	struct gw_conn *prev, *next; /* gw->conns; service thread */
+
+	/* send queue: under mu */
+	pthread_mutex_t mu;
+	struct bus_msg **q; /* ring */
+	size_t qhead, qlen, qcap, qbytes;
+	bool dropped; /* overflowed: the socket is being killed */
+	bool closing; /* gw_conn_close: accept nothing more */
+
+	/* pending list: under gw->mu */
+	struct gw_conn *pnext;
+	bool in_pending;
+
+	/* service thread only */
+	int close_code;
+	bool opened, kill_logged, rx_active, rx_binary;
+	size_t rx_n; /* bytes of the message being received */
+	struct buf rx;
+	char *query; /* "k\0v\0" pairs, owned */
+	struct str keys[GW_QUERY_PARAMS_MAX], vals[GW_QUERY_PARAMS_MAX];
+	size_t nparams;
+	void *data;
+};
+
+/* lws per-session data: just our pointer, so we own the lifetime. */
+struct gw_pss {
+	struct gw_conn *conn;
+};
+
+struct gw {
+	struct lws_context *ctx;
+	struct bus *bus;
+	struct gw_handler handler;
+	size_t sendq_max, max_message;
+	int port;
+	struct lws_protocols protocols[2];
+	pthread_t thread;
+	bool started, stopped;
+	atomic_bool stop;
+	atomic_bool wake; /* a lws_cancel_service is outstanding */
+	atomic_size_t nconns;
+
+	pthread_mutex_t mu; /* guards pending */
+	struct gw_conn *pending;
+
+	/* service thread only */
+	struct gw_conn *conns;
+	char *scratch; /* LWS_PRE + payload for lws_write */
+	size_t scratch_cap;
+	lws_sorted_usec_list_t tick;
+};
+
+static const lws_retry_bo_t gw_retry = {
+    .secs_since_valid_ping = GW_PING_S,
+    .secs_since_valid_hangup = GW_HANGUP_S,
+};
+
+static void lws_emit(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	log_write(level == LLL_ERR ? LOG_LVL_ERROR : LOG_LVL_WARN, "gateway: lws: %.*s", (int)n,
+	          line);
+}
+
+/* ---- send queue (any thread) ---- */
+
+static void queue_clear(struct gw_conn *c)
+{
+	while (c->qlen) {
+		bus_msg_unref(c->q[c->qhead]);
+		c->qhead = (c->qhead + 1) & (c->qcap - 1);
+		c->qlen--;
+	}
+	c->qbytes = 0;
+}
+
+static bool queue_grow(struct gw_conn *c)
+{
+	size_t ncap = c->qcap ? c->qcap * 2 : 8;
+	struct bus_msg **nq = mem_try_alloc(ncap * sizeof(*nq));
+
+	if (!nq)
+		return false;
+	for (size_t i = 0; i < c->qlen; i++)
+		nq[i] = c->q[(c->qhead + i) & (c->qcap - 1)];
+	mem_free(c->q);
+	c->q = nq;
+	c->qcap = ncap;
+	c->qhead = 0;
+	return true;
+}
+
+/*
+ * Queue a reference to `m`. Returns true when the service thread must look
+ * at the connection: the queue went from empty to non-empty, or it just
+ * overflowed. Sets *rc to SE_OK or SE_FULL.
+ */
+static bool enqueue(struct gw_conn *c, struct bus_msg *m, enum err *rc)
+{
+	size_t cost = bus_msg_data(m).n + GW_MSG_OVERHEAD;
+	bool notify = false;
+
+	*rc = SE_OK;
+	pthread_mutex_lock(&c->mu);
+	if (c->dropped || c->closing) {
+		*rc = SE_FULL;
+		goto out;
+	}
+	if (c->qbytes + cost > c->gw->sendq_max || (c->qlen == c->qcap && !queue_grow(c))) {
+		/* Slow socket: drop it and its backlog; never block the publisher. */
+		c->dropped = true;
+		queue_clear(c);
+		*rc = SE_FULL;
+		notify = true;
+		goto out;
+	}
+	c->q[(c->qhead + c->qlen) & (c->qcap - 1)] = bus_msg_ref(m);
+	c->qlen++;
+	c->qbytes += cost;
+	notify = c->qlen == 1;
+out:
+	pthread_mutex_unlock(&c->mu);
+	return notify;
+}
+
+/* bus_deliver_fn: publisher's thread. Enqueue, then wake the loop once. */
+static void conn_deliver(void *ctx, struct bus_msg *m)
+{
+	struct gw_conn *c = ctx;
+	struct gw *gw = c->gw;
+	bool add = false;
+	enum err rc;
+
+	if (!enqueue(c, m, &rc))
+		return;
+	pthread_mutex_lock(&gw->mu);
+	if (!c->in_pending) {
+		c->in_pending = true;
+		c->pnext = gw->pending;
+		gw->pending = c;
+		add = true;
+	}
+	pthread_mutex_unlock(&gw->mu);
+	/*
+	 * Coalesce wake-ups: at most one byte sits in the lws cancel pipe, so
+	 * a publisher can never block on a full pipe while holding the bus lock.
+	 */
+	if (add && !atomic_exchange(&gw->wake, true))
+		lws_cancel_service(gw->ctx);
+}
+
+/* ---- service thread ---- */
+
+static void conn_kill(struct gw_conn *c)
+{
+	if (!c->kill_logged) {
+		c->kill_logged = true;
+		log_warn("gateway: send queue over %zu bytes, dropping slow socket",
+		         c->gw->sendq_max);
+	}
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/* Look at one connection after an enqueue from another thread. */
+static void conn_poke(struct gw_conn *c)
+{
+	bool dropped, has;
+
+	pthread_mutex_lock(&c->mu);
+	dropped = c->dropped;
+	has = c->qlen > 0;
+	pthread_mutex_unlock(&c->mu);
+	if (dropped)
+		conn_kill(c);
+	else if (has)
+		lws_callback_on_writable(c->wsi);
+}
+
+static void drain_pending(struct gw *gw)
+{
+	struct gw_conn *list, *c;
+
+	atomic_store(&gw->wake, false);
+	pthread_mutex_lock(&gw->mu);
+	list = gw->pending;
+	gw->pending = NULL;
+	pthread_mutex_unlock(&gw->mu);
+	/*
+	 * Entries keep in_pending until looked at, so publishers do not relink
+	 * them while we walk; clearing it before reading the queue means an
+	 * enqueue that saw in_pending set is seen by conn_poke.
+	 */
+	while (list) {
+		c = list;
+		pthread_mutex_lock(&gw->mu);
+		list = c->pnext;
+		c->pnext = NULL;
+		c->in_pending = false;
+		pthread_mutex_unlock(&gw->mu);
+		conn_poke(c);
+	}
+}
+
+static void capture_query(struct gw_conn *c)
+{
+	struct buf b = BUF_INIT(LIM_URL_MAX);
+	size_t off[GW_QUERY_PARAMS_MAX][2], lens[GW_QUERY_PARAMS_MAX][2];
+	char frag[LIM_URL_MAX];
+	size_t n = 0;
+
+	for (int i = 0; i < GW_QUERY_PARAMS_MAX; i++) {
+		int k =
+		    lws_hdr_copy_fragment(c->wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
+		struct str v, key;
+
+		if (k < 0)
+			break;
+		v = (struct str){frag, (size_t)k};
+		key = str_cut(&v, '=');
+		off[n][0] = b.len;
+		lens[n][0] = key.n;
+		buf_append_str(&b, key);
+		buf_putc(&b, '\0');
+		off[n][1] = b.len;
+		lens[n][1] = v.n;
+		buf_append_str(&b, v);
+		buf_putc(&b, '\0');
+		n++;
+	}
+	if (buf_err(&b) || n == 0) {
+		buf_release(&b);
+		return;
+	}
+	c->query = buf_take(&b, NULL);
+	for (size_t i = 0; i < n; i++) {
+		c->keys[i] = (struct str){c->query + off[i][0], lens[i][0]};
+		c->vals[i] = (struct str){c->query + off[i][1], lens[i][1]};
+	}
+	c->nparams = n;
+}
+
+static void conn_open(struct gw *gw, struct lws *wsi, struct gw_pss *pss)
+{
+	struct gw_conn *c = xcalloc(1, sizeof(*c));
+
+	c->gw = gw;
+	c->wsi = wsi;
+	pthread_mutex_init(&c->mu, NULL);
+	buf_init(&c->rx, gw->max_message);
+	c->sub = bus_sub_new(gw->bus, conn_deliver, c);
+	c->next = gw->conns;
+	if (gw->conns)
+		gw->conns->prev = c;
+	gw->conns = c;
+	pss->conn = c;
+	atomic_fetch_add(&gw->nconns, 1);
+	capture_query(c);
+	if (gw->handler.on_open && gw->handler.on_open(gw->handler.ctx, c) != SE_OK) {
+		gw_conn_close(c, GW_CLOSE_POLICY);
+		return;
+	}
+	c->opened = true;
+}
+
+/* Runs on CLOSED or, failing that, WSI_DESTROY; idempotent via pss. */
+static void conn_gone(struct gw *gw, struct gw_pss *pss)
+{
+	struct gw_conn *c = pss ? pss->conn : NULL;
+
+	if (!c)
+		return;
+	pss->conn = NULL;
+	/* After this no delivery is running or will run for c. */
+	bus_sub_free(c->sub);
+	c->sub = NULL;
+	pthread_mutex_lock(&gw->mu);
+	if (c->in_pending) {
+		struct gw_conn **pp = &gw->pending;
+
+		while (*pp != c)
+			pp = &(*pp)->pnext;
+		*pp = c->pnext;
+		c->in_pending = false;
+	}
+	pthread_mutex_unlock(&gw->mu);
+	if (c->opened && gw->handler.on_close)
+		gw->handler.on_close(gw->handler.ctx, c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		gw->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	atomic_fetch_sub(&gw->nconns, 1);
+	queue_clear(c);
+	mem_free(c->q);
+	buf_release(&c->rx);
+	mem_free(c->query);
+	pthread_mutex_destroy(&c->mu);
+	mem_free(c);
+}
+
+/* WRITEABLE: exactly one lws_write. Returns -1 to close. */
+static int conn_writeable(struct gw *gw, struct gw_conn *c)
+{
+	struct bus_msg *m = NULL;
+	struct str d;
+	bool more;
+	int n;
+
+	pthread_mutex_lock(&c->mu);
+	if (c->qlen) {
+		m = c->q[c->qhead];
+		c->qhead = (c->qhead + 1) & (c->qcap - 1);
+		c->qlen--;
+		c->qbytes -= bus_msg_data(m).n + GW_MSG_OVERHEAD;
+	}
+	more = c->qlen > 0;
+	pthread_mutex_unlock(&c->mu);
+	if (!m) {
+		if (c->close_code) {
+			lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, NULL, 0);
+			return -1;
+		}
+		return 0;
+	}
+	d = bus_msg_data(m);
+	if (gw->scratch_cap < LWS_PRE + d.n) {
+		char *p = mem_try_realloc(gw->scratch, LWS_PRE + d.n);
+
+		if (!p) {
+			bus_msg_unref(m);
+			return -1;
+		}
+		gw->scratch = p;
+		gw->scratch_cap = LWS_PRE + d.n;
+	}
+	/*
+	 * A copy per socket: lws writes the frame header into the LWS_PRE bytes
+	 * in front of the payload, so the shared message must stay untouched.
+	 */
+	memcpy(gw->scratch + LWS_PRE, d.p, d.n);
+	bus_msg_unref(m);
+	n = lws_write(c->wsi, (unsigned char *)gw->scratch + LWS_PRE, d.n, LWS_WRITE_TEXT);
+	if (n < (int)d.n)
+		return -1;
+	if (more || c->close_code)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/* RECEIVE: reassemble one message up to max_message. Returns -1 to close. */
+static int conn_receive(struct gw *gw, struct gw_conn *c, const void *in, size_t len)
+{
+	size_t remaining = lws_remaining_packet_payload(c->wsi);
+
+	if (!c->rx_active) {
+		c->rx_active = true;
+		c->rx_binary = lws_frame_is_binary(c->wsi);
+		c->rx_n = 0;
+		buf_reset(&c->rx);
+	}
+	c->rx_n += len;
+	if (c->rx_n + remaining > gw->max_message) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
+		return -1;
+	}
+	/* Binary (msgpack) frames are not supported yet; count them, skip them. */
+	if (!c->rx_binary)
+		buf_append(&c->rx, in, len);
+	if (buf_err(&c->rx))
+		return -1;
+	if (!lws_is_final_fragment(c->wsi) || remaining)
+		return 0;
+	c->rx_active = false;
+	if (!c->rx_binary && !c->closing) {
+		struct str text = {c->rx.ptr ? c->rx.ptr : "", c->rx.len};
+
+		if (gw->handler.on_message)
+			gw->handler.on_message(gw->handler.ctx, c, text);
+		else
+			gw_handle_basic(NULL, c, text);
+	}
+	/* Do not keep a large reassembly buffer around per idle socket. */
+	if (c->rx.cap > 4096)
+		buf_release(&c->rx);
+	return 0;
+}
+
+static int gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                       size_t len)
+{
+	struct lws_context *lctx = lws_get_context(wsi);
+	struct gw *gw = lctx ? lws_context_user(lctx) : NULL;
+	struct gw_pss *pss = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		if (gw)
+			drain_pending(gw);
+		return 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		conn_open(gw, wsi, pss);
+		return 0;
+	case LWS_CALLBACK_CLOSED:
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (gw && pss)
+			conn_gone(gw, pss);
+		break;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return pss && pss->conn ? conn_writeable(gw, pss->conn) : 0;
+	case LWS_CALLBACK_RECEIVE:
+		return pss && pss->conn ? conn_receive(gw, pss->conn, in, len) : -1;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/* ---- lifecycle ---- */
+
+enum err gw_new(const struct gw_opts *opts, struct bus *bus, struct gw **out, struct err_info *ei)
+{
+	struct lws_context_creation_info info;
+	struct lws_vhost *vh;
+	struct gw *gw = NULL;
+	enum err rc = SE_OK;
+
+	if (!opts || !bus || opts->port < 0 || opts->port > 65535)
+		return SE_RAISEF(ei, SE_INVAL, "gateway: bad options");
+	gw = xcalloc(1, sizeof(*gw));
+	gw->bus = bus;
+	if (opts->handler)
+		gw->handler = *opts->handler;
+	gw->sendq_max = opts->sendq_max ? opts->sendq_max : LIM_WS_SENDQ_MAX;
+	gw->max_message = opts->max_message ? opts->max_message : LIM_WS_MSG_MAX;
+	pthread_mutex_init(&gw->mu, NULL);
+	gw->protocols[0] = (struct lws_protocols){
+	    .name = "solstice-bonfire",
+	    .callback = gw_callback,
+	    .per_session_data_size = sizeof(struct gw_pss),
+	    .rx_buffer_size = 4096,
+	};
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
+
+	memset(&info, 0, sizeof(info));
+	info.options =
+	    LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+	if (opts->host && !strchr(opts->host, ':'))
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.protocols = gw->protocols;
+	info.user = gw;
+	info.timeout_secs =
+	    opts->handshake_timeout_s ? opts->handshake_timeout_s : GW_HANDSHAKE_TIMEOUT_S;
+	info.timeout_secs_ah_idle = info.timeout_secs;
+	info.max_http_header_pool =
+	    (unsigned short)(opts->header_pool ? opts->header_pool : GW_HEADER_POOL);
+	info.max_http_header_data = LIM_HEADERS_MAX;
+	info.retry_and_idle_policy = &gw_retry;
+	info.vhost_name = "bonfire";
+	info.iface = opts->host;
+	info.port = opts->port;
+	gw->ctx = lws_create_context(&info);
+	if (!gw->ctx) {
+		rc = SE_RAISEF(ei, SE_IO, "gateway: cannot create lws context");
+		goto out;
+	}
+	vh = lws_create_vhost(gw->ctx, &info);
+	if (!vh) {
+		rc = SE_RAISEF(ei, SE_IO, "gateway: cannot listen on %s:%d",
+		               opts->host ? opts->host : "*", opts->port);
+		goto out;
+	}
+	gw->port = lws_get_vhost_listen_port(vh);
+out:
+	if (rc) {
+		gw_free(gw);
+		return rc;
+	}
+	*out = gw;
+	return rc;
+}
+
+int gw_port(const struct gw *gw)
+{
+	return gw->port;
+}
+
+size_t gw_conn_count(const struct gw *gw)
+{
+	return atomic_load(&((struct gw *)gw)->nconns);
+}
+
+static void stop_tick(lws_sorted_usec_list_t *sul)
+{
+	struct gw *gw = lws_container_of(sul, struct gw, tick);
+
+	/* Only wakes lws_service up during the close grace period. */
+	lws_sul_schedule(gw->ctx, 0, &gw->tick, stop_tick, GW_STOP_TICK_US);
+}
+
+static void *service_main(void *arg)
+{
+	struct gw *gw = arg;
+	lws_usec_t deadline;
+
+	while (!atomic_load(&gw->stop))
+		if (lws_service(gw->ctx, 0) < 0)
+			break;
+	for (struct gw_conn *c = gw->conns; c; c = c->next)
+		gw_conn_close(c, GW_CLOSE_GOING_AWAY);
+	lws_sul_schedule(gw->ctx, 0, &gw->tick, stop_tick, GW_STOP_TICK_US);
+	deadline = lws_now_usecs() + GW_STOP_GRACE_US;
+	while (gw->conns && lws_now_usecs() < deadline)
+		if (lws_service(gw->ctx, 0) < 0)
+			break;
+	lws_sul_cancel(&gw->tick);
+	/*
+	 * Unsubscribe everyone before the context goes: a publisher must not
+	 * call lws_cancel_service while the context is being destroyed.
+	 */
+	for (struct gw_conn *c = gw->conns; c; c = c->next) {
+		bus_sub_free(c->sub);
+		c->sub = NULL;
+	}
+	return NULL;
+}
+
+enum err gw_start(struct gw *gw)
+{
+	if (gw->started)
+		return SE_BUSY;
+	if (pthread_create(&gw->thread, NULL, service_main, gw) != 0)
+		return SE_RAISE(NULL, SE_IO);
+	gw->started = true;
+	return SE_OK;
+}
+
+void gw_stop(struct gw *gw)
+{
+	if (!gw || gw->stopped)
+		return;
+	gw->stopped = true;
+	if (gw->started) {
+		atomic_store(&gw->stop, true);
+		lws_cancel_service(gw->ctx);
+		pthread_join(gw->thread, NULL);
+	}
+	/* The service thread is gone: destroying here is single-threaded. */
+	if (gw->ctx)
+		lws_context_destroy(gw->ctx);
+	gw->ctx = NULL;
+}
+
+void gw_free(struct gw *gw)
+{
+	if (!gw)
+		return;
+	gw_stop(gw);
+	mem_free(gw->scratch);
+	pthread_mutex_destroy(&gw->mu);
+	mem_free(gw);
+}
+
+/* ---- connection API (service thread) ---- */
+
+enum err gw_conn_send(struct gw_conn *c, struct str text)
+{
+	struct bus_msg *m = NULL;
+	enum err rc;
+
+	rc = bus_msg_new(text, &m);
+	if (rc)
+		goto out;
+	if (enqueue(c, m, &rc))
+		conn_poke(c);
+out:
+	bus_msg_unref(m);
+	return rc;
+}
+
+enum err gw_conn_subscribe(struct gw_conn *c, struct str topic)
+{
+	return bus_sub_add_topic(c->sub, topic);
+}
+
+enum err gw_conn_unsubscribe(struct gw_conn *c, struct str topic)
+{
+	return bus_sub_remove_topic(c->sub, topic);
+}
+
+void gw_conn_close(struct gw_conn *c, int code)
+{
+	pthread_mutex_lock(&c->mu);
+	c->closing = true;
+	pthread_mutex_unlock(&c->mu);
+	if (!c->close_code)
+		c->close_code = code;
+	lws_callback_on_writable(c->wsi);
+}
+
+struct str gw_conn_query(const struct gw_conn *c, const char *key)
+{
+	for (size_t i = 0; i < c->nparams; i++)
+		if (str_eq_cstr(c->keys[i], key))
+			return c->vals[i];
+	return STR_NULL;
+}
+
+bool gw_conn_query_at(const struct gw_conn *c, size_t i, struct str *key, struct str *val)
+{
+	if (i >= c->nparams)
+		return false;
+	*key = c->keys[i];
+	*val = c->vals[i];
+	return true;
+}
+
+void gw_conn_set_data(struct gw_conn *c, void *data)
+{
+	c->data = data;
+}
+
+void *gw_conn_data(const struct gw_conn *c)
+{
+	return c->data;
+}
+
+/* ---- the built-in handler ---- */
+
+static void send_json(struct gw_conn *c, json_t *v)
+{
+	struct buf b = BUF_INIT(LIM_EVENT_MAX);
+	size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	if (n == 0 || buf_grow(&b, n))
+		goto out;
+	b.len = json_dumpb(v, b.ptr, n, JSON_COMPACT | JSON_ENCODE_ANY);
+	b.ptr[b.len] = '\0';
+	if (gw_conn_send(c, buf_str(&b)))
+		log_debug("gateway: cannot queue reply");
+out:
+	buf_release(&b);
+}
+
+void gw_handle_basic(void *ctx, struct gw_conn *c, struct str text)
+{
+	json_error_t je;
+	json_t *root = json_loadb(text.p, text.n, JSON_REJECT_DUPLICATES, &je);
+	const char *type;
+	char esc[64];
+
+	(void)ctx;
+	if (!json_is_object(root)) {
+		log_debug("gateway: ignoring unparseable message: %s",
+		          log_escape(esc, sizeof(esc), je.text, strlen(je.text)));
+		goto out;
+	}
+	type = json_string_value(json_object_get(root, "type"));
+	if (type && strcmp(type, "Ping") == 0) {
+		json_t *data = json_object_get(root, "data");
+		json_t *pong;
+
+		/* Revolt answers only Pings without "responded", with data as is. */
+		if (!data || json_object_get(root, "responded"))
+			goto out;
+		pong = json_pack("{s:s,s:O}", "type", "Pong", "data", data);
+		if (pong)
+			send_json(c, pong);
+		json_decref(pong);
+	} else if (type && strcmp(type, "Subscribe") == 0) {
+		const char *sid = json_string_value(json_object_get(root, "server_id"));
+
+		if (sid && gw_conn_subscribe(c, str_from(sid)) != SE_OK)
+			log_debug("gateway: subscribe refused");
+	} else {
+		log_debug("gateway: ignoring message of type '%s'",
+		          type ? log_escape(esc, sizeof(esc), type, strlen(type)) : "?");
+	}
+out:
+	json_decref(root);
+}
