@@ -40,7 +40,9 @@ TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 GIT_SHA  := $(shell git rev-parse HEAD 2>/dev/null || echo '<failed to generate>')
 GIT_TIME := $(shell git log -1 --format=%cI 2>/dev/null || echo '<failed to generate>')
 GIT_DESC := $(shell git describe --tags --always 2>/dev/null || echo '<failed to generate>')
-BUILD_DEFS := -DSOL_GIT_SHA='"$(GIT_SHA)"' -DSOL_GIT_TIME='"$(GIT_TIME)"' -DSOL_GIT_DESC='"$(GIT_DESC)"'
+GIT_ORIGIN := $(shell git config --get remote.origin.url 2>/dev/null | grep -E '^https?://' || echo '<failed to generate>')
+BUILD_DEFS := -DSOL_GIT_SHA='"$(GIT_SHA)"' -DSOL_GIT_TIME='"$(GIT_TIME)"' -DSOL_GIT_DESC='"$(GIT_DESC)"' \
+              -DSOL_GIT_ORIGIN='"$(GIT_ORIGIN)"'
 
 CFLAGS ?=
 CPPFLAGS_ALL := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread -I. -Isrc $(PKG_CFLAGS)
@@ -61,8 +63,8 @@ SRCS_CFG  := src/core/cfg.c
 SRCS_STORAGE := storage/store.c storage/queue.c
 SRCS_BUS  := src/bus/bus.c
 SRCS_GATEWAY := src/gateway/gateway.c
-SRCS_HTTP := src/http/server.c src/http/router.c src/http/respond.c
-SRCS_API  := src/api/root.c src/api/routes.c
+SRCS_HTTP := src/http/server.c src/http/router.c src/http/message.c
+SRCS_API  := src/api/root.c src/api/routes.c src/api/dev.c
 LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(SRCS_GATEWAY) \
             $(SRCS_HTTP) $(SRCS_API) src/app.c
 MAIN_SRC := src/main.c
@@ -162,18 +164,17 @@ CIVET_LIBS ?= -lcivetweb
 $(B)/tools/bench/bare_civetweb: BENCH_EXTRA_LIBS = $(CIVET_LIBS)
 
 test: deps-check
-	$(Q)$(MAKE) --no-print-directory build/solstice $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BINS)
-	$(Q)tools/run-tests $(B) "$(UNIT_BINS)" "$(INTEG_BINS)" "$(FUZZ_BINS)"
+	$(Q)$(MAKE) --no-print-directory test-variant
+	$(Q)$(MAKE) --no-print-directory build/solstice
 
 # The sanitizer variant runs the same suite against its own daemon build.
-check-sanitize:
+check-sanitize: deps-check
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan test-variant
 
-check-tsan:
-	$(Q)$(MAKE) --no-print-directory VARIANT=tsan test-variant TSAN_ONLY=1
+check-tsan: deps-check
+	$(Q)$(MAKE) --no-print-directory VARIANT=tsan test-variant
 
-test-variant: deps-check
-	$(Q)$(MAKE) --no-print-directory $(SOLSTICE) $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BINS)
+test-variant: $(SOLSTICE) $(UNIT_BINS) $(INTEG_BINS) $(FUZZ_BINS)
 	$(Q)SOLSTICE_BIN=$(SOLSTICE) tools/run-tests $(B) "$(UNIT_BINS)" "$(INTEG_BINS)" "$(FUZZ_BINS)"
 
 deps-check:

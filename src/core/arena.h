@@ -26,7 +26,10 @@ struct arena {
 	size_t used, max;           /* bytes taken from mem_try_alloc, limit */
 };
 
-#define ARENA_INIT(maxbytes) {NULL, NULL, 0, (maxbytes)}
+#define ARENA_INIT(maxbytes)                                                                       \
+	{                                                                                          \
+		NULL, NULL, 0, (maxbytes)                                                          \
+	}
 
 void arena_init(struct arena *a, size_t max);
 /* Runs deferred callbacks, frees every chunk; leaves the arena reusable. */

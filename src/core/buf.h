@@ -22,7 +22,10 @@ struct buf {
 	enum err err; /* SE_OK, SE_TOO_LARGE or SE_NOMEM; sticky */
 };
 
-#define BUF_INIT(maxbytes) {NULL, 0, 0, (maxbytes), SE_OK}
+#define BUF_INIT(maxbytes)                                                                         \
+	{                                                                                          \
+		NULL, 0, 0, (maxbytes), SE_OK                                                      \
+	}
 
 void buf_init(struct buf *b, size_t max);
 /* Frees the bytes and returns the buffer to its BUF_INIT state (same max). */

@@ -14,7 +14,7 @@ static const struct {
 	int status;
 	enum err_payload payload;
 } rows[SE__COUNT] = {
-	[SE_OK] = {"OK", 200, ERRP_NONE},
+    [SE_OK] = {"OK", 200, ERRP_NONE},
 #define ERR_ROW(n, s, p) [SE_##n] = {#n, s, p},
 #include "core/err_list.h"
 #undef ERR_ROW

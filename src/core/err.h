@@ -37,15 +37,18 @@ enum err {
  * ERR_INFO_INIT is all-empty.
  */
 struct err_info {
-	const char *where;      /* "file.c:123" of the raise site, static */
-	long long max;          /* ERRP_MAX */
-	const char *permission; /* ERRP_PERMISSION: Revolt permission name */
-	const char *feature;    /* ERRP_FEATURE */
-	const char *collection; /* ERRP_DATABASE */
-	const char *operation;  /* ERRP_DATABASE */
+	const char *where;           /* "file.c:123" of the raise site, static */
+	long long max;               /* ERRP_MAX */
+	const char *permission;      /* ERRP_PERMISSION: Revolt permission name */
+	const char *feature;         /* ERRP_FEATURE */
+	const char *collection;      /* ERRP_DATABASE */
+	const char *operation;       /* ERRP_DATABASE */
 	char detail[ERR_DETAIL_MAX]; /* ERRP_ERROR text, or a parse reason */
 };
-#define ERR_INFO_INIT {0}
+#define ERR_INFO_INIT                                                                              \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /* "UnknownUser", "NOMEM", ...; "OK" for SE_OK, "?" when out of range. */
 const char *err_type(enum err e);
@@ -69,7 +72,7 @@ enum err err_to_wire(enum err e);
 enum err err_raise(struct err_info *ei, enum err e, const char *where);
 /* Like err_raise, also formatting ei->detail (truncated to fit). */
 enum err err_raisef(struct err_info *ei, enum err e, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #define SE_STR2(x) #x
 #define SE_STR(x) SE_STR2(x)

@@ -49,7 +49,7 @@ void log_write(enum log_level lvl, const char *fmt, ...)
 	gmtime_r(&ts.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 	k = snprintf(line + n, sizeof(line) - n, ".%03ldZ %s ", ts.tv_nsec / 1000000L,
-		     names[lvl & 3]);
+	             names[lvl & 3]);
 	if (k > 0)
 		n += (size_t)k;
 	va_start(ap, fmt);

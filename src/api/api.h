@@ -1,0 +1,48 @@
+/*
+ * api/api.h: the HTTP surface of the daemon: Revolt REST under /api, and
+ * (later) files, embeds and the fediverse endpoints beside it.
+ *
+ * Owns: the route table, CORS as Revolt answers it, the /api/0.8 alias,
+ * turning handler errors into Revolt error bodies, and the store schema the
+ * handlers use. Does not own: sockets (http/server.h), matching
+ * (http/router.h).
+ * Threads: api_handle runs on HTTP worker threads, concurrently.
+ */
+#ifndef SOL_API_API_H
+#define SOL_API_API_H
+
+#include "core/err.h"
+#include "http/router.h"
+
+struct app;
+struct http_req;
+struct http_resp;
+struct store_schema;
+
+/* Route flags (struct route.flags). */
+enum api_route_flags {
+	API_AUTHIFIER = 1 << 0, /* error bodies without "location" (authifier) */
+	API_DEV_ONLY = 1 << 1,  /* only served with --dev */
+};
+
+/* The collections and indexes of the object store (static). */
+const struct store_schema *api_schema(void);
+
+/* Build what handlers share (the root document). SE_NOMEM or SE_INVAL. */
+enum err api_init(struct app *app, struct err_info *ei) __attribute__((warn_unused_result));
+void api_release(struct app *app);
+
+/* The http_handler_fn of the HTTP listener; `ctx` is the struct app. */
+void api_handle(struct http_req *req, struct http_resp *resp, void *ctx);
+
+/* Handlers (api/root.c, api/dev.c). */
+enum err api_root(struct req_ctx *ctx);
+enum err api_dev_publish(struct req_ctx *ctx);
+
+/* The root document for `app` as compact JSON (owned, mem_free). */
+char *api_root_render(const struct app *app);
+
+/* The route table, for tests and tools (docs/compat.md). */
+const struct route *api_routes(size_t *n);
+
+#endif /* SOL_API_API_H */

@@ -1,0 +1,51 @@
+/*
+ * app.h: the daemon's wiring, one `struct app` built by main and passed
+ * down (STYLE rule 14: no global mutable state but configuration and store).
+ *
+ * Owns: the order in which subsystems start and stop, the data directory
+ * layout (db/, keys/), and the values computed once at start-up (the Revolt
+ * root document).
+ * Threads: app_start/app_stop from the main thread; handlers read the
+ * struct concurrently, and nothing in it changes after app_start.
+ */
+#ifndef SOL_APP_H
+#define SOL_APP_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct cfg;
+struct store;
+struct bus;
+struct gw;
+struct http_server;
+
+struct app {
+	struct cfg *cfg; /* owned by main; finalised URLs filled in by app_start */
+	struct store *store;
+	struct bus *bus;
+	struct gw *gw;
+	struct http_server *http;
+	char *vapid_public; /* base64url P-256 point, owned */
+	char *root_json;    /* GET /api/ body, owned */
+	size_t root_len;
+	int http_port, ws_port; /* bound ports */
+};
+
+#define APP_INIT                                                                                   \
+	{                                                                                          \
+		0                                                                                  \
+	}
+
+/*
+ * Create the data directory, open the store, bind both listeners, build the
+ * root document and start serving. On failure everything started is stopped
+ * again and ei->detail says what failed. Errors: SE_IO, SE_CONFIG, SE_NOMEM.
+ */
+enum err app_start(struct app *app, struct cfg *cfg, struct err_info *ei)
+    __attribute__((warn_unused_result));
+/* Stop listeners (finishing in-flight requests), then close the store. Idempotent. */
+void app_stop(struct app *app);
+
+#endif /* SOL_APP_H */

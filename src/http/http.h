@@ -1,0 +1,97 @@
+/*
+ * http/http.h: the request and response value types every handler sees.
+ *
+ * Owns: `struct http_req` (method, decoded path, query, headers, body,
+ * route parameters, the request arena) and `struct http_resp` (status,
+ * extra headers, body), plus their accessors and response builders.
+ * Does not own: sockets and threads (http/server.h), route matching
+ * (http/router.h), the Revolt error body (http_resp_error renders it here
+ * because every listener answers errors in the same shape).
+ * Threads: a request and its response belong to one worker at a time.
+ * Memory: every slice in a request lives in its arena; the response owns
+ * its bufs until the server sends them.
+ */
+#ifndef SOL_HTTP_HTTP_H
+#define SOL_HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/str.h"
+
+struct arena;
+
+enum http_method {
+	HTTP_GET,
+	HTTP_HEAD,
+	HTTP_POST,
+	HTTP_PUT,
+	HTTP_PATCH,
+	HTTP_DELETE,
+	HTTP_OPTIONS,
+	HTTP_METHOD__COUNT
+};
+
+/* A name/value pair; header names are lower case. */
+struct http_kv {
+	struct str name;
+	struct str value;
+};
+
+struct http_req {
+	enum http_method method;
+	struct str path; /* percent-decoded, without the query */
+	struct http_kv *query;
+	size_t n_query;
+	struct http_kv *headers;
+	size_t n_headers;
+	struct buf body;                     /* raw request body; empty when none was sent */
+	struct str params[LIM_ROUTE_PARAMS]; /* captured by the router */
+	size_t n_params;
+	char peer[64]; /* remote address, for logs and rate limits */
+	struct arena *arena;
+};
+
+struct http_resp {
+	int status;
+	const char *content_type; /* static string, NULL for no body */
+	struct buf headers;       /* extra "Name: value\r\n" lines */
+	struct buf body;
+};
+
+/* Per-request context handed to route handlers. */
+struct req_ctx {
+	struct http_req *req;
+	struct http_resp *resp;
+	struct arena *arena; /* == req->arena */
+	void *app;           /* the daemon's struct app, opaque here */
+	struct err_info ei;  /* filled by whatever raised the error */
+};
+
+const char *http_method_name(enum http_method m);
+
+/* Header value by lower-case name (first occurrence); STR_NULL if absent. */
+struct str http_req_header(const struct http_req *req, const char *name);
+bool http_req_has_header(const struct http_req *req, const char *name);
+/* Query parameter value (already decoded); STR_NULL if absent. */
+struct str http_req_query(const struct http_req *req, const char *name);
+
+/* Initialise with status 200, no body, empty header list. */
+void http_resp_init(struct http_resp *resp);
+void http_resp_release(struct http_resp *resp);
+/* Append a header line; name and value must not contain CR or LF. */
+void http_resp_header(struct http_resp *resp, const char *name, const char *value);
+/* Replace the body with `body` (copied) and set status and type. */
+void http_resp_set(struct http_resp *resp, int status, const char *content_type, struct str body);
+/*
+ * Render the Revolt error body for `e` (mapped with err_to_wire) with the
+ * payload fields from `ei` and set the matching status. `with_location`
+ * adds Revolt's "location" field (delta routes do; authifier routes don't).
+ */
+void http_resp_error(struct http_resp *resp, enum err e, const struct err_info *ei,
+                     bool with_location);
+
+#endif /* SOL_HTTP_HTTP_H */
