@@ -73,7 +73,8 @@ struct gw {
 	atomic_bool wake; /* a lws_cancel_service is outstanding */
 	atomic_size_t nconns;
 
-	pthread_mutex_t mu; /* guards pending */
+	pthread_mutex_t ctx_mu; /* gw_stop's lws_cancel_service vs. destroy */
+	pthread_mutex_t mu;     /* guards pending */
 	struct gw_conn *pending;
 
 	/* service thread only */
@@ -471,6 +472,7 @@ enum err gw_new(const struct gw_opts *opts, struct bus *bus, struct gw **out, st
 	gw->sendq_max = opts->sendq_max ? opts->sendq_max : LIM_WS_SENDQ_MAX;
 	gw->max_message = opts->max_message ? opts->max_message : LIM_WS_MSG_MAX;
 	pthread_mutex_init(&gw->mu, NULL);
+	pthread_mutex_init(&gw->ctx_mu, NULL);
 	gw->protocols[0] = (struct lws_protocols){
 	    .name = "solstice-bonfire",
 	    .callback = gw_callback,
@@ -559,6 +561,11 @@ static void *service_main(void *arg)
 		bus_sub_free(c->sub);
 		c->sub = NULL;
 	}
+	/* Destroyed here so that every callback, on_close included, runs on this thread. */
+	pthread_mutex_lock(&gw->ctx_mu);
+	lws_context_destroy(gw->ctx);
+	gw->ctx = NULL;
+	pthread_mutex_unlock(&gw->ctx_mu);
 	return NULL;
 }
 
@@ -578,11 +585,14 @@ void gw_stop(struct gw *gw)
 		return;
 	gw->stopped = true;
 	if (gw->started) {
+		pthread_mutex_lock(&gw->ctx_mu);
 		atomic_store(&gw->stop, true);
-		lws_cancel_service(gw->ctx);
+		if (gw->ctx)
+			lws_cancel_service(gw->ctx);
+		pthread_mutex_unlock(&gw->ctx_mu);
 		pthread_join(gw->thread, NULL);
 	}
-	/* The service thread is gone: destroying here is single-threaded. */
+	/* Never started (or the loop failed early): no other thread is left. */
 	if (gw->ctx)
 		lws_context_destroy(gw->ctx);
 	gw->ctx = NULL;
@@ -595,6 +605,7 @@ void gw_free(struct gw *gw)
 	gw_stop(gw);
 	mem_free(gw->scratch);
 	pthread_mutex_destroy(&gw->mu);
+	pthread_mutex_destroy(&gw->ctx_mu);
 	mem_free(gw);
 }
 

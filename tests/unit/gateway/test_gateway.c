@@ -14,6 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -527,6 +531,53 @@ static void test_many_handshakes(void **state)
 	assert_true(wait_conns(f->gw, 0, T_MS));
 }
 
+/* Seconds until the server closes a raw TCP socket that sent `pre`; -1 if not within 8 s. */
+static int secs_until_closed(int port, const char *pre)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	time_t t0 = time(NULL);
+	int result = -1;
+	char tmp[512];
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if (*pre)
+		assert_true(send(fd, pre, strlen(pre), MSG_NOSIGNAL) > 0);
+	while (time(NULL) - t0 < 8) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+
+		if (poll(&p, 1, 200) > 0 && recv(fd, tmp, sizeof(tmp), 0) <= 0) {
+			result = (int)(time(NULL) - t0);
+			break;
+		}
+	}
+	close(fd);
+	return result;
+}
+
+/* Idle and half-sent handshakes are cut off by the handshake timeout. */
+static void test_handshake_timeout(void **state)
+{
+	struct gw_opts o = {.host = "127.0.0.1", .handshake_timeout_s = 1};
+	struct bus *bus = bus_new(NULL, NULL);
+	struct err_info ei = ERR_INFO_INIT;
+	struct gw *gw = NULL;
+	int idle, partial;
+
+	(void)state;
+	assert_int_equal(gw_new(&o, bus, &gw, &ei), SE_OK);
+	assert_int_equal(gw_start(gw), SE_OK);
+	idle = secs_until_closed(gw_port(gw), "");
+	partial = secs_until_closed(gw_port(gw), "GET / HTTP/1.1\r\nHost: x\r\n");
+	print_message("handshake cut-off: idle %d s, partial %d s\n", idle, partial);
+	assert_true(idle >= 0 && idle <= 4);
+	assert_true(partial >= 0 && partial <= 4);
+	gw_free(gw);
+	bus_free(bus);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +590,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_slow_reader_dropped, setup, teardown),
 	    cmocka_unit_test(test_handler_hooks),
 	    cmocka_unit_test(test_stop_with_clients),
+	    cmocka_unit_test(test_handshake_timeout),
 	    cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_churn_with_publishers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_handshakes, setup, teardown),
