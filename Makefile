@@ -209,5 +209,7 @@ clean:
 	rm -rf build
 
 .PHONY: deps-check test-variant
+# Keep intermediate objects (test support, fuzz drivers) between runs.
+.SECONDARY:
 -include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(MEMTEST_OBJ:.o=.d) $(SUPPORT_OBJS:.o=.d) \
          $(UNIT_BINS:=.d) $(INTEG_BINS:=.d) $(FUZZ_BINS:-replay=.d) $(BENCH_BINS:=.d)

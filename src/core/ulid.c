@@ -4,9 +4,10 @@
  */
 #include "core/ulid.h"
 
+#include "core/crypto.h"
+
 #include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -29,21 +30,10 @@ void ulid_gen_release(struct ulid_gen *g)
 	pthread_mutex_destroy(&g->mu);
 }
 
+/* The one random source (STYLE rule 24): libsodium's CSPRNG. */
 static enum err fill_random(uint8_t *p, size_t n)
 {
-	size_t got = 0;
-	int tries = 0;
-
-	while (got < n) {
-		ssize_t r = getrandom(p + got, n - got, 0);
-
-		if (r < 0) {
-			if (errno == EINTR && ++tries < 100)
-				continue;
-			return SE_IO;
-		}
-		got += (size_t)r;
-	}
+	cry_random(p, n);
 	return SE_OK;
 }
 
