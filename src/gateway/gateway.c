@@ -23,9 +23,6 @@
 /* how long gw_stop waits for sockets to take their close frame */
 #define GW_STOP_GRACE_US (1000 * LWS_US_PER_MS)
 #define GW_STOP_TICK_US (20 * LWS_US_PER_MS)
-/* server pings after this much silence, hangs up after the second figure */
-#define GW_PING_S 30
-#define GW_HANGUP_S 75
 
 struct gw_conn {
 	struct gw *gw;
@@ -82,11 +79,7 @@ struct gw {
 	char *scratch; /* LWS_PRE + payload for lws_write */
 	size_t scratch_cap;
 	lws_sorted_usec_list_t tick;
-};
-
-static const lws_retry_bo_t gw_retry = {
-    .secs_since_valid_ping = GW_PING_S,
-    .secs_since_valid_hangup = GW_HANGUP_S,
+	lws_retry_bo_t retry; /* ping/hang-up policy; lws keeps a pointer */
 };
 
 static void lws_emit(int level, const char *line)
@@ -462,8 +455,11 @@ enum err gw_new(const struct gw_opts *opts, struct bus *bus, struct gw **out, st
 	struct lws_vhost *vh;
 	struct gw *gw = NULL;
 	enum err rc = SE_OK;
+	unsigned ping = opts && opts->ping_s ? opts->ping_s : GW_PING_S;
+	unsigned hangup = opts && opts->hangup_s ? opts->hangup_s : GW_HANGUP_S;
 
-	if (!opts || !bus || opts->port < 0 || opts->port > 65535)
+	if (!opts || !bus || opts->port < 0 || opts->port > 65535 || hangup > 65535 ||
+	    hangup <= ping)
 		return SE_RAISEF(ei, SE_INVAL, "gateway: bad options");
 	gw = xcalloc(1, sizeof(*gw));
 	gw->bus = bus;
@@ -494,7 +490,9 @@ enum err gw_new(const struct gw_opts *opts, struct bus *bus, struct gw **out, st
 	info.max_http_header_pool =
 	    (unsigned short)(opts->header_pool ? opts->header_pool : GW_HEADER_POOL);
 	info.max_http_header_data = LIM_HEADERS_MAX;
-	info.retry_and_idle_policy = &gw_retry;
+	gw->retry.secs_since_valid_ping = (uint16_t)ping;
+	gw->retry.secs_since_valid_hangup = (uint16_t)hangup;
+	info.retry_and_idle_policy = &gw->retry;
 	info.vhost_name = "bonfire";
 	info.iface = opts->host;
 	info.port = opts->port;

@@ -28,6 +28,9 @@ struct gw_conn;
 /* Defaults used when a gw_opts field is 0. */
 #define GW_HANDSHAKE_TIMEOUT_S 10
 #define GW_HEADER_POOL 256
+/* seconds of silence before the server pings a socket, and before it hangs up */
+#define GW_PING_S 30
+#define GW_HANGUP_S 75
 /* query parameters kept per connection; more are ignored */
 #define GW_QUERY_PARAMS_MAX 32
 
@@ -62,6 +65,8 @@ struct gw_opts {
 	size_t max_message;               /* bytes of one incoming message; 0: LIM_WS_MSG_MAX */
 	unsigned handshake_timeout_s;     /* 0: GW_HANDSHAKE_TIMEOUT_S */
 	unsigned header_pool;             /* concurrent handshakes; 0: GW_HEADER_POOL */
+	unsigned ping_s;                  /* 0: GW_PING_S */
+	unsigned hangup_s;                /* 0: GW_HANGUP_S; must exceed ping_s */
 	const struct gw_handler *handler; /* borrowed for the gateway's life; NULL: basic */
 };
 

@@ -578,6 +578,34 @@ static void test_handshake_timeout(void **state)
 	bus_free(bus);
 }
 
+/* A socket that never answers pings is hung up on; one that does stays. */
+static void test_idle_hangup(void **state)
+{
+	struct gw_opts o = {.host = "127.0.0.1", .ping_s = 1, .hangup_s = 2};
+	struct bus *bus = bus_new(NULL, NULL);
+	struct err_info ei = ERR_INFO_INIT;
+	struct buf b = BUF_INIT(4096);
+	struct wsc *quiet, *live;
+	struct gw *gw = NULL;
+
+	(void)state;
+	assert_int_equal(gw_new(&o, bus, &gw, &ei), SE_OK);
+	assert_int_equal(gw_start(gw), SE_OK);
+	assert_int_equal(wsc_connect(gw_port(gw), "/", T_MS, &quiet), SE_OK);
+	assert_int_equal(wsc_connect(gw_port(gw), "/", T_MS, &live), SE_OK);
+	/* wsc answers pings while it waits for text */
+	for (int i = 0; i < 8 && gw_conn_count(gw) == 2; i++)
+		assert_int_equal(wsc_recv_text(live, &b, 500), SE_TIMEOUT);
+	assert_int_equal(gw_conn_count(gw), 1);
+	sync_ping(live);
+	assert_int_equal(wsc_recv_text(quiet, &b, T_MS), SE_IO);
+	wsc_close(quiet);
+	wsc_close(live);
+	gw_free(gw);
+	bus_free(bus);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +619,7 @@ int main(void)
 	    cmocka_unit_test(test_handler_hooks),
 	    cmocka_unit_test(test_stop_with_clients),
 	    cmocka_unit_test(test_handshake_timeout),
+	    cmocka_unit_test(test_idle_hangup),
 	    cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_churn_with_publishers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_handshakes, setup, teardown),
