@@ -226,8 +226,10 @@ static void test_body_limit(void **state)
 
 	(void)state;
 	setenv("SOLSTICE_HTTP_BODY_MAX", "1000", 1);
+	setenv("SOLSTICE_HTTP_JSON_BODY_MAX", "1000", 1);
 	d = td_start(extra, NULL, START_MS);
 	unsetenv("SOLSTICE_HTTP_BODY_MAX");
+	unsetenv("SOLSTICE_HTTP_JSON_BODY_MAX");
 	assert_non_null(d);
 	memset(big, 'a', 5000);
 	big[5000] = '\0';

@@ -24,7 +24,7 @@ static void test_escape(void **state)
 	    {"\x1b[31m", 5, 64, "\\x1b[31m"},
 	    {"nul\0x", 5, 64, "nul\\x00x"},
 	    {"\xff\xfe", 2, 64, "\\xff\\xfe"},
-	    {"abcdefghijklmnop", 16, 10, "abcde..."},
+	    {"abcdefghijklmnop", 16, 10, "abcdef..."},
 	    {"", 0, 1, ""},
 	};
 
