@@ -47,7 +47,8 @@ enum err buf_grow(struct buf *b, size_t extra)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
-	if (cap > b->max + 1)
+	/* Written so that max == SIZE_MAX cannot overflow. */
+	if (cap - 1 > b->max)
 		cap = b->max + 1;
 	p = mem_try_realloc(b->ptr, cap);
 	if (!p) {

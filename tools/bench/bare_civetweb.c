@@ -52,7 +52,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mg_set_request_handler(ctx, "/", handler, NULL);
-	fprintf(stderr, "ready http=%s\n", ports);
+	{
+		struct mg_server_port sp[1];
+
+		if (mg_get_server_ports(ctx, 1, sp) < 1) {
+			mg_stop(ctx);
+			return 1;
+		}
+		fprintf(stderr, "ready http=127.0.0.1:%d\n", sp[0].port);
+	}
 	sigwait(&set, &sig);
 	mg_stop(ctx);
 	return 0;
