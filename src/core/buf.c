@@ -37,7 +37,8 @@ enum err buf_grow(struct buf *b, size_t extra)
 
 	if (b->err)
 		return b->err;
-	if (extra > b->max || b->len > b->max - extra) {
+	/* len + extra + 1 (the NUL) must fit in size_t and in the maximum. */
+	if (extra > b->max || b->len > b->max - extra || b->len + extra == (size_t)-1) {
 		b->err = SE_TOO_LARGE;
 		return b->err;
 	}
