@@ -837,6 +837,38 @@ static void test_dump_roundtrip(void **state)
 	cfg_release(&b);
 }
 
+/*
+ * Secrets are wiped before they are freed (cfg_release, or a later value
+ * replacing them). Freed bytes cannot be read back, so this checks what can
+ * be seen: a failed replacement leaves the old secret whole, every path is
+ * ASan-clean, and release leaves CFG_INIT.
+ */
+static void test_secrets(void **state)
+{
+	static const char file[] = "[captcha]\nhcaptcha_key = k1\nhcaptcha_sitekey = s\n"
+	                           "[smtp]\npassword = p1\n";
+	static const char *const env[] = {"SOLSTICE_SMTP_PASSWORD=p2", NULL};
+	struct err_info ei = ERR_INFO_INIT;
+	struct cfg c = CFG_INIT;
+
+	(void)state;
+	cfg_init(&c);
+	assert_int_equal(cfg_parse_buffer(&c, "t.conf", file, sizeof(file) - 1, &ei), SE_OK);
+	assert_int_equal(cfg_apply_env(&c, (char *const *)env, &ei), SE_OK);
+	assert_string_equal(c.smtp.password, "p2");
+	mem_fail_at(1, 0);
+	assert_int_equal(cfg_set(&c, "captcha.hcaptcha_key", "k2", "test", &ei), SE_NOMEM);
+	mem_fail_at(0, 0);
+	assert_string_equal(c.captcha.hcaptcha_key, "k1");
+	assert_int_equal(cfg_set(&c, "captcha.hcaptcha_key", "", "test", &ei), SE_OK);
+	assert_string_equal(c.captcha.hcaptcha_key, "");
+	assert_int_equal(cfg_set(&c, "smtp.password", "p3", "test", &ei), SE_OK);
+	cfg_release(&c);
+	assert_null(c.smtp.password);
+	assert_null(c.captcha.hcaptcha_key);
+	cfg_release(&c);
+}
+
 /* Every mem_try_* failure along the way gives SE_NOMEM and leaks nothing. */
 static void test_oom(void **state)
 {
@@ -866,12 +898,19 @@ static void test_oom(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),        cmocka_unit_test(test_file_values),
-	    cmocka_unit_test(test_file_hostile_ok), cmocka_unit_test(test_file_errors),
-	    cmocka_unit_test(test_file_limits),     cmocka_unit_test(test_env),
-	    cmocka_unit_test(test_env_every_key),   cmocka_unit_test(test_load),
-	    cmocka_unit_test(test_load_flags),      cmocka_unit_test(test_finalize),
-	    cmocka_unit_test(test_dump_roundtrip),  cmocka_unit_test(test_oom),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_file_values),
+	    cmocka_unit_test(test_file_hostile_ok),
+	    cmocka_unit_test(test_file_errors),
+	    cmocka_unit_test(test_file_limits),
+	    cmocka_unit_test(test_env),
+	    cmocka_unit_test(test_env_every_key),
+	    cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_load_flags),
+	    cmocka_unit_test(test_finalize),
+	    cmocka_unit_test(test_dump_roundtrip),
+	    cmocka_unit_test(test_secrets),
+	    cmocka_unit_test(test_oom),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
