@@ -60,7 +60,7 @@ SRCS_CORE := src/core/mem.c src/core/buf.c src/core/str.c src/core/err.c src/cor
              src/core/arena.c src/core/jx.c src/core/crypto.c
 SRCS_ULID := src/core/ulid.c
 SRCS_CFG  := src/core/cfg.c src/core/cfg_ini.c src/core/cfg_load.c
-SRCS_STORAGE := storage/store.c storage/queue.c
+SRCS_STORAGE := storage/store.c storage/store_commit.c storage/queue.c
 SRCS_BUS  := src/bus/bus.c
 SRCS_GATEWAY := src/gateway/gateway.c
 SRCS_HTTP := src/http/server.c src/http/router.c src/http/message.c
