@@ -10,6 +10,7 @@
  *
  * ERR_ROW(name, http status, payload kind)
  */
+/* clang-format off */
 /* internal */
 ERR_ROW(NOMEM,                         500, ERRP_NONE)
 ERR_ROW(IO,                            500, ERRP_NONE)
@@ -92,3 +93,4 @@ ERR_ROW(ImageProcessingFailed,         500, ERRP_NONE)
 ERR_ROW(NoEmbedData,                   400, ERRP_NONE)
 ERR_ROW(VosoUnavailable,               400, ERRP_NONE)
 ERR_ROW(FeatureDisabled,               400, ERRP_FEATURE)
+/* clang-format on */

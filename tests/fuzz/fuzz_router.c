@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (router_match(table, n, (enum http_method)m, path, &r, params, &np, &allow) ==
 		    ROUTER_MATCH) {
 			for (size_t i = 0; i < np; i++)
-				if (params[i].p < path.p || params[i].p + params[i].n > path.p + path.n)
+				if (params[i].p < path.p ||
+				    params[i].p + params[i].n > path.p + path.n)
 					__builtin_trap();
 		}
 	}

@@ -18,18 +18,26 @@ static int handler(struct mg_connection *c, void *ud)
 {
 	(void)ud;
 	mg_printf(c,
-		  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-		  "Access-Control-Allow-Origin: *\r\n\r\n%s",
-		  strlen(body), body);
+	          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+	          "Access-Control-Allow-Origin: *\r\n\r\n%s",
+	          strlen(body), body);
 	return 200;
 }
 
 int main(int argc, char **argv)
 {
 	char ports[32], threads[16];
-	const char *opts[] = {"listening_ports", ports, "num_threads", threads,
-			      "enable_keep_alive", "yes", "keep_alive_timeout_ms", "5000",
-			      "request_timeout_ms", "10000", NULL};
+	const char *opts[] = {"listening_ports",
+	                      ports,
+	                      "num_threads",
+	                      threads,
+	                      "enable_keep_alive",
+	                      "yes",
+	                      "keep_alive_timeout_ms",
+	                      "5000",
+	                      "request_timeout_ms",
+	                      "10000",
+	                      NULL};
 	struct mg_callbacks cb;
 	struct mg_context *ctx;
 	sigset_t set;

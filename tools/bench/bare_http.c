@@ -28,14 +28,14 @@ static void handler(struct http_req *req, struct http_resp *resp, void *ctx)
 int main(int argc, char **argv)
 {
 	struct http_server_opts o = {
-		.host = "127.0.0.1",
-		.port = argc > 1 ? atoi(argv[1]) : 0,
-		.keepalive_timeout = 5,
-		.header_timeout = 10,
-		.max_connections = 4096,
-		.body_max = 20000000,
-		.access_log = true,
-		.handler = handler,
+	    .host = "127.0.0.1",
+	    .port = argc > 1 ? atoi(argv[1]) : 0,
+	    .keepalive_timeout = 5,
+	    .header_timeout = 10,
+	    .max_connections = 4096,
+	    .body_max = 20000000,
+	    .access_log = true,
+	    .handler = handler,
 	};
 	struct err_info ei = ERR_INFO_INIT;
 	struct http_server *s = NULL;

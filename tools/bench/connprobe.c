@@ -177,8 +177,8 @@ static void *slow_main(void *arg)
 static long probe(void)
 {
 	char req[512], buf[16384];
-	int len = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n",
-			   path);
+	int len = snprintf(req, sizeof(req),
+	                   "GET %s HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n", path);
 	long t0 = now_us();
 	size_t have = 0;
 	int fd = dial(0);

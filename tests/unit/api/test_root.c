@@ -57,22 +57,21 @@ static void test_render(void **state)
 	assert_string_equal(json_string_value(json_object_get(doc, "app")), "https://chat.example");
 	assert_string_equal(json_string_value(json_object_get(doc, "ws")), "ws://127.0.0.1:14703");
 	assert_string_equal(json_string_value(json_object_get(doc, "vapid")), "BAAA");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(f, "autumn"), "url")),
+	                    "https://chat.example/autumn");
 	assert_string_equal(
-		json_string_value(json_object_get(json_object_get(f, "autumn"), "url")),
-		"https://chat.example/autumn");
-	assert_string_equal(
-		json_string_value(json_object_get(json_object_get(f, "january"), "url")),
-		"https://chat.example/january");
+	    json_string_value(json_object_get(json_object_get(f, "january"), "url")),
+	    "https://chat.example/january");
 	assert_true(json_is_false(json_object_get(json_object_get(f, "captcha"), "enabled")));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(f, "captcha"), "key")),
-			    "");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(f, "captcha"), "key")), "");
 	assert_true(json_is_false(json_object_get(f, "email")));
 	assert_true(json_is_false(json_object_get(f, "invite_only")));
 	assert_true(json_is_false(json_object_get(json_object_get(f, "voso"), "enabled")));
 	/* build: all five strings present */
 	{
 		static const char *const keys[] = {"commit_sha", "commit_timestamp", "semver",
-						   "origin_url", "timestamp"};
+		                                   "origin_url", "timestamp"};
 		const json_t *b = json_object_get(doc, "build");
 
 		for (size_t i = 0; i < 5; i++)
@@ -97,7 +96,8 @@ static void test_features_follow_config(void **state)
 	assert_int_equal(cfg_set(&c, "captcha.hcaptcha_sitekey", "site", "t", &ei), SE_OK);
 	assert_int_equal(cfg_set(&c, "api.invite_only", "true", "t", &ei), SE_OK);
 	assert_int_equal(cfg_set(&c, "hosts.voso_legacy", "https://voso.example", "t", &ei), SE_OK);
-	assert_int_equal(cfg_set(&c, "hosts.voso_legacy_ws", "wss://voso.example", "t", &ei), SE_OK);
+	assert_int_equal(cfg_set(&c, "hosts.voso_legacy_ws", "wss://voso.example", "t", &ei),
+	                 SE_OK);
 	assert_int_equal(cfg_finalize_urls(&c, "127.0.0.1:1", "127.0.0.1:2", &ei), SE_OK);
 	a.cfg = &c;
 	text = api_root_render(&a);
@@ -107,11 +107,11 @@ static void test_features_follow_config(void **state)
 	assert_true(json_is_true(json_object_get(f, "email")));
 	assert_true(json_is_true(json_object_get(f, "invite_only")));
 	assert_true(json_is_true(json_object_get(json_object_get(f, "captcha"), "enabled")));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(f, "captcha"), "key")),
-			    "site");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(f, "captcha"), "key")), "site");
 	assert_true(json_is_true(json_object_get(json_object_get(f, "voso"), "enabled")));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(f, "voso"), "ws")),
-			    "wss://voso.example");
+	                    "wss://voso.example");
 	/* a VAPID key not loaded yet still renders the key, empty */
 	assert_string_equal(json_string_value(json_object_get(doc, "vapid")), "");
 	json_decref(doc);
@@ -150,16 +150,16 @@ static void test_pipeline(void **state)
 		int status;
 		const char *body_has;
 	} cases[] = {
-		{HTTP_GET, "/api/", 200, "\"revolt\":\"0.8.9\""},
-		{HTTP_GET, "/api", 200, "\"revolt\""},
-		{HTTP_GET, "/api/0.8", 200, "\"revolt\""},
-		{HTTP_GET, "/api/0.8/", 200, "\"revolt\""},
-		{HTTP_GET, "/api/0.80", 404, "NotFound"},
-		{HTTP_GET, "/api/0.8x/", 404, "NotFound"},
-		{HTTP_POST, "/api/", 404, "NotFound"},
-		{HTTP_GET, "/nothing", 404, "NotFound"},
-		{HTTP_POST, "/_dev/publish", 404, "NotFound"}, /* not in dev mode */
-		{HTTP_OPTIONS, "/anything/at/all", 204, NULL},
+	    {HTTP_GET, "/api/", 200, "\"revolt\":\"0.8.9\""},
+	    {HTTP_GET, "/api", 200, "\"revolt\""},
+	    {HTTP_GET, "/api/0.8", 200, "\"revolt\""},
+	    {HTTP_GET, "/api/0.8/", 200, "\"revolt\""},
+	    {HTTP_GET, "/api/0.80", 404, "NotFound"},
+	    {HTTP_GET, "/api/0.8x/", 404, "NotFound"},
+	    {HTTP_POST, "/api/", 404, "NotFound"},
+	    {HTTP_GET, "/nothing", 404, "NotFound"},
+	    {HTTP_POST, "/_dev/publish", 404, "NotFound"}, /* not in dev mode */
+	    {HTTP_OPTIONS, "/anything/at/all", 204, NULL},
 	};
 
 	(void)state;
@@ -172,7 +172,7 @@ static void test_pipeline(void **state)
 		if (cases[i].body_has)
 			assert_non_null(strstr(buf_cstr(&r.body), cases[i].body_has));
 		assert_non_null(strstr(buf_cstr(&r.headers),
-				       "Access-Control-Allow-Origin: https://web.example\r\n"));
+		                       "Access-Control-Allow-Origin: https://web.example\r\n"));
 		http_resp_release(&r);
 	}
 }
@@ -180,9 +180,9 @@ static void test_pipeline(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_render),
-		cmocka_unit_test(test_features_follow_config),
-		cmocka_unit_test(test_pipeline),
+	    cmocka_unit_test(test_render),
+	    cmocka_unit_test(test_features_follow_config),
+	    cmocka_unit_test(test_pipeline),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -24,12 +24,12 @@ static enum err h_b(struct req_ctx *c)
 }
 
 static const struct route table[] = {
-	{HTTP_GET, "/api", h_a, 0},
-	{HTTP_GET, "/api/users/@me", h_a, 1},
-	{HTTP_GET, "/api/users/{target}", h_a, 2},
-	{HTTP_PATCH, "/api/users/{target}", h_b, 3},
-	{HTTP_GET, "/api/channels/{target}/messages/{msg}", h_a, 4},
-	{HTTP_PUT, "/api/channels/{target}/messages/{msg}/reactions/{emoji}", h_b, 5},
+    {HTTP_GET, "/api", h_a, 0},
+    {HTTP_GET, "/api/users/@me", h_a, 1},
+    {HTTP_GET, "/api/users/{target}", h_a, 2},
+    {HTTP_PATCH, "/api/users/{target}", h_b, 3},
+    {HTTP_GET, "/api/channels/{target}/messages/{msg}", h_a, 4},
+    {HTTP_PUT, "/api/channels/{target}/messages/{msg}/reactions/{emoji}", h_b, 5},
 };
 
 static void test_match_cases(void **state)
@@ -41,24 +41,25 @@ static void test_match_cases(void **state)
 		unsigned flags;
 		const char *p0, *p1, *p2;
 	} cases[] = {
-		{HTTP_GET, "/api", ROUTER_MATCH, 0, NULL, NULL, NULL},
-		{HTTP_GET, "/api/", ROUTER_MATCH, 0, NULL, NULL, NULL},
-		{HTTP_HEAD, "/api", ROUTER_MATCH, 0, NULL, NULL, NULL},
-		{HTTP_GET, "/api/users/@me", ROUTER_MATCH, 1, NULL, NULL, NULL},
-		{HTTP_GET, "/api/users/01ABC", ROUTER_MATCH, 2, "01ABC", NULL, NULL},
-		{HTTP_PATCH, "/api/users/01ABC", ROUTER_MATCH, 3, "01ABC", NULL, NULL},
-		{HTTP_DELETE, "/api/users/01ABC", ROUTER_NO_METHOD, 0, NULL, NULL, NULL},
-		{HTTP_GET, "/api/channels/C/messages/M", ROUTER_MATCH, 4, "C", "M", NULL},
-		{HTTP_PUT, "/api/channels/C/messages/M/reactions/%F0", ROUTER_MATCH, 5, "C", "M", "%F0"},
-		{HTTP_GET, "/api/users", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
-		{HTTP_GET, "/api/users//", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
-		{HTTP_GET, "/api//users/x", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
-		{HTTP_GET, "/API", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
-		{HTTP_GET, "", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
-		{HTTP_GET, "api", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
-		{HTTP_GET, "/", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
-		{HTTP_GET, "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u", ROUTER_NO_PATH, 0, NULL, NULL,
-		 NULL},
+	    {HTTP_GET, "/api", ROUTER_MATCH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/api/", ROUTER_MATCH, 0, NULL, NULL, NULL},
+	    {HTTP_HEAD, "/api", ROUTER_MATCH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/api/users/@me", ROUTER_MATCH, 1, NULL, NULL, NULL},
+	    {HTTP_GET, "/api/users/01ABC", ROUTER_MATCH, 2, "01ABC", NULL, NULL},
+	    {HTTP_PATCH, "/api/users/01ABC", ROUTER_MATCH, 3, "01ABC", NULL, NULL},
+	    {HTTP_DELETE, "/api/users/01ABC", ROUTER_NO_METHOD, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/api/channels/C/messages/M", ROUTER_MATCH, 4, "C", "M", NULL},
+	    {HTTP_PUT, "/api/channels/C/messages/M/reactions/%F0", ROUTER_MATCH, 5, "C", "M",
+	     "%F0"},
+	    {HTTP_GET, "/api/users", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/api/users//", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/api//users/x", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/API", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "api", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u", ROUTER_NO_PATH, 0, NULL, NULL,
+	     NULL},
 	};
 
 	(void)state;
@@ -66,14 +67,14 @@ static void test_match_cases(void **state)
 		struct str params[LIM_ROUTE_PARAMS];
 		const struct route *r = NULL;
 		size_t np = 99;
-		enum router_result res = router_match(table, sizeof(table) / sizeof(table[0]),
-						      cases[i].m, str_from(cases[i].path), &r,
-						      params, &np, NULL);
+		enum router_result res =
+		    router_match(table, sizeof(table) / sizeof(table[0]), cases[i].m,
+		                 str_from(cases[i].path), &r, params, &np, NULL);
 		const char *want[3] = {cases[i].p0, cases[i].p1, cases[i].p2};
 
 		if (res != cases[i].want)
 			fail_msg("case %zu '%s': got %d want %d", i, cases[i].path, res,
-				 cases[i].want);
+			         cases[i].want);
 		if (res != ROUTER_MATCH)
 			continue;
 		assert_int_equal(r->flags, cases[i].flags);
@@ -97,8 +98,8 @@ static void test_allow_bits(void **state)
 
 	(void)state;
 	assert_int_equal(router_match(table, sizeof(table) / sizeof(table[0]), HTTP_POST,
-				      STR_LIT("/api/users/x"), &r, params, &np, &allow),
-			 ROUTER_NO_METHOD);
+	                              STR_LIT("/api/users/x"), &r, params, &np, &allow),
+	                 ROUTER_NO_METHOD);
 	assert_int_equal(allow, (1u << HTTP_GET) | (1u << HTTP_HEAD) | (1u << HTTP_PATCH));
 }
 
@@ -122,9 +123,9 @@ static void test_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_match_cases),
-		cmocka_unit_test(test_allow_bits),
-		cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_match_cases),
+	    cmocka_unit_test(test_allow_bits),
+	    cmocka_unit_test(test_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
