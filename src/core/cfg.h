@@ -72,6 +72,7 @@ struct cfg_ws {
 struct cfg_api {
 	bool invite_only;
 	bool webhooks_enabled;
+	bool trust_cloudflare; /* take the client IP from CF-Connecting-IP */
 };
 
 struct cfg_captcha {
@@ -96,6 +97,21 @@ struct cfg_dev {
 	bool enabled;
 };
 
+struct cfg_auth {
+	unsigned argon2_ops;         /* argon2id passes (opslimit) */
+	size_t argon2_mem_kib;       /* argon2id memory in KiB (memlimit / 1024) */
+	unsigned password_min;       /* bytes */
+	char *compromised_passwords; /* file, one password a line; "" = built-in list */
+};
+
+/* Revolt's rate-limit buckets (REVOLT.md section 15): requests per window. */
+struct cfg_ratelimit {
+	bool enabled;
+	unsigned window_ms;
+	unsigned user_edit, users, default_avatar, bots, messaging, channels, servers, auth,
+	    auth_delete, swagger, safety_report, safety, any, upload;
+};
+
 /* One member per section of the file, one field per key. */
 struct cfg {
 	struct cfg_hosts hosts;
@@ -108,6 +124,8 @@ struct cfg {
 	struct cfg_smtp smtp;
 	struct cfg_log log;
 	struct cfg_dev dev;
+	struct cfg_auth auth;
+	struct cfg_ratelimit ratelimit;
 	char *config_file; /* the --config path, "" when none */
 };
 
