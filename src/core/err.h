@@ -19,6 +19,7 @@ enum err_payload {
 	ERRP_DATABASE,
 	ERRP_ERROR,
 	ERRP_FEATURE,
+	ERRP_WITH, /* authifier IncorrectData: which field */
 };
 
 enum err {
@@ -43,6 +44,7 @@ struct err_info {
 	const char *feature;         /* ERRP_FEATURE */
 	const char *collection;      /* ERRP_DATABASE */
 	const char *operation;       /* ERRP_DATABASE */
+	const char *with;            /* ERRP_WITH: the field authifier names */
 	char detail[ERR_DETAIL_MAX]; /* ERRP_ERROR text, or a parse reason */
 };
 #define ERR_INFO_INIT                                                                              \

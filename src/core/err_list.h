@@ -93,4 +93,27 @@ ERR_ROW(ImageProcessingFailed,         500, ERRP_NONE)
 ERR_ROW(NoEmbedData,                   400, ERRP_NONE)
 ERR_ROW(VosoUnavailable,               400, ERRP_NONE)
 ERR_ROW(FeatureDisabled,               400, ERRP_FEATURE)
+/*
+ * authifier (revolt-openapi.json "Authifier Error"), used by the auth routes.
+ * Names it shares with the list above (DatabaseError, InternalError,
+ * InvalidSession, UnknownUser, InvalidCredentials) use the rows above; the
+ * renderer gives DatabaseError authifier's payload on authifier routes.
+ */
+ERR_ROW(IncorrectData,                 400, ERRP_WITH)
+ERR_ROW(OperationFailed,               500, ERRP_NONE)
+ERR_ROW(RenderFail,                    500, ERRP_NONE)
+ERR_ROW(MissingHeaders,                400, ERRP_NONE)
+ERR_ROW(CaptchaFailed,                 400, ERRP_NONE)
+ERR_ROW(BlockedByShield,               400, ERRP_NONE)
+ERR_ROW(UnverifiedAccount,             403, ERRP_NONE)
+ERR_ROW(EmailFailed,                   500, ERRP_NONE)
+ERR_ROW(InvalidToken,                  401, ERRP_NONE)
+ERR_ROW(MissingInvite,                 400, ERRP_NONE)
+ERR_ROW(InvalidInvite,                 400, ERRP_NONE)
+ERR_ROW(CompromisedPassword,           400, ERRP_NONE)
+ERR_ROW(ShortPassword,                 400, ERRP_NONE)
+ERR_ROW(Blacklisted,                   401, ERRP_NONE)
+ERR_ROW(LockedOut,                     403, ERRP_NONE)
+ERR_ROW(TotpAlreadyEnabled,            400, ERRP_NONE)
+ERR_ROW(DisallowedMFAMethod,           400, ERRP_NONE)
 /* clang-format on */

@@ -89,7 +89,8 @@ void http_resp_set(struct http_resp *resp, int status, const char *content_type,
 /*
  * Render the Revolt error body for `e` (mapped with err_to_wire) with the
  * payload fields from `ei` and set the matching status. `with_location`
- * adds Revolt's "location" field (delta routes do; authifier routes don't).
+ * adds Revolt's "location" field (delta routes do); without it the body is
+ * authifier's (no location; DatabaseError names the collection "with").
  */
 void http_resp_error(struct http_resp *resp, enum err e, const struct err_info *ei,
                      bool with_location);

@@ -75,7 +75,7 @@ void http_resp_set(struct http_resp *resp, int status, const char *content_type,
 	buf_append_str(&resp->body, body);
 }
 
-static void set_payload(json_t *o, enum err e, const struct err_info *ei)
+static void set_payload(json_t *o, enum err e, const struct err_info *ei, bool authifier)
 {
 	static const struct err_info empty = ERR_INFO_INIT;
 
@@ -92,12 +92,16 @@ static void set_payload(json_t *o, enum err e, const struct err_info *ei)
 	case ERRP_DATABASE:
 		json_object_set_new(o, "operation",
 		                    json_string(ei->operation ? ei->operation : "unknown"));
-		json_object_set_new(o, "collection",
+		/* authifier names the collection "with" */
+		json_object_set_new(o, authifier ? "with" : "collection",
 		                    json_string(ei->collection ? ei->collection : "unknown"));
 		break;
 	case ERRP_ERROR:
 		json_object_set_new(o, "error",
 		                    json_string(ei->detail[0] ? ei->detail : "invalid"));
+		break;
+	case ERRP_WITH:
+		json_object_set_new(o, "with", json_string(ei->with ? ei->with : ""));
 		break;
 	case ERRP_FEATURE:
 		json_object_set_new(o, "feature", json_string(ei->feature ? ei->feature : ""));
@@ -118,7 +122,7 @@ void http_resp_error(struct http_resp *resp, enum err e, const struct err_info *
 		goto fallback;
 	json_object_set_new(o, "type", json_string(err_type(w)));
 	/* An internal code mapped to FailedValidation keeps its reason. */
-	set_payload(o, w, ei);
+	set_payload(o, w, ei, !with_location);
 	if (with_location && ei && ei->where)
 		json_object_set_new(o, "location", json_string(ei->where));
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
