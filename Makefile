@@ -85,7 +85,7 @@ UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TES
               $(UNIT_TESTS_BUS) $(UNIT_TESTS_GATEWAY) $(UNIT_TESTS_HTTP) $(UNIT_TESTS_API)
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
-INTEG_TESTS := tests/integration/test_daemon.c
+INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c
 FUZZ_TARGETS := tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c \
                 tests/fuzz/fuzz_router.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/connprobe.c \
