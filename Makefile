@@ -65,8 +65,9 @@ SRCS_BUS  := src/bus/bus.c
 SRCS_GATEWAY := src/gateway/gateway.c
 SRCS_HTTP := src/http/server.c src/http/router.c src/http/message.c
 SRCS_API  := src/api/root.c src/api/routes.c src/api/dev.c
+SRCS_MAIL := src/mail/mailer.c src/mail/templates.c
 LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(SRCS_GATEWAY) \
-            $(SRCS_HTTP) $(SRCS_API) src/app.c
+            $(SRCS_HTTP) $(SRCS_API) $(SRCS_MAIL) src/app.c
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -81,8 +82,9 @@ UNIT_TESTS_BUS  := tests/unit/bus/test_bus.c
 UNIT_TESTS_GATEWAY := tests/unit/gateway/test_gateway.c
 UNIT_TESTS_HTTP := tests/unit/http/test_router.c tests/unit/http/test_server.c
 UNIT_TESTS_API  := tests/unit/api/test_root.c
+UNIT_TESTS_MAIL := tests/unit/mail/test_mailer.c
 UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TESTS_STORAGE) \
-              $(UNIT_TESTS_BUS) $(UNIT_TESTS_GATEWAY) $(UNIT_TESTS_HTTP) $(UNIT_TESTS_API)
+              $(UNIT_TESTS_BUS) $(UNIT_TESTS_GATEWAY) $(UNIT_TESTS_HTTP) $(UNIT_TESTS_API) $(UNIT_TESTS_MAIL)
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c
