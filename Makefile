@@ -63,7 +63,7 @@ SRCS_CFG  := src/core/cfg.c src/core/cfg_ini.c src/core/cfg_load.c
 SRCS_STORAGE := storage/store.c storage/store_commit.c storage/queue.c
 SRCS_BUS  := src/bus/bus.c
 SRCS_GATEWAY := src/gateway/gateway.c
-SRCS_HTTP := src/http/server.c src/http/router.c src/http/message.c
+SRCS_HTTP := src/http/server.c src/http/router.c src/http/message.c src/http/ratelimit.c
 SRCS_API  := src/api/root.c src/api/routes.c src/api/dev.c
 SRCS_MAIL := src/mail/mailer.c src/mail/templates.c
 LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(SRCS_GATEWAY) \
@@ -80,7 +80,8 @@ UNIT_TESTS_STORAGE := tests/unit/storage/test_store.c tests/unit/storage/test_qu
                       tests/unit/storage/test_durability.c
 UNIT_TESTS_BUS  := tests/unit/bus/test_bus.c
 UNIT_TESTS_GATEWAY := tests/unit/gateway/test_gateway.c
-UNIT_TESTS_HTTP := tests/unit/http/test_router.c tests/unit/http/test_server.c
+UNIT_TESTS_HTTP := tests/unit/http/test_router.c tests/unit/http/test_server.c \
+                   tests/unit/http/test_ratelimit.c
 UNIT_TESTS_API  := tests/unit/api/test_root.c
 UNIT_TESTS_MAIL := tests/unit/mail/test_mailer.c
 UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TESTS_STORAGE) \
@@ -88,7 +89,7 @@ UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TES
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c
-FUZZ_TARGETS := tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c \
+FUZZ_TARGETS := tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c

@@ -141,3 +141,14 @@ out:
 	EVP_PKEY_free(key);
 	return rc;
 }
+
+uint64_t cry_shorthash(const unsigned char key[16], const void *p, size_t n)
+{
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t v = 0;
+
+	crypto_shorthash(h, p, n, key);
+	for (int i = crypto_shorthash_BYTES - 1; i >= 0; i--)
+		v = v << 8 | h[i];
+	return v;
+}

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 #include "core/str.h"
@@ -44,5 +45,12 @@ void cry_base64url(struct buf *out, const void *p, size_t n, bool pad);
  */
 enum err cry_vapid_load(const char *path, struct buf *pub_b64, struct err_info *ei)
     __attribute__((warn_unused_result));
+
+/*
+ * Keyed 64-bit hash (SipHash-2-4, libsodium crypto_shorthash) of `n` bytes,
+ * the 8 output bytes read little-endian. Not a MAC for long-lived secrets:
+ * for hash tables and opaque ids. `key` is borrowed.
+ */
+uint64_t cry_shorthash(const unsigned char key[16], const void *p, size_t n);
 
 #endif /* SOL_CORE_CRYPTO_H */
