@@ -47,7 +47,9 @@ BUILD_DEFS := -DSOL_GIT_SHA='"$(GIT_SHA)"' -DSOL_GIT_TIME='"$(GIT_TIME)"' -DSOL_
 CFLAGS ?=
 CPPFLAGS_ALL := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread -I. -Isrc $(PKG_CFLAGS)
 ALL_CFLAGS := $(CPPFLAGS_ALL) $(WARN) $(OPT) -MMD -MP $(CFLAGS)
-LDLIBS_ALL := $(PKG_LIBS) -lpthread -lm
+# libunistring ships no .pc file
+UNISTRING_LIBS ?= -lunistring
+LDLIBS_ALL := $(PKG_LIBS) $(UNISTRING_LIBS) -lpthread -lm
 
 ifeq ($(V),1)
 Q :=
@@ -65,9 +67,10 @@ SRCS_BUS  := src/bus/bus.c
 SRCS_GATEWAY := src/gateway/gateway.c
 SRCS_HTTP := src/http/server.c src/http/router.c src/http/message.c src/http/ratelimit.c
 SRCS_API  := src/api/root.c src/api/routes.c src/api/dev.c
+SRCS_AUTH := src/auth/totp.c src/auth/password.c src/auth/email.c src/auth/username.c src/auth/codes.c
 SRCS_MAIL := src/mail/mailer.c src/mail/templates.c
 LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(SRCS_GATEWAY) \
-            $(SRCS_HTTP) $(SRCS_API) $(SRCS_MAIL) src/app.c
+            $(SRCS_HTTP) $(SRCS_API) $(SRCS_MAIL) $(SRCS_AUTH) src/app.c
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -84,13 +87,17 @@ UNIT_TESTS_HTTP := tests/unit/http/test_router.c tests/unit/http/test_server.c \
                    tests/unit/http/test_ratelimit.c
 UNIT_TESTS_API  := tests/unit/api/test_root.c
 UNIT_TESTS_MAIL := tests/unit/mail/test_mailer.c
+UNIT_TESTS_AUTH := tests/unit/auth/test_totp.c tests/unit/auth/test_password.c \
+                   tests/unit/auth/test_email.c tests/unit/auth/test_username.c \
+                   tests/unit/auth/test_codes.c
 UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TESTS_STORAGE) \
-              $(UNIT_TESTS_BUS) $(UNIT_TESTS_GATEWAY) $(UNIT_TESTS_HTTP) $(UNIT_TESTS_API) $(UNIT_TESTS_MAIL)
+              $(UNIT_TESTS_BUS) $(UNIT_TESTS_GATEWAY) $(UNIT_TESTS_HTTP) $(UNIT_TESTS_API) $(UNIT_TESTS_MAIL) \
+              $(UNIT_TESTS_AUTH)
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c
 FUZZ_TARGETS := tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
-                tests/fuzz/fuzz_router.c
+                tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c
 

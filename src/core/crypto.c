@@ -1,5 +1,6 @@
 /*
- * core/crypto.c: randomness, tokens, comparisons (libsodium) and key files
+ * core/crypto.c: randomness, tokens, comparisons, argon2id and SHA-256
+ * (libsodium), HMAC-SHA1 (OpenSSL EVP_Q_mac, RFC 2104) and key files
  * (OpenSSL 3 EVP).
  */
 #include "core/crypto.h"
@@ -11,11 +12,15 @@
 #include <openssl/pem.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/log.h"
+
+_Static_assert(CRY_PWHASH_MAX == crypto_pwhash_STRBYTES, "CRY_PWHASH_MAX");
 
 enum err cry_init(void)
 {
@@ -63,6 +68,91 @@ void cry_base64url(struct buf *out, const void *p, size_t n, bool pad)
 		return;
 	sodium_bin2base64(out->ptr + out->len, len, p, n, variant);
 	out->len += len - 1;
+}
+
+enum err cry_pwhash(struct str pw, unsigned ops, size_t mem_kib, char out[CRY_PWHASH_MAX])
+{
+	char tmp[CRY_PWHASH_MAX];
+	unsigned long long opslimit = ops;
+	size_t memlimit;
+
+	if (opslimit < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
+	    opslimit > crypto_pwhash_argon2id_OPSLIMIT_MAX)
+		return SE_INVAL;
+	if (mem_kib > crypto_pwhash_argon2id_MEMLIMIT_MAX / 1024)
+		return SE_INVAL;
+	memlimit = mem_kib * 1024;
+	if (memlimit < crypto_pwhash_argon2id_MEMLIMIT_MIN)
+		return SE_INVAL;
+	if (pw.n > crypto_pwhash_argon2id_PASSWD_MAX)
+		return SE_INVAL;
+	/* libsodium fails only when it cannot allocate the memory cost */
+	if (crypto_pwhash_str_alg(tmp, pw.n ? pw.p : "", pw.n, opslimit, memlimit,
+	                          crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return SE_NOMEM;
+	memcpy(out, tmp, sizeof(tmp));
+	return SE_OK;
+}
+
+bool cry_pwhash_verify(const char *hash, struct str pw)
+{
+	if (!hash || memchr(hash, '\0', CRY_PWHASH_MAX) == NULL)
+		return false;
+	return crypto_pwhash_str_verify(hash, pw.n ? pw.p : "", pw.n) == 0;
+}
+
+void cry_sha256(const void *p, size_t n, unsigned char out[32])
+{
+	crypto_hash_sha256(out, n ? p : (const void *)"", n);
+}
+
+void cry_hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen,
+                   unsigned char out[20])
+{
+	static const unsigned char empty[1];
+	size_t len = 0;
+
+	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA1", NULL, klen ? key : empty, klen,
+	               mlen ? msg : empty, mlen, out, 20, &len) ||
+	    len != 20) {
+		/* a zero or partial MAC would be a guessable TOTP code: fail hard */
+		log_error("crypto: HMAC-SHA1 failed");
+		abort();
+	}
+}
+
+uint32_t cry_random_below(uint32_t n)
+{
+	return n < 2 ? 0 : randombytes_uniform(n);
+}
+
+void cry_random_string(char *out, size_t n, const char *alphabet)
+{
+	unsigned char pool[64];
+	size_t len = strlen(alphabet), used = sizeof(pool), i = 0;
+	unsigned mask = 1;
+
+	if (len == 0 || len > 256) {
+		log_error("crypto: random string alphabet of %zu bytes", len);
+		abort();
+	}
+	while (mask < len)
+		mask <<= 1;
+	mask -= 1;
+	/* keep the low bits of each byte, drop values past the alphabet: unbiased */
+	while (i < n) {
+		unsigned v;
+
+		if (used == sizeof(pool)) {
+			cry_random(pool, sizeof(pool));
+			used = 0;
+		}
+		v = pool[used++] & mask;
+		if (v < len)
+			out[i++] = alphabet[v];
+	}
+	out[n] = '\0';
+	cry_wipe(pool, sizeof(pool));
 }
 
 static EVP_PKEY *read_key(const char *path, struct err_info *ei, enum err *rc)

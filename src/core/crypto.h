@@ -4,8 +4,8 @@
  *
  * Owns: the random source, token generation, constant-time comparison,
  * secret wiping, base64url, and the instance's long-lived key files (the
- * VAPID P-256 key for Web Push). Later issues add argon2id, signatures and
- * at-rest encryption here.
+ * VAPID P-256 key for Web Push), password hashing (argon2id), SHA-256 and
+ * HMAC-SHA1 (for TOTP). Later issues add signatures and at-rest encryption.
  * Threads: all functions are thread-safe after cry_init().
  */
 #ifndef SOL_CORE_CRYPTO_H
@@ -45,6 +45,49 @@ void cry_base64url(struct buf *out, const void *p, size_t n, bool pad);
  */
 enum err cry_vapid_load(const char *path, struct buf *pub_b64, struct err_info *ei)
     __attribute__((warn_unused_result));
+
+/* Size of a password hash string, NUL included (libsodium crypto_pwhash_STRBYTES). */
+#define CRY_PWHASH_MAX 128
+
+/*
+ * Hash `pw` with argon2id (random salt) into `out`, a NUL-terminated PHC
+ * string "$argon2id$v=19$m=...,t=...,p=1$salt$hash". `ops` is the number of
+ * passes (libsodium opslimit, at least 1), `mem_kib` the memory cost in KiB
+ * (at least 8). Errors: SE_INVAL for out-of-range costs or an over-long
+ * password, SE_NOMEM when the hash cannot be computed (memory). `out` is
+ * written only on success. Threads: any; costs CPU and `mem_kib` KiB.
+ */
+enum err cry_pwhash(struct str pw, unsigned ops, size_t mem_kib, char out[CRY_PWHASH_MAX])
+    __attribute__((warn_unused_result));
+
+/*
+ * True when `pw` matches `hash` (borrowed, NUL-terminated, shorter than
+ * CRY_PWHASH_MAX). Accepts argon2id and argon2i strings (authifier's
+ * rust-argon2 default is argon2i, m=4096, t=3, p=1). Constant-time in the
+ * password (libsodium); false for NULL or malformed hashes.
+ */
+bool cry_pwhash_verify(const char *hash, struct str pw);
+
+/* SHA-256 of `n` bytes. */
+void cry_sha256(const void *p, size_t n, unsigned char out[32]);
+
+/*
+ * HMAC-SHA1 (RFC 2104) of `msg` under `key`; used by HOTP/TOTP only. Aborts
+ * (log, then abort) if OpenSSL cannot compute it, which only happens when it
+ * cannot allocate: a fixed output is never returned in its place.
+ */
+void cry_hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen,
+                   unsigned char out[20]);
+
+/*
+ * `n` characters drawn uniformly and independently from `alphabet`
+ * (borrowed, NUL-terminated, 1 to 256 distinct bytes) by rejection sampling,
+ * then a NUL: `out` must hold n + 1 bytes.
+ */
+void cry_random_string(char *out, size_t n, const char *alphabet);
+
+/* A uniform integer in [0, n); 0 when n < 2. */
+uint32_t cry_random_below(uint32_t n);
 
 /*
  * Keyed 64-bit hash (SipHash-2-4, libsodium crypto_shorthash) of `n` bytes,

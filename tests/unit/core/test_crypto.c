@@ -1,5 +1,6 @@
 /*
- * tests/unit/core/test_crypto.c: tokens, comparison, base64url, VAPID key file.
+ * tests/unit/core/test_crypto.c: tokens, comparison, base64url, VAPID key file,
+ * argon2id, SHA-256, HMAC-SHA1 (RFC 2202) and random strings.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -108,13 +109,207 @@ static void test_vapid(void **state)
 	buf_release(&b);
 }
 
+static void hex(const unsigned char *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+static void test_pwhash(void **state)
+{
+	char h[CRY_PWHASH_MAX], h2[CRY_PWHASH_MAX], bad[CRY_PWHASH_MAX];
+	/* authifier's rust-argon2 default (argon2i, m=4096, t=3, p=1) */
+	static const char legacy[] = "$argon2i$v=19$m=4096,t=3,p=1$3WayPrjBKZg+RUlC7G3hRg$"
+	                             "/NbKr3QHG4BPqI8quG2eesxzrV2qw0sHJjJ9gfWFVKI";
+	char unterminated[CRY_PWHASH_MAX];
+
+	(void)state;
+	assert_int_equal(cry_init(), SE_OK);
+	assert_int_equal(cry_pwhash(STR_LIT("correct horse"), 2, 8192, h), SE_OK);
+	assert_non_null(strstr(h, "$argon2id$v=19$m=8192,t=2,p=1$"));
+	assert_true(cry_pwhash_verify(h, STR_LIT("correct horse")));
+	assert_false(cry_pwhash_verify(h, STR_LIT("correct horsE")));
+	assert_false(cry_pwhash_verify(h, STR_LIT("")));
+	/* a fresh salt each time */
+	assert_int_equal(cry_pwhash(STR_LIT("correct horse"), 2, 8192, h2), SE_OK);
+	assert_string_not_equal(h, h2);
+	/* empty password hashes and verifies */
+	assert_int_equal(cry_pwhash(STR_NULL, 1, 8, h2), SE_OK);
+	assert_true(cry_pwhash_verify(h2, STR_LIT("")));
+	assert_false(cry_pwhash_verify(h2, STR_LIT("x")));
+	/* embedded NUL is part of the password */
+	assert_int_equal(cry_pwhash((struct str){"a\0b", 3}, 1, 8, h2), SE_OK);
+	assert_true(cry_pwhash_verify(h2, (struct str){"a\0b", 3}));
+	assert_false(cry_pwhash_verify(h2, STR_LIT("a")));
+	/* out-of-range costs */
+	assert_int_equal(cry_pwhash(STR_LIT("x"), 0, 8192, h2), SE_INVAL);
+	assert_int_equal(cry_pwhash(STR_LIT("x"), 1, 7, h2), SE_INVAL);
+	assert_int_equal(cry_pwhash(STR_LIT("x"), 1, (size_t)-1, h2), SE_INVAL);
+	/* hashes migrated from authifier */
+	assert_true(cry_pwhash_verify(legacy, STR_LIT("hunter2hunter2")));
+	assert_false(cry_pwhash_verify(legacy, STR_LIT("hunter2hunter3")));
+	/* malformed hashes */
+	assert_false(cry_pwhash_verify(NULL, STR_LIT("x")));
+	assert_false(cry_pwhash_verify("", STR_LIT("")));
+	assert_false(cry_pwhash_verify("$argon2id$", STR_LIT("")));
+	assert_false(cry_pwhash_verify("plaintext", STR_LIT("plaintext")));
+	memcpy(bad, h, sizeof(bad));
+	bad[strlen(bad) - 3] ^= 1;
+	assert_false(cry_pwhash_verify(bad, STR_LIT("correct horse")));
+	memset(unterminated, 'a', sizeof(unterminated));
+	assert_false(cry_pwhash_verify(unterminated, STR_LIT("x")));
+}
+
+static void test_sha256(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+	} cases[] = {
+	    /* FIPS 180-2 examples */
+	    {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	    {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	};
+	unsigned char md[32];
+	char txt[65];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cry_sha256(cases[i].in, strlen(cases[i].in), md);
+		hex(md, sizeof(md), txt);
+		assert_string_equal(txt, cases[i].want);
+	}
+}
+
+static void test_hmac_sha1(void **state)
+{
+	/* RFC 2202 section 3, test cases 1 to 7 */
+	unsigned char k3[20], k4[25], k5[20], k6[80], d3[50], d4[50];
+	static const char want[7][41] = {
+	    "b617318655057264e28bc0b6fb378c8ef146be00", "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+	    "125d7342b9ac11cd91a39af48aa17b4f63f175d3", "4c9007f4026250c6bc8414f9bf50c86c2d7235da",
+	    "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04", "aa4ae5e15272d00e95705637ce8a3b55ed402112",
+	    "e8e99d0f45237d786d6bbaa7965c7808bbff1a91",
+	};
+	struct {
+		const void *key;
+		size_t klen;
+		const void *msg;
+		size_t mlen;
+	} cases[7];
+	unsigned char md[20];
+	char txt[41];
+	static const char m6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+	static const char m7[] =
+	    "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data";
+
+	(void)state;
+	memset(k3, 0xaa, sizeof(k3));
+	memset(d3, 0xdd, sizeof(d3));
+	for (int i = 0; i < 25; i++)
+		k4[i] = (unsigned char)(i + 1);
+	memset(d4, 0xcd, sizeof(d4));
+	memset(k5, 0x0c, sizeof(k5));
+	memset(k6, 0xaa, sizeof(k6));
+	cases[0].key =
+	    "\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b";
+	cases[0].klen = 20;
+	cases[0].msg = "Hi There";
+	cases[0].mlen = 8;
+	cases[1].key = "Jefe";
+	cases[1].klen = 4;
+	cases[1].msg = "what do ya want for nothing?";
+	cases[1].mlen = 28;
+	cases[2].key = k3;
+	cases[2].klen = sizeof(k3);
+	cases[2].msg = d3;
+	cases[2].mlen = sizeof(d3);
+	cases[3].key = k4;
+	cases[3].klen = sizeof(k4);
+	cases[3].msg = d4;
+	cases[3].mlen = sizeof(d4);
+	cases[4].key = k5;
+	cases[4].klen = sizeof(k5);
+	cases[4].msg = "Test With Truncation";
+	cases[4].mlen = 20;
+	cases[5].key = k6;
+	cases[5].klen = sizeof(k6);
+	cases[5].msg = m6;
+	cases[5].mlen = sizeof(m6) - 1;
+	cases[6].key = k6;
+	cases[6].klen = sizeof(k6);
+	cases[6].msg = m7;
+	cases[6].mlen = sizeof(m7) - 1;
+	for (int i = 0; i < 7; i++) {
+		cry_hmac_sha1(cases[i].key, cases[i].klen, cases[i].msg, cases[i].mlen, md);
+		hex(md, sizeof(md), txt);
+		assert_string_equal(txt, want[i]);
+	}
+	/* empty key and message are allowed */
+	cry_hmac_sha1(NULL, 0, NULL, 0, md);
+	hex(md, sizeof(md), txt);
+	assert_string_equal(txt, "fbdb1d1b18aa6c08324b7d64b71fb76370690e1d");
+}
+
+static void test_random_string(void **state)
+{
+	/* 10 symbols: 4 bits kept, 6 of 16 values rejected */
+	static const char digits[] = "0123456789";
+	enum { N = 100000 };
+	static char out[N + 1];
+	long count[256] = {0};
+	char one[9];
+
+	(void)state;
+	cry_random_string(out, N, digits);
+	assert_int_equal(strlen(out), N);
+	for (size_t i = 0; i < N; i++)
+		count[(unsigned char)out[i]]++;
+	for (int c = 0; c < 256; c++) {
+		if (c >= '0' && c <= '9') {
+			/* expected 10000, sd ~95: 6 sd either side */
+			assert_true(count[c] > 9430 && count[c] < 10570);
+		} else {
+			assert_int_equal(count[c], 0);
+		}
+	}
+	/* a one-symbol alphabet and a zero-length string */
+	cry_random_string(one, 8, "x");
+	assert_string_equal(one, "xxxxxxxx");
+	one[0] = 'q';
+	cry_random_string(one, 0, digits);
+	assert_string_equal(one, "");
+}
+
+static void test_random_below(void **state)
+{
+	long count[3] = {0};
+
+	(void)state;
+	assert_int_equal(cry_random_below(0), 0);
+	assert_int_equal(cry_random_below(1), 0);
+	for (int i = 0; i < 30000; i++) {
+		uint32_t v = cry_random_below(3);
+
+		assert_true(v < 3);
+		count[v]++;
+	}
+	for (int i = 0; i < 3; i++)
+		assert_true(count[i] > 9500 && count[i] < 10500);
+	for (int i = 0; i < 1000; i++)
+		assert_true(cry_random_below(UINT32_MAX) < UINT32_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_token),
-	    cmocka_unit_test(test_eq),
-	    cmocka_unit_test(test_base64url),
-	    cmocka_unit_test(test_vapid),
+	    cmocka_unit_test(test_token),        cmocka_unit_test(test_eq),
+	    cmocka_unit_test(test_base64url),    cmocka_unit_test(test_vapid),
+	    cmocka_unit_test(test_pwhash),       cmocka_unit_test(test_sha256),
+	    cmocka_unit_test(test_hmac_sha1),    cmocka_unit_test(test_random_string),
+	    cmocka_unit_test(test_random_below),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
