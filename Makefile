@@ -66,11 +66,14 @@ SRCS_STORAGE := storage/store.c storage/store_commit.c storage/queue.c
 SRCS_BUS  := src/bus/bus.c
 SRCS_GATEWAY := src/gateway/gateway.c
 SRCS_HTTP := src/http/server.c src/http/router.c src/http/message.c src/http/ratelimit.c
-SRCS_API  := src/api/root.c src/api/routes.c src/api/dev.c
-SRCS_AUTH := src/auth/totp.c src/auth/password.c src/auth/email.c src/auth/username.c src/auth/codes.c
+SRCS_API  := src/api/root.c src/api/routes.c src/api/dev.c src/api/helpers.c src/api/auth_account.c \
+             src/api/auth_session.c src/api/auth_mfa.c src/api/onboard.c
 SRCS_MAIL := src/mail/mailer.c src/mail/templates.c
+SRCS_AUTH := src/auth/totp.c src/auth/password.c src/auth/email.c src/auth/username.c src/auth/codes.c \
+             src/auth/records.c src/auth/authn.c src/auth/account.c
+SRCS_USERS := src/users/user.c
 LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(SRCS_GATEWAY) \
-            $(SRCS_HTTP) $(SRCS_API) $(SRCS_MAIL) $(SRCS_AUTH) src/app.c
+            $(SRCS_HTTP) $(SRCS_API) $(SRCS_MAIL) $(SRCS_AUTH) $(SRCS_USERS) src/app.c
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -95,7 +98,7 @@ UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TES
               $(UNIT_TESTS_AUTH)
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
-INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c
+INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c
 FUZZ_TARGETS := tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/connprobe.c \

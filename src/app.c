@@ -185,6 +185,8 @@ void app_stop(struct app *app)
 		http_server_stop(app->http, APP_GRACE_MS);
 	if (app->gw)
 		gw_stop(app->gw);
+	/* Workers that write to the store stop before it closes. */
+	api_stop(app);
 	http_server_free(app->http);
 	app->http = NULL;
 	gw_free(app->gw);

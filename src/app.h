@@ -20,6 +20,9 @@ struct store;
 struct bus;
 struct gw;
 struct http_server;
+struct pw_policy;
+struct mail;
+struct rl;
 
 struct app {
 	struct cfg *cfg; /* owned by main; finalised URLs filled in by app_start */
@@ -31,6 +34,10 @@ struct app {
 	char *root_json;    /* GET /api/ body, owned */
 	size_t root_len;
 	int http_port, ws_port; /* bound ports */
+	struct pw_policy *pw;   /* password rules (auth.*) */
+	struct mail *mail;      /* NULL without SMTP */
+	struct rl *rl;          /* rate limiter */
+	char *dummy_hash;       /* argon2 hash of a random password (timing parity) */
 };
 
 #define APP_INIT                                                                                   \

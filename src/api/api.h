@@ -23,6 +23,7 @@ struct store_schema;
 enum api_route_flags {
 	API_AUTHIFIER = 1 << 0, /* error bodies without "location" (authifier) */
 	API_DEV_ONLY = 1 << 1,  /* only served with --dev */
+	API_SESSION = 1 << 2,   /* a user session is required (no bots) */
 };
 
 /* The collections and indexes of the object store (static). */
@@ -30,14 +31,49 @@ const struct store_schema *api_schema(void);
 
 /* Build what handlers share (the root document). SE_NOMEM or SE_INVAL. */
 enum err api_init(struct app *app, struct err_info *ei) __attribute__((warn_unused_result));
+/* Stop background workers that write to the store (before store_close). */
+void api_stop(struct app *app);
 void api_release(struct app *app);
 
 /* The http_handler_fn of the HTTP listener; `ctx` is the struct app. */
 void api_handle(struct http_req *req, struct http_resp *resp, void *ctx);
 
-/* Handlers (api/root.c, api/dev.c). */
+/* Handlers: api/root.c, api/dev.c */
 enum err api_root(struct req_ctx *ctx);
 enum err api_dev_publish(struct req_ctx *ctx);
+/* api/auth_account.c */
+enum err api_auth_account_create(struct req_ctx *ctx);
+enum err api_auth_account_reverify(struct req_ctx *ctx);
+enum err api_auth_account_verify(struct req_ctx *ctx);
+enum err api_auth_account_reset_send(struct req_ctx *ctx);
+enum err api_auth_account_reset_confirm(struct req_ctx *ctx);
+enum err api_auth_account_fetch(struct req_ctx *ctx);
+enum err api_auth_account_change_password(struct req_ctx *ctx);
+enum err api_auth_account_change_email(struct req_ctx *ctx);
+enum err api_auth_account_disable(struct req_ctx *ctx);
+enum err api_auth_account_delete(struct req_ctx *ctx);
+enum err api_auth_account_confirm_deletion(struct req_ctx *ctx);
+/* api/auth_session.c */
+enum err api_auth_login(struct req_ctx *ctx);
+enum err api_auth_logout(struct req_ctx *ctx);
+enum err api_auth_session_list(struct req_ctx *ctx);
+enum err api_auth_session_revoke_all(struct req_ctx *ctx);
+enum err api_auth_session_revoke(struct req_ctx *ctx);
+enum err api_auth_session_edit(struct req_ctx *ctx);
+/* api/auth_mfa.c */
+enum err api_auth_mfa_status(struct req_ctx *ctx);
+enum err api_auth_mfa_methods(struct req_ctx *ctx);
+enum err api_auth_mfa_ticket(struct req_ctx *ctx);
+enum err api_auth_mfa_recovery_fetch(struct req_ctx *ctx);
+enum err api_auth_mfa_recovery_generate(struct req_ctx *ctx);
+enum err api_auth_mfa_totp_secret(struct req_ctx *ctx);
+enum err api_auth_mfa_totp_enable(struct req_ctx *ctx);
+enum err api_auth_mfa_totp_disable(struct req_ctx *ctx);
+/* The x-mfa-ticket guard: a validated ticket of the caller, consumed. */
+enum err api_auth_mfa_ticket_guard(struct req_ctx *ctx);
+/* api/onboard.c */
+enum err api_onboard_hello(struct req_ctx *ctx);
+enum err api_onboard_complete(struct req_ctx *ctx);
 
 /* The root document for `app` as compact JSON (owned, mem_free). */
 char *api_root_render(const struct app *app);

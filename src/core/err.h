@@ -45,6 +45,7 @@ struct err_info {
 	const char *collection;      /* ERRP_DATABASE */
 	const char *operation;       /* ERRP_DATABASE */
 	const char *with;            /* ERRP_WITH: the field authifier names */
+	int status;                  /* HTTP status override; 0 = the code's own */
 	char detail[ERR_DETAIL_MAX]; /* ERRP_ERROR text, or a parse reason */
 };
 #define ERR_INFO_INIT                                                                              \

@@ -68,6 +68,7 @@ struct req_ctx {
 	struct http_resp *resp;
 	struct arena *arena; /* == req->arena */
 	void *app;           /* the daemon's struct app, opaque here */
+	void *who;           /* the handler layer's caller identity, opaque here */
 	struct err_info ei;  /* filled by whatever raised the error */
 };
 

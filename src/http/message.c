@@ -129,7 +129,8 @@ void http_resp_error(struct http_resp *resp, enum err e, const struct err_info *
 	json_decref(o);
 	if (!text)
 		goto fallback;
-	http_resp_set(resp, err_http_status(w), "application/json", str_from(text));
+	http_resp_set(resp, ei && ei->status ? ei->status : err_http_status(w), "application/json",
+	              str_from(text));
 	mem_free(text); /* jansson uses malloc, or mem_try_alloc once jx_init ran */
 	return;
 fallback:

@@ -1,0 +1,55 @@
+/*
+ * api/api_int.h: helpers shared by the route handlers in src/api/ (STYLE
+ * rule 1: nothing outside src/api/ includes this).
+ *
+ * Owns: reading a JSON body, answering JSON / 204, the caller's identity,
+ * and the "write through a closure" pattern handlers use with store_write.
+ * Threads: HTTP worker threads; everything is per request.
+ */
+#ifndef SOL_API_API_INT_H
+#define SOL_API_API_INT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "auth/authn.h"
+#include "core/err.h"
+#include "http/http.h"
+
+struct app;
+
+/*
+ * The request body as a JSON object (new reference). An empty body counts
+ * as {} (revolt-api sends {} but other clients send nothing). Errors:
+ * PayloadTooLarge, FailedValidation (ei->detail says why).
+ */
+enum err api_body(struct req_ctx *ctx, json_t **out) __attribute__((warn_unused_result));
+
+/* Required string field: SE_OK, or FailedValidation naming the field.
+ * `max` bounds its length in bytes (0 = no bound). */
+enum err api_str(struct req_ctx *ctx, const json_t *body, const char *key, size_t max,
+                 struct str *out) __attribute__((warn_unused_result));
+/* Optional string field: SE_NOT_FOUND when absent or null. */
+enum err api_str_opt(struct req_ctx *ctx, const json_t *body, const char *key, size_t max,
+                     struct str *out) __attribute__((warn_unused_result));
+
+/* Answer `v` (stolen) as JSON with `status`. */
+enum err api_json(struct req_ctx *ctx, int status, json_t *v);
+/* Answer 204 with no body. */
+enum err api_no_content(struct req_ctx *ctx);
+
+/* The caller, resolved by the pipeline before the handler runs. */
+static inline const struct authn *api_who(const struct req_ctx *ctx)
+{
+	return ctx->who;
+}
+
+static inline struct app *api_app(const struct req_ctx *ctx)
+{
+	return ctx->app;
+}
+
+/* Wall-clock milliseconds. */
+int64_t api_now_ms(void);
+
+#endif /* SOL_API_API_INT_H */

@@ -1,0 +1,72 @@
+/*
+ * api/helpers.c: body parsing and answers shared by the handlers.
+ */
+#include <string.h>
+
+#include "api/api_int.h"
+#include "app.h"
+#include "auth/records.h"
+#include "core/cfg.h"
+#include "core/jx.h"
+#include "core/mem.h"
+
+enum err api_body(struct req_ctx *ctx, json_t **out)
+{
+	const struct app *app = ctx->app;
+	struct str body = buf_str(&ctx->req->body);
+	size_t max = app && app->cfg ? app->cfg->http.json_body_max : (1u << 20);
+
+	if (body.n == 0) {
+		*out = json_object();
+		return *out ? SE_OK : SE_RAISE(&ctx->ei, SE_NOMEM);
+	}
+	return jx_parse_object(body, max, out, &ctx->ei);
+}
+
+enum err api_str_opt(struct req_ctx *ctx, const json_t *body, const char *key, size_t max,
+                     struct str *out)
+{
+	enum err rc = jx_get_str(body, key, out, &ctx->ei);
+
+	if (rc == SE_PARSE)
+		return SE_RAISEF(&ctx->ei, SE_FailedValidation, "'%s' must be a string", key);
+	if (rc)
+		return rc;
+	if (max && out->n > max)
+		return SE_RAISEF(&ctx->ei, SE_FailedValidation, "'%s' is longer than %zu bytes",
+		                 key, max);
+	return SE_OK;
+}
+
+enum err api_str(struct req_ctx *ctx, const json_t *body, const char *key, size_t max,
+                 struct str *out)
+{
+	enum err rc = api_str_opt(ctx, body, key, max, out);
+
+	if (rc == SE_NOT_FOUND)
+		return SE_RAISEF(&ctx->ei, SE_FailedValidation, "missing field '%s'", key);
+	return rc;
+}
+
+enum err api_json(struct req_ctx *ctx, int status, json_t *v)
+{
+	char *text = v ? jx_dump(v) : NULL;
+
+	json_decref(v);
+	if (!text)
+		return SE_RAISE(&ctx->ei, SE_NOMEM);
+	http_resp_set(ctx->resp, status, "application/json", str_from(text));
+	mem_free(text);
+	return SE_OK;
+}
+
+enum err api_no_content(struct req_ctx *ctx)
+{
+	http_resp_set(ctx->resp, 204, NULL, STR_NULL);
+	return SE_OK;
+}
+
+int64_t api_now_ms(void)
+{
+	return authrec_now_ms();
+}
