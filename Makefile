@@ -90,7 +90,7 @@ UNIT_TESTS_HTTP := tests/unit/http/test_router.c tests/unit/http/test_server.c \
                    tests/unit/http/test_ratelimit.c
 UNIT_TESTS_API  := tests/unit/api/test_root.c
 UNIT_TESTS_MAIL := tests/unit/mail/test_mailer.c
-UNIT_TESTS_AUTH := tests/unit/auth/test_totp.c tests/unit/auth/test_password.c \
+UNIT_TESTS_AUTH := tests/unit/auth/test_authn.c tests/unit/auth/test_totp.c tests/unit/auth/test_password.c \
                    tests/unit/auth/test_email.c tests/unit/auth/test_username.c \
                    tests/unit/auth/test_codes.c
 UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TESTS_STORAGE) \
@@ -101,7 +101,7 @@ TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c
 FUZZ_TARGETS := tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c
-BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/connprobe.c \
+BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c
 
 # ---- derived ----

@@ -24,6 +24,7 @@ enum api_route_flags {
 	API_AUTHIFIER = 1 << 0, /* error bodies without "location" (authifier) */
 	API_DEV_ONLY = 1 << 1,  /* only served with --dev */
 	API_SESSION = 1 << 2,   /* a user session is required (no bots) */
+	API_USER = 1 << 3,      /* a user session or a bot token is required */
 };
 
 /* The collections and indexes of the object store (static). */

@@ -231,7 +231,7 @@ enum err api_auth_account_create(struct req_ctx *ctx)
 	struct create_op op;
 	struct buf norm = BUF_INIT(512);
 	char hash[CRY_PWHASH_MAX];
-	struct str email, password, invite, captcha;
+	struct str email, password, invite;
 	json_t *body = NULL;
 	struct ulid u;
 	enum err rc;
@@ -246,11 +246,6 @@ enum err api_auth_account_create(struct req_ctx *ctx)
 		rc = api_str(ctx, body, "password", 0, &password);
 	if (rc)
 		goto out;
-	if (app->cfg->captcha.hcaptcha_key[0] &&
-	    api_str_opt(ctx, body, "captcha", 4096, &captcha) != SE_OK) {
-		rc = SE_RAISE(&ctx->ei, SE_CaptchaFailed);
-		goto out;
-	}
 	rc = check_email(ctx, email, &norm);
 	if (!rc)
 		rc = check_password(ctx, password);

@@ -22,18 +22,6 @@
 /* sessions listed by GET /auth/session/all */
 #define SESSION_LIST_MAX 1000
 
-/* Failed logins: the 3rd locks for 1 minute, the 4th for 5, later ones an hour. */
-static int64_t lockout_ms(int64_t attempts)
-{
-	if (attempts >= 5)
-		return 3600 * 1000;
-	if (attempts == 4)
-		return 300 * 1000;
-	if (attempts == 3)
-		return 60 * 1000;
-	return 0;
-}
-
 struct lock_op {
 	struct str id;
 	bool failed; /* record a failure, or clear the lock-out */
@@ -51,7 +39,7 @@ static enum err lock_fn(struct store_wtxn *w, void *arg)
 	lock = json_object_get(acct, "lockout");
 	if (op->failed) {
 		int64_t attempts = json_integer_value(json_object_get(lock, "attempts")) + 1;
-		int64_t wait = lockout_ms(attempts);
+		int64_t wait = account_lockout_ms(attempts);
 
 		lock = json_pack("{s:I}", "attempts", (json_int_t)attempts);
 		if (lock && wait)

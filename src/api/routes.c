@@ -282,10 +282,13 @@ void api_handle(struct http_req *req, struct http_resp *resp, void *vapp)
 		http_resp_error(resp, SE_NotFound, NULL, false);
 		return;
 	}
-	if (r->flags & API_SESSION) {
+	if (r->flags & (API_SESSION | API_USER)) {
+		bool ok = who.kind == AUTHN_SESSION ||
+			  (who.kind == AUTHN_BOT && (r->flags & API_USER));
+
 		if (arc) {
 			rc = SE_RAISE(&ctx.ei, SE_InvalidSession);
-		} else if (who.kind != AUTHN_SESSION) {
+		} else if (!ok) {
 			/* the session guard answers 401 whatever the type */
 			ctx.ei.status = 401;
 			rc = SE_RAISE(&ctx.ei, authifier ? SE_MissingHeaders : SE_NotAuthenticated);

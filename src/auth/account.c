@@ -24,6 +24,17 @@
 /* upper bound on a user's sessions we delete in one write */
 #define SESSION_DELETE_MAX 100000
 
+int64_t account_lockout_ms(int64_t attempts)
+{
+	if (attempts >= 5)
+		return 3600 * 1000;
+	if (attempts == 4)
+		return 300 * 1000;
+	if (attempts == 3)
+		return 60 * 1000;
+	return 0;
+}
+
 unsigned account_mfa_methods(const json_t *account)
 {
 	const json_t *mfa = json_object_get(account, "mfa");

@@ -35,6 +35,13 @@ enum account_mfa_method {
 	ACCOUNT_MFA_RECOVERY = 1 << 2,
 };
 
+/*
+ * How long an account stays locked after its `attempts`-th failed login in a
+ * row (authifier): none for the first two, 1 minute after the 3rd, 5 after
+ * the 4th, an hour after the 5th and every later one.
+ */
+int64_t account_lockout_ms(int64_t attempts);
+
 /* The methods an account may answer with (from its record). */
 unsigned account_mfa_methods(const json_t *account);
 /* JSON array of method names for `methods` (new reference). */

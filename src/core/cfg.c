@@ -450,6 +450,14 @@ enum err cfg_check(const struct cfg *c, struct err_info *ei)
 		return SE_RAISEF(ei, SE_CONFIG,
 		                 "config: 'captcha.hcaptcha_key' and 'captcha.hcaptcha_sitekey' "
 		                 "must be set together");
+	/*
+	 * Refuse rather than accept unchecked answers: verifying a token needs
+	 * the outbound fetcher (SSRF guard, timeouts) that is not built yet.
+	 */
+	if (*c->captcha.hcaptcha_key)
+		return SE_RAISEF(ei, SE_CONFIG,
+		                 "config: 'captcha.hcaptcha_key': hCaptcha verification is not "
+		                 "supported yet; leave the [captcha] keys empty");
 	if (c->http.json_body_max > c->http.body_max)
 		return SE_RAISEF(ei, SE_CONFIG,
 		                 "config: 'http.json_body_max' (%zu) exceeds 'http.body_max' (%zu)",
