@@ -283,8 +283,8 @@ void api_handle(struct http_req *req, struct http_resp *resp, void *vapp)
 		return;
 	}
 	if (r->flags & (API_SESSION | API_USER)) {
-		bool ok = who.kind == AUTHN_SESSION ||
-			  (who.kind == AUTHN_BOT && (r->flags & API_USER));
+		bool ok =
+		    who.kind == AUTHN_SESSION || (who.kind == AUTHN_BOT && (r->flags & API_USER));
 
 		if (arc) {
 			rc = SE_RAISE(&ctx.ei, SE_InvalidSession);
