@@ -23,6 +23,7 @@ struct http_server;
 struct pw_policy;
 struct mail;
 struct rl;
+struct route;
 
 struct app {
 	struct cfg *cfg; /* owned by main; finalised URLs filled in by app_start */
@@ -38,6 +39,8 @@ struct app {
 	struct mail *mail;      /* NULL without SMTP */
 	struct rl *rl;          /* rate limiter */
 	char *dummy_hash;       /* argon2 hash of a random password (timing parity) */
+	struct route *routes;   /* every module's routes, built by api_init */
+	size_t n_routes;
 };
 
 #define APP_INIT                                                                                   \

@@ -79,7 +79,17 @@ enum err api_onboard_complete(struct req_ctx *ctx);
 /* The root document for `app` as compact JSON (owned, mem_free). */
 char *api_root_render(const struct app *app);
 
-/* The route table, for tests and tools (docs/compat.md). */
-const struct route *api_routes(size_t *n);
+/* routes the daemon serves at most */
+#define API_ROUTES_MAX 512
+
+/* A module's route table (static): src/api/routes.c lists them all. */
+typedef const struct route *api_table_fn(size_t *n);
+
+/*
+ * Concatenate every module's table into `out` (cap entries) and check it.
+ * SE_FULL past `cap`, SE_INVAL for a malformed pattern.
+ */
+enum err api_routes_build(struct route *out, size_t cap, size_t *n, struct err_info *ei)
+    __attribute__((warn_unused_result));
 
 #endif /* SOL_API_API_H */

@@ -52,4 +52,15 @@ static inline struct app *api_app(const struct req_ctx *ctx)
 /* Wall-clock milliseconds. */
 int64_t api_now_ms(void);
 
+/*
+ * Publish `event` (stolen; a Revolt event object with "type") on `topic`:
+ * a user id, "<user id>!" (private), a server id, a channel id or
+ * "<server id>u" (member presence), as REVOLT.md section 9 names them.
+ * Publish after the store write committed. Failures are logged, not
+ * returned: the write already happened.
+ */
+void api_publish(struct app *app, struct str topic, json_t *event);
+/* The same event on several topics; a socket on more than one gets it once. */
+void api_publish_multi(struct app *app, const struct str *topics, size_t n, json_t *event);
+
 #endif /* SOL_API_API_INT_H */

@@ -8,6 +8,8 @@
 #include "auth/records.h"
 #include "core/cfg.h"
 #include "core/jx.h"
+#include "bus/bus.h"
+#include "core/log.h"
 #include "core/mem.h"
 
 enum err api_body(struct req_ctx *ctx, json_t **out)
@@ -69,4 +71,20 @@ enum err api_no_content(struct req_ctx *ctx)
 int64_t api_now_ms(void)
 {
 	return authrec_now_ms();
+}
+
+void api_publish_multi(struct app *app, const struct str *topics, size_t n, json_t *event)
+{
+	char *text = event ? jx_dump(event) : NULL;
+
+	if (!text || bus_publish_multi(app->bus, topics, n, str_from(text)))
+		log_warn("api: cannot publish a '%s' event",
+		         event ? json_string_value(json_object_get(event, "type")) : "?");
+	mem_free(text);
+	json_decref(event);
+}
+
+void api_publish(struct app *app, struct str topic, json_t *event)
+{
+	api_publish_multi(app, &topic, 1, event);
 }

@@ -19,12 +19,13 @@
 #include "mail/mailer.h"
 #include "storage/queue.h"
 #include "users/user.h"
+#include "channels/channel.h"
 #include "core/cfg.h"
 #include "core/mem.h"
 #include "http/http.h"
 #include "storage/store.h"
 
-static const struct route routes[] = {
+static const struct route core_routes[] = {
     {HTTP_GET, "/api", api_root, 0},
     /* authifier: accounts */
     {HTTP_POST, "/api/auth/account/create", api_auth_account_create, API_AUTHIFIER},
@@ -83,10 +84,32 @@ const struct store_schema *api_schema(void)
 	return &schema;
 }
 
-const struct route *api_routes(size_t *n)
+static const struct route *core_table(size_t *n)
 {
-	*n = sizeof(routes) / sizeof(routes[0]);
-	return routes;
+	*n = sizeof(core_routes) / sizeof(core_routes[0]);
+	return core_routes;
+}
+
+/* Every module's route table, matched in this order (first match wins). */
+static api_table_fn *const tables[] = {
+    core_table,
+};
+
+enum err api_routes_build(struct route *out, size_t cap, size_t *n, struct err_info *ei)
+{
+	size_t total = 0;
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		size_t k = 0;
+		const struct route *r = tables[t](&k);
+
+		if (total + k > cap)
+			return SE_RAISEF(ei, SE_FULL, "more than %zu routes", cap);
+		memcpy(out + total, r, k * sizeof(*r));
+		total += k;
+	}
+	*n = total;
+	return router_check(out, total, ei);
 }
 
 /* A hash of a random password with the configured cost, for timing parity. */
@@ -109,8 +132,10 @@ static enum err make_dummy_hash(struct app *app, struct err_info *ei)
 enum err api_init(struct app *app, struct err_info *ei)
 {
 	const struct cfg *c = app->cfg;
-	enum err rc = router_check(routes, sizeof(routes) / sizeof(routes[0]), ei);
+	enum err rc;
 
+	app->routes = xcalloc(API_ROUTES_MAX, sizeof(*app->routes));
+	rc = api_routes_build(app->routes, API_ROUTES_MAX, &app->n_routes, ei);
 	if (rc)
 		return rc;
 	app->root_json = api_root_render(app);
@@ -154,6 +179,9 @@ void api_release(struct app *app)
 	mem_free(app->root_json);
 	app->root_json = NULL;
 	app->root_len = 0;
+	mem_free(app->routes);
+	app->routes = NULL;
+	app->n_routes = 0;
 }
 
 static const char allowed_methods[] =
@@ -268,8 +296,8 @@ void api_handle(struct http_req *req, struct http_resp *resp, void *vapp)
 		preflight(req, resp, req->arena);
 		return;
 	}
-	res = router_match(routes, sizeof(routes) / sizeof(routes[0]), req->method, path, &r,
-	                   req->params, &req->n_params, NULL);
+	res = router_match(app->routes, app->n_routes, req->method, path, &r, req->params,
+	                   &req->n_params, NULL);
 	if (res == ROUTER_MATCH && (r->flags & API_DEV_ONLY) && !app->cfg->dev.enabled)
 		res = ROUTER_NO_PATH;
 	authifier = res == ROUTER_MATCH && (r->flags & API_AUTHIFIER);

@@ -351,12 +351,15 @@ enum err account_sessions_delete(struct store_wtxn *w, struct str user_id, struc
 	return SE_OK;
 }
 
+/* Auth events go to the user's private topic "<user_id>!" (REVOLT.md section 9). */
 static void publish(struct app *app, struct str user_id, json_t *ev)
 {
 	char *text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	char topic[40];
 
 	json_decref(ev);
-	if (!text || bus_publish(app->bus, user_id, str_from(text)))
+	snprintf(topic, sizeof(topic), "%.*s!", (int)(user_id.n < 32 ? user_id.n : 32), user_id.p);
+	if (!text || bus_publish(app->bus, str_from(topic), str_from(text)))
 		log_warn("auth: cannot publish an Auth event for '%.*s'", (int)user_id.n,
 		         user_id.p);
 	mem_free(text);
