@@ -20,6 +20,7 @@
 #include "storage/queue.h"
 #include "users/user.h"
 #include "channels/channel.h"
+#include "servers/server.h"
 #include "core/cfg.h"
 #include "core/mem.h"
 #include "http/http.h"
