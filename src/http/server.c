@@ -95,6 +95,7 @@ struct http_server {
 	bool workers_exit;
 
 	atomic_int stopping;
+	atomic_int service_done; /* the service thread has left its loop */
 	unsigned grace_ms;
 	int port;
 };
@@ -256,8 +257,8 @@ static void finish(struct job *j)
 	pthread_mutex_unlock(&srv->mu);
 	if (orphan)
 		job_free(j);
-	else
-		lws_cancel_service(srv->ctx);
+	/* Also after an orphan: a draining service thread waits for `live` to drop. */
+	lws_cancel_service(srv->ctx);
 }
 
 static void *worker_main(void *arg)
@@ -677,10 +678,15 @@ static void *service_main(void *arg)
 			    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec))
 				break;
 		}
-		/* The timeout bounds how late a stop request is noticed. */
-		if (lws_service(srv->ctx, draining ? 10 : 250) < 0)
+		/*
+		 * lws 4 ignores this timeout and sleeps until its next event, so a
+		 * stop relies on lws_cancel_service(): http_server_stop keeps
+		 * calling it until this loop is left.
+		 */
+		if (lws_service(srv->ctx, 0) < 0)
 			break;
 	}
+	atomic_store(&srv->service_done, 1);
 	return NULL;
 }
 
@@ -856,7 +862,11 @@ void http_server_stop(struct http_server *srv, unsigned grace_ms)
 	srv->grace_ms = grace_ms;
 	if (srv->started) {
 		atomic_store(&srv->stopping, 1);
-		lws_cancel_service(srv->ctx);
+		/* Wake the loop until it notices (bounded by its own grace deadline). */
+		while (!atomic_load(&srv->service_done)) {
+			lws_cancel_service(srv->ctx);
+			usleep(20 * 1000);
+		}
 		pthread_join(srv->service, NULL);
 	}
 	pthread_mutex_lock(&srv->mu);
