@@ -72,8 +72,9 @@ SRCS_MAIL := src/mail/mailer.c src/mail/templates.c
 SRCS_AUTH := src/auth/totp.c src/auth/password.c src/auth/email.c src/auth/username.c src/auth/codes.c \
              src/auth/records.c src/auth/authn.c src/auth/account.c
 SRCS_USERS := src/users/user.c src/channels/channel.c src/servers/server.c
+SRCS_PERMS := src/perms/perms.c src/perms/perms_json.c
 LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(SRCS_GATEWAY) \
-            $(SRCS_HTTP) $(SRCS_API) $(SRCS_MAIL) $(SRCS_AUTH) $(SRCS_USERS) src/app.c
+            $(SRCS_HTTP) $(SRCS_API) $(SRCS_MAIL) $(SRCS_AUTH) $(SRCS_USERS) $(SRCS_PERMS) src/app.c
 MAIN_SRC := src/main.c
 
 # ---- tests ----
