@@ -49,6 +49,12 @@ static inline struct app *api_app(const struct req_ctx *ctx)
 	return ctx->app;
 }
 
+/*
+ * The signed-in caller's account record (new reference). A session whose
+ * account is gone answers InternalError, as authifier's guard does.
+ */
+enum err api_caller_account(struct req_ctx *ctx, json_t **acct) __attribute__((warn_unused_result));
+
 /* Wall-clock milliseconds. */
 int64_t api_now_ms(void);
 

@@ -100,18 +100,6 @@ static enum err render(const struct app *app, enum mail_kind kind, struct str to
 	return rc;
 }
 
-static enum err load_caller(struct req_ctx *ctx, json_t **acct)
-{
-	struct store_txn *txn = NULL;
-	enum err rc = store_read_begin(api_app(ctx)->store, &txn);
-
-	if (rc)
-		return SE_RAISE(&ctx->ei, rc);
-	rc = account_load(txn, str_from(api_who(ctx)->user_id), acct);
-	store_read_end(txn);
-	return rc ? SE_RAISE(&ctx->ei, rc == SE_NOT_FOUND ? SE_InternalError : rc) : SE_OK;
-}
-
 static enum err check_email(struct req_ctx *ctx, struct str email, struct buf *norm)
 {
 	enum err rc = email_validate(email, &ctx->ei);
@@ -565,7 +553,7 @@ out:
 enum err api_auth_account_fetch(struct req_ctx *ctx)
 {
 	json_t *acct = NULL;
-	enum err rc = load_caller(ctx, &acct);
+	enum err rc = api_caller_account(ctx, &acct);
 
 	if (rc)
 		return rc;
@@ -635,7 +623,7 @@ enum err api_auth_account_change_password(struct req_ctx *ctx)
 	if (!rc)
 		rc = check_password(ctx, password);
 	if (!rc)
-		rc = load_caller(ctx, &acct);
+		rc = api_caller_account(ctx, &acct);
 	if (rc)
 		goto out;
 	if (!account_password_ok(acct, current)) {
@@ -679,7 +667,7 @@ enum err api_auth_account_change_email(struct req_ctx *ctx)
 	if (!rc)
 		rc = check_email(ctx, email, &norm);
 	if (!rc)
-		rc = load_caller(ctx, &acct);
+		rc = api_caller_account(ctx, &acct);
 	if (rc)
 		goto out;
 	if (!account_password_ok(acct, current)) {
@@ -824,7 +812,7 @@ enum err api_auth_account_delete(struct req_ctx *ctx)
 	}
 	memset(&op, 0, sizeof(op));
 	msg_init(&op.msg);
-	rc = load_caller(ctx, &acct);
+	rc = api_caller_account(ctx, &acct);
 	if (rc)
 		goto out;
 	op.id = str_from(api_who(ctx)->user_id);

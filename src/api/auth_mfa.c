@@ -14,18 +14,6 @@
 #include "auth/totp.h"
 #include "storage/store.h"
 
-static enum err load_caller(struct req_ctx *ctx, json_t **acct)
-{
-	struct store_txn *txn = NULL;
-	enum err rc = store_read_begin(api_app(ctx)->store, &txn);
-
-	if (rc)
-		return SE_RAISE(&ctx->ei, rc);
-	rc = account_load(txn, str_from(api_who(ctx)->user_id), acct);
-	store_read_end(txn);
-	return rc ? SE_RAISE(&ctx->ei, rc == SE_NOT_FOUND ? SE_InternalError : rc) : SE_OK;
-}
-
 /*
  * The x-mfa-ticket guard of sensitive actions: a validated, unexpired ticket
  * of the caller's own account, consumed by this use.
@@ -60,7 +48,7 @@ enum err api_auth_mfa_status(struct req_ctx *ctx)
 {
 	json_t *acct = NULL, *mfa;
 	const char *totp;
-	enum err rc = load_caller(ctx, &acct);
+	enum err rc = api_caller_account(ctx, &acct);
 
 	if (rc)
 		return rc;
@@ -79,7 +67,7 @@ enum err api_auth_mfa_status(struct req_ctx *ctx)
 enum err api_auth_mfa_methods(struct req_ctx *ctx)
 {
 	json_t *acct = NULL;
-	enum err rc = load_caller(ctx, &acct);
+	enum err rc = api_caller_account(ctx, &acct);
 
 	if (rc)
 		return rc;
@@ -238,7 +226,7 @@ enum err api_auth_mfa_recovery_fetch(struct req_ctx *ctx)
 	enum err rc = validated_ticket(ctx);
 
 	if (!rc)
-		rc = load_caller(ctx, &acct);
+		rc = api_caller_account(ctx, &acct);
 	if (rc)
 		return rc;
 	codes = json_object_get(json_object_get(acct, "mfa"), "recovery_codes");

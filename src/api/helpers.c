@@ -5,12 +5,14 @@
 
 #include "api/api_int.h"
 #include "app.h"
+#include "auth/account.h"
 #include "auth/records.h"
 #include "core/cfg.h"
 #include "core/jx.h"
 #include "bus/bus.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "storage/store.h"
 
 enum err api_body(struct req_ctx *ctx, json_t **out)
 {
@@ -66,6 +68,18 @@ enum err api_no_content(struct req_ctx *ctx)
 {
 	http_resp_set(ctx->resp, 204, NULL, STR_NULL);
 	return SE_OK;
+}
+
+enum err api_caller_account(struct req_ctx *ctx, json_t **acct)
+{
+	struct store_txn *txn = NULL;
+	enum err rc = store_read_begin(api_app(ctx)->store, &txn);
+
+	if (rc)
+		return SE_RAISE(&ctx->ei, rc);
+	rc = account_load(txn, str_from(api_who(ctx)->user_id), acct);
+	store_read_end(txn);
+	return rc ? SE_RAISE(&ctx->ei, rc == SE_NOT_FOUND ? SE_InternalError : rc) : SE_OK;
 }
 
 int64_t api_now_ms(void)
