@@ -25,8 +25,10 @@ static enum err validated_ticket(struct req_ctx *ctx)
 	struct authn_ticket t;
 	enum err rc;
 
-	if (!token.p)
+	if (!token.p) {
+		ctx->ei.status = 401; /* authifier's ticket guard answers 401 */
 		return SE_RAISE(&ctx->ei, SE_MissingHeaders);
+	}
 	rc = store_read_begin(api_app(ctx)->store, &txn);
 	if (rc)
 		return SE_RAISE(&ctx->ei, rc);

@@ -276,7 +276,7 @@ static void test_mfa_flow(void **state)
 	assert_string_equal(json_string_value(json_array_get(v, 0)), "Password");
 	json_decref(v);
 	/* sensitive actions need a validated ticket */
-	expect_error(d, "POST", "/api/auth/mfa/totp", token, "{}", 400, "MissingHeaders");
+	expect_error(d, "POST", "/api/auth/mfa/totp", token, "{}", 401, "MissingHeaders");
 	expect_error(d, "PUT", "/api/auth/mfa/ticket", token,
 	             "{\"password\":\"wrong wrong wrong\"}", 401, "InvalidCredentials");
 #define TICKET()                                                                                   \
