@@ -198,7 +198,7 @@ deps-check:
 FUZZ ?= cfg
 SECS ?= 60
 fuzz:
-	$(Q)mkdir -p build/fuzz
+	$(Q)mkdir -p build/fuzz build/fuzz/corpus_$(FUZZ)
 	clang $(CPPFLAGS_ALL) -g -O1 -fsanitize=fuzzer,address,undefined -DSOL_TESTING \
 		tests/fuzz/fuzz_$(FUZZ).c $(LIB_SRCS) -o build/fuzz/fuzz_$(FUZZ) $(LDLIBS_ALL)
 	build/fuzz/fuzz_$(FUZZ) -max_total_time=$(SECS) build/fuzz/corpus_$(FUZZ) tests/fuzz/corpus/$(FUZZ) \
