@@ -94,16 +94,18 @@ UNIT_TESTS_MAIL := tests/unit/mail/test_mailer.c
 UNIT_TESTS_AUTH := tests/unit/auth/test_authn.c tests/unit/auth/test_totp.c tests/unit/auth/test_password.c \
                    tests/unit/auth/test_email.c tests/unit/auth/test_username.c \
                    tests/unit/auth/test_codes.c
+UNIT_TESTS_PERMS := tests/unit/perms/test_perms.c
 UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TESTS_STORAGE) \
               $(UNIT_TESTS_BUS) $(UNIT_TESTS_GATEWAY) $(UNIT_TESTS_HTTP) $(UNIT_TESTS_API) $(UNIT_TESTS_MAIL) \
-              $(UNIT_TESTS_AUTH)
+              $(UNIT_TESTS_AUTH) $(UNIT_TESTS_PERMS)
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
-                tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c
+                tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
+                tests/fuzz/fuzz_perms.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
-              tools/bench/bare_civetweb.c
+              tools/bench/bare_civetweb.c tools/bench/bench_perms.c
 
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)

@@ -142,7 +142,12 @@ const char *perm_relationship_name(enum perm_relationship r);
 
 struct perm_user_input {
 	bool privileged;
-	bool same; /* viewer == target, or viewer owns the bot target */
+	/*
+	 * viewer == target (Revolt's are_the_users_same). A bot's owner is
+	 * rel PERM_REL_USER toward the bot, which, as in Revolt, grants
+	 * nothing by itself; set `same` for the owner only to deviate on purpose.
+	 */
+	bool same;
 	enum perm_relationship rel;
 	bool mutual; /* a shared server, group or DM */
 	bool target_is_bot, viewer_is_bot;
@@ -161,7 +166,10 @@ int64_t perm_ranking(bool owner, const struct perm_role_override *roles, size_t 
  */
 enum err perm_require(uint64_t have, uint64_t need, struct err_info *ei)
     __attribute__((warn_unused_result));
-/* The same for user permission bits (MissingUserPermission). */
+/*
+ * The same for user permission bits: MissingPermission naming the user bit
+ * ("Access"), as Revolt's throw_if_lacking_user_permission does.
+ */
 enum err perm_require_user(uint32_t have, uint32_t need, struct err_info *ei)
     __attribute__((warn_unused_result));
 
@@ -179,7 +187,8 @@ enum err perm_override_parse(const json_t *v, struct perm_override *out)
     __attribute__((warn_unused_result));
 
 /*
- * Fill `in` for `user_id` from a server record and that user's member record
+ * Fill `in` for `user_id` (privileged left false: the caller sets it from
+ * the user record) from a server record and that user's member record
  * (NULL when not a member), at `now_ms` (for the timeout). `roles` (cap
  * PERM_ROLES_MAX) receives the member's role overrides; roles that no longer
  * exist on the server are skipped.
@@ -194,5 +203,13 @@ void perm_server_input_from_json(const json_t *server, const json_t *member, con
  */
 uint64_t perm_channel_json(const json_t *server, const json_t *member, const json_t *channel,
                            const char *user_id, int64_t now_ms);
+
+/*
+ * Permissions of `user_id` in a SavedMessages, DirectMessage or Group record;
+ * 0 for any other record. `user_perms_to_other` is perm_user_calc of the
+ * viewer toward the DM's other recipient (ignored for other types).
+ */
+uint64_t perm_private_channel_json(const json_t *channel, const char *user_id, bool privileged,
+                                   uint32_t user_perms_to_other);
 
 #endif /* SOL_PERMS_PERMS_H */

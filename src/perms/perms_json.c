@@ -225,3 +225,45 @@ uint64_t perm_channel_json(const json_t *server, const json_t *member, const jso
 	}
 	return perm_server_channel_calc(&in, defp, croles, n);
 }
+
+static bool in_recipients(const json_t *channel, const char *user_id)
+{
+	const json_t *r = json_object_get(channel, "recipients");
+
+	for (size_t i = 0; user_id && i < json_array_size(r); i++) {
+		const char *id = json_string_value(json_array_get(r, i));
+
+		if (id && !strcmp(id, user_id))
+			return true;
+	}
+	return false;
+}
+
+static bool field_is(const json_t *obj, const char *key, const char *want)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+
+	return v && want && !strcmp(v, want);
+}
+
+uint64_t perm_private_channel_json(const json_t *channel, const char *user_id, bool privileged,
+                                   uint32_t user_perms_to_other)
+{
+	const char *t = json_string_value(json_object_get(channel, "channel_type"));
+	const json_t *gp;
+
+	if (!t)
+		return 0;
+	if (!strcmp(t, "SavedMessages"))
+		return perm_saved_calc(privileged, field_is(channel, "user", user_id));
+	if (!strcmp(t, "DirectMessage"))
+		return perm_dm_calc(privileged, in_recipients(channel, user_id),
+		                    user_perms_to_other);
+	if (!strcmp(t, "Group")) {
+		gp = json_object_get(channel, "permissions");
+		return perm_group_calc(privileged, field_is(channel, "owner", user_id),
+		                       in_recipients(channel, user_id), json_is_integer(gp),
+		                       json_is_integer(gp) ? (uint64_t)json_integer_value(gp) : 0);
+	}
+	return 0;
+}
