@@ -84,6 +84,7 @@ char *api_root_render(const struct app *app);
 
 /* A module's route table (static): src/api/routes.c lists them all. */
 typedef const struct route *api_table_fn(size_t *n);
+api_table_fn api_members_table, api_invites_table;
 
 /*
  * Concatenate every module's table into `out` (cap entries) and check it.

@@ -94,6 +94,8 @@ static const struct route *core_table(size_t *n)
 /* Every module's route table, matched in this order (first match wins). */
 static api_table_fn *const tables[] = {
     core_table,
+    api_members_table,
+    api_invites_table,
 };
 
 enum err api_routes_build(struct route *out, size_t cap, size_t *n, struct err_info *ei)
