@@ -73,10 +73,12 @@ SRCS_AUTH := src/auth/totp.c src/auth/password.c src/auth/email.c src/auth/usern
              src/auth/records.c src/auth/authn.c src/auth/account.c
 SRCS_USERS := src/users/user.c src/channels/channel.c src/servers/server.c
 SRCS_PERMS := src/perms/perms.c src/perms/perms_json.c
+SRCS_SERVERS := src/servers/server_state.c src/api/servers.c src/api/servers_edit.c src/api/roles.c \
+                src/api/permissions.c
 SRCS_MEMBERS := src/servers/members.c src/servers/invites.c src/api/members.c src/api/members_edit.c \
                 src/api/bans.c src/api/invites.c
 LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(SRCS_GATEWAY) \
-            $(SRCS_HTTP) $(SRCS_API) $(SRCS_MAIL) $(SRCS_AUTH) $(SRCS_USERS) $(SRCS_PERMS) $(SRCS_MEMBERS) src/app.c
+            $(SRCS_HTTP) $(SRCS_API) $(SRCS_MAIL) $(SRCS_AUTH) $(SRCS_USERS) $(SRCS_PERMS) $(SRCS_MEMBERS) $(SRCS_SERVERS) src/app.c
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -102,7 +104,7 @@ UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TES
               $(UNIT_TESTS_AUTH) $(UNIT_TESTS_PERMS)
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
-INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c
+INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c

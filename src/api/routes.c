@@ -73,6 +73,8 @@ static const struct store_coll_def collections[] = {
     AUTHREC_COLL_DEFS,
     USER_COLL_DEF,
     QUEUE_COLL_DEF,
+    CHANNEL_COLL_DEF,
+    SERVER_COLL_DEFS,
 };
 
 static const struct store_schema schema = {
@@ -96,6 +98,9 @@ static api_table_fn *const tables[] = {
     core_table,
     api_members_table,
     api_invites_table,
+    api_servers_table,
+    api_roles_table,
+    api_permissions_table,
 };
 
 enum err api_routes_build(struct route *out, size_t cap, size_t *n, struct err_info *ei)

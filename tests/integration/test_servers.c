@@ -1,0 +1,481 @@
+/*
+ * tests/integration/test_servers.c: servers, server channels, roles and
+ * permission overrides against the real daemon over HTTP: the owner's
+ * paths, a second user who is not a member, unknown ids, bad bodies, and
+ * the caps (TooManyServers, TooManyChannels, TooManyRoles).
+ */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tests/support/daemon.h"
+
+#define START_MS 20000
+#define STOP_MS 15000
+
+struct who {
+	char token[128];
+	char id[32];
+};
+
+static struct td *start(void)
+{
+	struct td *d;
+
+	setenv("SOLSTICE_RATELIMIT_ENABLED", "false", 1);
+	d = td_start(NULL, NULL, START_MS);
+	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
+	assert_non_null(d);
+	return d;
+}
+
+/* One request; the status, and the JSON body in *out when asked (NULL if empty). */
+static long call(struct td *d, const char *method, const char *path, const struct who *w,
+                 const char *body, json_t **out)
+{
+	char h[160];
+	const char *hdrs[2] = {NULL, NULL};
+	struct td_resp r;
+	long status;
+
+	if (w) {
+		snprintf(h, sizeof(h), "X-Session-Token: %s", w->token);
+		hdrs[0] = h;
+	}
+	assert_int_equal(td_http(td_http_port(d), method, path, hdrs, body, &r), 0);
+	status = r.status;
+	if (out) {
+		*out = r.body_len ? json_loadb(r.body, r.body_len, JSON_DECODE_ANY, NULL) : NULL;
+		if (r.body_len && !*out)
+			fail_msg("%s %s: not JSON: '%s'", method, path, r.body);
+	}
+	td_resp_release(&r);
+	return status;
+}
+
+/* call() expecting `status`; returns the body (caller decrefs). */
+static json_t *ok(struct td *d, const char *method, const char *path, const struct who *w,
+                  const char *body, long status)
+{
+	json_t *v = NULL;
+	long s = call(d, method, path, w, body, &v);
+
+	if (s != status)
+		fail_msg("%s %s %s: got %ld %s, want %ld", method, path, body ? body : "", s,
+		         v ? json_dumps(v, 0) : "(no body)", status);
+	return v;
+}
+
+static void expect(struct td *d, const char *method, const char *path, const struct who *w,
+                   const char *body, long status, const char *type, const char *permission)
+{
+	json_t *v = NULL;
+	long s = call(d, method, path, w, body, &v);
+	const char *t = json_string_value(json_object_get(v, "type"));
+	const char *p = json_string_value(json_object_get(v, "permission"));
+
+	if (s != status || !t || strcmp(t, type) != 0 ||
+	    (permission && (!p || strcmp(p, permission) != 0)))
+		fail_msg("%s %s %s: got %ld %s, want %ld %s %s", method, path, body ? body : "", s,
+		         v ? json_dumps(v, 0) : "(no body)", status, type,
+		         permission ? permission : "");
+	json_decref(v);
+}
+
+static void user(struct td *d, const char *name, struct who *w)
+{
+	char body[256];
+	json_t *v;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(body, sizeof(body), "{\"email\":\"%s@example.org\",\"password\":\"%s\"}", name,
+	         "correct horse battery");
+	json_decref(ok(d, "POST", "/api/auth/account/create", NULL, body, 204));
+	snprintf(body, sizeof(body),
+	         "{\"email\":\"%s@example.org\",\"password\":\"correct horse battery\"}", name);
+	v = ok(d, "POST", "/api/auth/session/login", NULL, body, 200);
+	snprintf(w->token, sizeof(w->token), "%s", json_string_value(json_object_get(v, "token")));
+	snprintf(w->id, sizeof(w->id), "%s", json_string_value(json_object_get(v, "user_id")));
+	json_decref(v);
+	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", name);
+	json_decref(ok(d, "POST", "/api/onboard/complete", w, body, 200));
+}
+
+static const char *sget(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	assert_non_null(s);
+	return s;
+}
+
+/* A server of `w` named `name`: its id and first channel's id. */
+static void make_server(struct td *d, const struct who *w, const char *name, char sid[32],
+                        char cid[32])
+{
+	char body[128];
+	json_t *v, *server, *ch;
+
+	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
+	v = ok(d, "POST", "/api/servers/create", w, body, 200);
+	server = json_object_get(v, "server");
+	ch = json_array_get(json_object_get(v, "channels"), 0);
+	snprintf(sid, 32, "%s", sget(server, "_id"));
+	if (cid)
+		snprintf(cid, 32, "%s", sget(ch, "_id"));
+	json_decref(v);
+}
+
+static void test_server_lifecycle(void **state)
+{
+	struct td *d = start();
+	struct who alice, bob;
+	char path[256], body[512], sid[32], cid[32], vid[32];
+	json_t *v, *server, *ch;
+
+	(void)state;
+	user(d, "alice", &alice);
+	user(d, "bob", &bob);
+
+	/* bad bodies */
+	expect(d, "POST", "/api/servers/create", &alice, "{}", 400, "FailedValidation", NULL);
+	expect(d, "POST", "/api/servers/create", &alice, "{\"name\":\"\"}", 400, "FailedValidation",
+	       NULL);
+	expect(d, "POST", "/api/servers/create", &alice,
+	       "{\"name\":\"123456789012345678901234567890123\"}", 400, "FailedValidation", NULL);
+	expect(d, "POST", "/api/servers/create", &alice, "{\"name\":7}", 400, "FailedValidation",
+	       NULL);
+	expect(d, "POST", "/api/servers/create", &alice, "{\"name\":\"x\",\"nsfw\":\"yes\"}", 400,
+	       "FailedValidation", NULL);
+	expect(d, "POST", "/api/servers/create", NULL, "{\"name\":\"x\"}", 401, "NotAuthenticated",
+	       NULL);
+
+	/* create: the server, the General channel, the owner as member */
+	v = ok(d, "POST", "/api/servers/create", &alice,
+	       "{\"name\":\"Ünïcode server 32 characters ok\",\"description\":\"d\",\"nsfw\":true}",
+	       200);
+	server = json_object_get(v, "server");
+	ch = json_array_get(json_object_get(v, "channels"), 0);
+	assert_string_equal(sget(server, "owner"), alice.id);
+	assert_int_equal(json_integer_value(json_object_get(server, "default_permissions")),
+	                 4000322560ll);
+	assert_true(json_is_true(json_object_get(server, "nsfw")));
+	assert_null(json_object_get(server, "roles"));
+	assert_string_equal(sget(ch, "channel_type"), "TextChannel");
+	assert_string_equal(sget(ch, "name"), "General");
+	assert_string_equal(sget(ch, "server"), sget(server, "_id"));
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(server, "channels"), 0)),
+	    sget(ch, "_id"));
+	snprintf(sid, sizeof(sid), "%s", sget(server, "_id"));
+	snprintf(cid, sizeof(cid), "%s", sget(ch, "_id"));
+	json_decref(v);
+
+	/* fetch */
+	snprintf(path, sizeof(path), "/api/servers/%s", sid);
+	v = ok(d, "GET", path, &alice, NULL, 200);
+	assert_string_equal(sget(v, "_id"), sid);
+	assert_true(json_is_string(json_array_get(json_object_get(v, "channels"), 0)));
+	json_decref(v);
+	snprintf(path, sizeof(path), "/api/0.8/servers/%s?include_channels=true", sid);
+	v = ok(d, "GET", path, &alice, NULL, 200);
+	assert_string_equal(sget(json_array_get(json_object_get(v, "channels"), 0), "name"),
+	                    "General");
+	json_decref(v);
+	snprintf(path, sizeof(path), "/api/servers/%s", sid);
+	expect(d, "GET", path, &bob, NULL, 404, "NotFound", NULL);
+	expect(d, "GET", "/api/servers/01ARZ3NDEKTSV4RRFFQ69G5FAV", &alice, NULL, 404, "NotFound",
+	       NULL);
+
+	/* edit */
+	v = ok(d, "PATCH", path, &alice, "{\"name\":\"Renamed\",\"description\":\"about\"}", 200);
+	assert_string_equal(sget(v, "name"), "Renamed");
+	assert_string_equal(sget(v, "description"), "about");
+	json_decref(v);
+	v = ok(d, "PATCH", path, &alice, "{\"remove\":[\"Description\"]}", 200);
+	assert_null(json_object_get(v, "description"));
+	json_decref(v);
+	snprintf(body, sizeof(body),
+	         "{\"categories\":[{\"id\":\"c1\",\"title\":\"Text\",\"channels\":[\"%s\","
+	         "\"01ARZ3NDEKTSV4RRFFQ69G5FAV\"]}],\"system_messages\":{\"user_joined\":\"%s\"}}",
+	         cid, cid);
+	v = ok(d, "PATCH", path, &alice, body, 200);
+	ch = json_array_get(json_object_get(v, "categories"), 0);
+	assert_int_equal(json_array_size(json_object_get(ch, "channels")), 1);
+	assert_string_equal(sget(json_object_get(v, "system_messages"), "user_joined"), cid);
+	json_decref(v);
+	snprintf(body, sizeof(body),
+	         "{\"categories\":[{\"id\":\"a\",\"title\":\"A\",\"channels\":[\"%s\"]},"
+	         "{\"id\":\"b\",\"title\":\"B\",\"channels\":[\"%s\"]}]}",
+	         cid, cid);
+	expect(d, "PATCH", path, &alice, body, 400, "InvalidOperation", NULL);
+	expect(d, "PATCH", path, &alice,
+	       "{\"system_messages\":{\"user_left\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\"}}", 404,
+	       "NotFound", NULL);
+	expect(d, "PATCH", path, &alice,
+	       "{\"categories\":[{\"id\":\"\",\"title\":\"A\","
+	       "\"channels\":[]}]}",
+	       400, "FailedValidation", NULL);
+	expect(d, "PATCH", path, &alice, "{\"remove\":[\"Name\"]}", 400, "FailedValidation", NULL);
+	expect(d, "PATCH", path, &alice, "{\"flags\":1}", 403, "NotPrivileged", NULL);
+	expect(d, "PATCH", path, &alice, "{\"name\":\"\"}", 400, "FailedValidation", NULL);
+	expect(d, "PATCH", path, &bob, "{\"name\":\"mine\"}", 403, "MissingPermission",
+	       "ManageServer");
+	expect(d, "PATCH", path, &bob, "{\"categories\":[]}", 403, "MissingPermission",
+	       "ManageChannel");
+	expect(d, "PATCH", "/api/servers/01ARZ3NDEKTSV4RRFFQ69G5FAV", &alice, "{\"name\":\"x\"}",
+	       404, "NotFound", NULL);
+
+	/* server channels */
+	snprintf(path, sizeof(path), "/api/servers/%s/channels", sid);
+	v = ok(d, "POST", path, &alice,
+	       "{\"type\":\"Voice\",\"name\":\"voice\",\"description\":\"talk\"}", 200);
+	assert_string_equal(sget(v, "channel_type"), "VoiceChannel");
+	assert_string_equal(sget(v, "server"), sid);
+	assert_string_equal(sget(v, "description"), "talk");
+	snprintf(vid, sizeof(vid), "%s", sget(v, "_id"));
+	json_decref(v);
+	v = ok(d, "POST", path, &alice, "{\"name\":\"text\"}", 200);
+	assert_string_equal(sget(v, "channel_type"), "TextChannel");
+	json_decref(v);
+	expect(d, "POST", path, &alice, "{\"type\":\"Group\",\"name\":\"x\"}", 400,
+	       "FailedValidation", NULL);
+	expect(d, "POST", path, &alice, "{\"name\":\"\"}", 400, "FailedValidation", NULL);
+	expect(d, "POST", path, &bob, "{\"name\":\"x\"}", 403, "MissingPermission",
+	       "ManageChannel");
+	snprintf(path, sizeof(path), "/api/servers/%s", sid);
+	v = ok(d, "GET", path, &alice, NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(v, "channels")), 3);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(v, "channels"), 1)),
+	                    vid);
+	json_decref(v);
+
+	/* ack */
+	snprintf(path, sizeof(path), "/api/servers/%s/ack", sid);
+	json_decref(ok(d, "PUT", path, &alice, "{}", 204));
+	expect(d, "PUT", path, &bob, "{}", 404, "NotFound", NULL);
+
+	/* delete: a non-member cannot; the owner deletes everything */
+	snprintf(path, sizeof(path), "/api/servers/%s", sid);
+	expect(d, "DELETE", path, &bob, "{}", 404, "NotFound", NULL);
+	json_decref(ok(d, "DELETE", path, &alice, "{}", 204));
+	expect(d, "GET", path, &alice, NULL, 404, "NotFound", NULL);
+	expect(d, "DELETE", path, &alice, "{}", 404, "NotFound", NULL);
+	snprintf(path, sizeof(path), "/api/servers/%s/channels", sid);
+	expect(d, "POST", path, &alice, "{\"name\":\"x\"}", 404, "NotFound", NULL);
+	snprintf(path, sizeof(path), "/api/channels/%s/permissions/default", cid);
+	expect(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404,
+	       "NotFound", NULL);
+
+	assert_int_equal(td_stop(d, STOP_MS, false), 0);
+}
+
+static void test_roles_and_permissions(void **state)
+{
+	struct td *d = start();
+	struct who alice, bob;
+	char path[256], body[512], sid[32], cid[32], r1[32], r2[32];
+	json_t *v, *role;
+
+	(void)state;
+	user(d, "carol", &alice);
+	user(d, "dave", &bob);
+	make_server(d, &alice, "roles", sid, cid);
+
+	snprintf(path, sizeof(path), "/api/servers/%s/roles", sid);
+	expect(d, "POST", path, &alice, "{}", 400, "FailedValidation", NULL);
+	expect(d, "POST", path, &alice, "{\"name\":\"123456789012345678901234567890123\"}", 400,
+	       "FailedValidation", NULL);
+	expect(d, "POST", path, &bob, "{\"name\":\"x\"}", 403, "MissingPermission", "ManageRole");
+	v = ok(d, "POST", path, &alice, "{\"name\":\"Mods\",\"rank\":5}", 200);
+	role = json_object_get(v, "role");
+	assert_string_equal(sget(role, "name"), "Mods");
+	assert_int_equal(json_integer_value(json_object_get(role, "rank")), 0);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(role, "permissions"), "a")), 0);
+	snprintf(r1, sizeof(r1), "%s", sget(v, "id"));
+	json_decref(v);
+	v = ok(d, "POST", path, &alice, "{\"name\":\"Members\"}", 200);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "role"), "rank")),
+	                 1);
+	snprintf(r2, sizeof(r2), "%s", sget(v, "id"));
+	json_decref(v);
+
+	/* fetch */
+	snprintf(path, sizeof(path), "/api/servers/%s/roles/%s", sid, r1);
+	v = ok(d, "GET", path, &alice, NULL, 200);
+	assert_string_equal(sget(v, "name"), "Mods");
+	json_decref(v);
+	expect(d, "GET", path, &bob, NULL, 404, "NotFound", NULL);
+	snprintf(path, sizeof(path), "/api/servers/%s/roles/01ARZ3NDEKTSV4RRFFQ69G5FAV", sid);
+	expect(d, "GET", path, &alice, NULL, 404, "NotFound", NULL);
+	expect(d, "PATCH", path, &alice, "{\"name\":\"x\"}", 404, "NotFound", NULL);
+	expect(d, "DELETE", path, &alice, "{}", 404, "NotFound", NULL);
+
+	/* edit */
+	snprintf(path, sizeof(path), "/api/servers/%s/roles/%s", sid, r1);
+	v = ok(d, "PATCH", path, &alice,
+	       "{\"name\":\"Moderators\",\"colour\":\"#FF00aa\",\"hoist\":true}", 200);
+	assert_string_equal(sget(v, "name"), "Moderators");
+	assert_string_equal(sget(v, "colour"), "#FF00aa");
+	assert_true(json_is_true(json_object_get(v, "hoist")));
+	json_decref(v);
+	v = ok(
+	    d, "PATCH", path, &alice,
+	    "{\"colour\":\"linear-gradient(30deg, red 10%, var(--accent), rgba(1, 2, 3, 4) 0)\"}",
+	    200);
+	json_decref(v);
+	v = ok(d, "PATCH", path, &alice, "{\"remove\":[\"Colour\"],\"hoist\":false}", 200);
+	assert_null(json_object_get(v, "colour"));
+	assert_null(json_object_get(v, "hoist"));
+	json_decref(v);
+	expect(d, "PATCH", path, &alice, "{\"colour\":\"url(javascript:x)\"}", 400,
+	       "FailedValidation", NULL);
+	expect(d, "PATCH", path, &alice, "{\"colour\":\"\"}", 400, "FailedValidation", NULL);
+	expect(d, "PATCH", path, &alice, "{\"remove\":[\"Name\"]}", 400, "FailedValidation", NULL);
+	expect(d, "PATCH", path, &bob, "{\"name\":\"x\"}", 403, "MissingPermission", "ManageRole");
+
+	/* ranks */
+	snprintf(path, sizeof(path), "/api/servers/%s/roles/ranks", sid);
+	snprintf(body, sizeof(body), "{\"ranks\":[\"%s\",\"%s\"]}", r2, r1);
+	v = ok(d, "PATCH", path, &alice, body, 200);
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_object_get(json_object_get(v, "roles"), r2), "rank")),
+	                 0);
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_object_get(json_object_get(v, "roles"), r1), "rank")),
+	                 1);
+	json_decref(v);
+	snprintf(body, sizeof(body), "{\"ranks\":[\"%s\"]}", r2);
+	expect(d, "PATCH", path, &alice, body, 400, "InvalidOperation", NULL);
+	snprintf(body, sizeof(body), "{\"ranks\":[\"%s\",\"%s\"]}", r2, r2);
+	expect(d, "PATCH", path, &alice, body, 400, "InvalidOperation", NULL);
+	expect(d, "PATCH", path, &alice, "{\"ranks\":\"x\"}", 400, "FailedValidation", NULL);
+	snprintf(body, sizeof(body), "{\"ranks\":[\"%s\",\"%s\"]}", r1, r2);
+	expect(d, "PATCH", path, &bob, body, 403, "MissingPermission", "ManageRole");
+
+	/* server permissions */
+	snprintf(path, sizeof(path), "/api/servers/%s/permissions/default", sid);
+	v = ok(d, "PUT", path, &alice, "{\"permissions\":1048576}", 200);
+	assert_int_equal(json_integer_value(json_object_get(v, "default_permissions")), 1048576);
+	json_decref(v);
+	expect(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":1,\"deny\":0}}", 400,
+	       "FailedValidation", NULL);
+	expect(d, "PUT", path, &alice, "{}", 400, "FailedValidation", NULL);
+	expect(d, "PUT", path, &bob, "{\"permissions\":0}", 403, "MissingPermission",
+	       "ManagePermissions");
+	snprintf(path, sizeof(path), "/api/servers/%s/permissions/%s", sid, r1);
+	v = ok(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":8,\"deny\":4194304}}", 200);
+	role = json_object_get(json_object_get(v, "roles"), r1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(role, "permissions"), "a")), 8);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(role, "permissions"), "d")),
+	    4194304);
+	json_decref(v);
+	expect(d, "PUT", path, &alice, "{\"permissions\":5}", 400, "FailedValidation", NULL);
+	expect(d, "PUT", path, &bob, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 403,
+	       "MissingPermission", "ManagePermissions");
+	snprintf(path, sizeof(path), "/api/servers/%s/permissions/01ARZ3NDEKTSV4RRFFQ69G5FAV", sid);
+	expect(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404,
+	       "NotFound", NULL);
+
+	/* channel permissions */
+	snprintf(path, sizeof(path), "/api/channels/%s/permissions/default", cid);
+	v = ok(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":0,\"deny\":4194304}}", 200);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(v, "default_permissions"), "d")),
+	    4194304);
+	json_decref(v);
+	expect(d, "PUT", path, &alice, "{\"permissions\":5}", 400, "InvalidOperation", NULL);
+	expect(d, "PUT", path, &bob, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 403,
+	       "MissingPermission", "ManagePermissions");
+	snprintf(path, sizeof(path), "/api/channels/%s/permissions/%s", cid, r2);
+	v = ok(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":4194304,\"deny\":0}}", 200);
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_object_get(json_object_get(v, "role_permissions"), r2), "a")),
+	                 4194304);
+	json_decref(v);
+	snprintf(path, sizeof(path), "/api/channels/%s/permissions/01ARZ3NDEKTSV4RRFFQ69G5FAV",
+	         cid);
+	expect(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404,
+	       "NotFound", NULL);
+	expect(d, "PUT", "/api/channels/01ARZ3NDEKTSV4RRFFQ69G5FAV/permissions/default", &alice,
+	       "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404, "NotFound", NULL);
+
+	/* delete a role: gone from the server and from channel overrides */
+	snprintf(path, sizeof(path), "/api/servers/%s/roles/%s", sid, r2);
+	expect(d, "DELETE", path, &bob, "{}", 403, "MissingPermission", "ManageRole");
+	json_decref(ok(d, "DELETE", path, &alice, "{}", 204));
+	expect(d, "GET", path, &alice, NULL, 404, "NotFound", NULL);
+	snprintf(path, sizeof(path), "/api/servers/%s?include_channels=true", sid);
+	v = ok(d, "GET", path, &alice, NULL, 200);
+	assert_null(
+	    json_object_get(json_array_get(json_object_get(v, "channels"), 0), "role_permissions"));
+	assert_null(json_object_get(json_object_get(v, "roles"), r2));
+	json_decref(v);
+
+	/* TooManyRoles: 200 at most */
+	snprintf(path, sizeof(path), "/api/servers/%s/roles", sid);
+	for (int i = 1; i < 200; i++)
+		json_decref(ok(d, "POST", path, &alice, "{\"name\":\"r\"}", 200));
+	v = NULL;
+	assert_int_equal(call(d, "POST", path, &alice, "{\"name\":\"r\"}", &v), 400);
+	assert_string_equal(sget(v, "type"), "TooManyRoles");
+	assert_int_equal(json_integer_value(json_object_get(v, "max")), 200);
+	json_decref(v);
+
+	assert_int_equal(td_stop(d, STOP_MS, false), 0);
+}
+
+static void test_limits(void **state)
+{
+	struct td *d = start();
+	struct who alice;
+	char path[128], sid[32];
+	json_t *v = NULL;
+
+	(void)state;
+	user(d, "erin", &alice);
+	/* a new account (< 72 h) may be in 50 servers */
+	for (int i = 0; i < 50; i++)
+		make_server(d, &alice, "s", sid, NULL);
+	assert_int_equal(call(d, "POST", "/api/servers/create", &alice, "{\"name\":\"s\"}", &v),
+	                 400);
+	assert_string_equal(sget(v, "type"), "TooManyServers");
+	assert_int_equal(json_integer_value(json_object_get(v, "max")), 50);
+	json_decref(v);
+
+	/* 200 channels at most (the server has General) */
+	snprintf(path, sizeof(path), "/api/servers/%s/channels", sid);
+	for (int i = 1; i < 200; i++)
+		json_decref(ok(d, "POST", path, &alice, "{\"name\":\"c\"}", 200));
+	assert_int_equal(call(d, "POST", path, &alice, "{\"name\":\"c\"}", &v), 400);
+	assert_string_equal(sget(v, "type"), "TooManyChannels");
+	assert_int_equal(json_integer_value(json_object_get(v, "max")), 200);
+	json_decref(v);
+
+	/* deleting a server frees a slot */
+	snprintf(path, sizeof(path), "/api/servers/%s", sid);
+	json_decref(ok(d, "DELETE", path, &alice, "{}", 204));
+	make_server(d, &alice, "again", sid, NULL);
+
+	assert_int_equal(td_stop(d, STOP_MS, false), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_server_lifecycle),
+	    cmocka_unit_test(test_roles_and_permissions),
+	    cmocka_unit_test(test_limits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
