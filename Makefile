@@ -104,12 +104,12 @@ UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TES
               $(UNIT_TESTS_AUTH) $(UNIT_TESTS_PERMS)
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
-INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c
+INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
-              tools/bench/bare_civetweb.c tools/bench/bench_perms.c
+              tools/bench/bare_civetweb.c tools/bench/bench_perms.c tools/bench/bench_server.c
 
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
