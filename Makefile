@@ -79,6 +79,8 @@ SRCS_MEMBERS := src/servers/members.c src/servers/invites.c src/api/members.c sr
                 src/api/bans.c src/api/invites.c
 LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(SRCS_GATEWAY) \
             $(SRCS_HTTP) $(SRCS_API) $(SRCS_MAIL) $(SRCS_AUTH) $(SRCS_USERS) $(SRCS_PERMS) $(SRCS_MEMBERS) $(SRCS_SERVERS) src/app.c
+SRCS_GROUPS := src/channels/group.c src/channels/sync.c src/api/channels_groups.c src/api/sync.c
+LIB_SRCS += $(SRCS_GROUPS)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -105,6 +107,7 @@ UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TES
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
+INTEG_TESTS += tests/integration/test_sync.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c

@@ -20,6 +20,7 @@
 #include "storage/queue.h"
 #include "users/user.h"
 #include "channels/channel.h"
+#include "channels/sync.h"
 #include "servers/server.h"
 #include "core/cfg.h"
 #include "core/mem.h"
@@ -73,6 +74,7 @@ static const struct store_coll_def collections[] = {
     AUTHREC_COLL_DEFS,
     USER_COLL_DEF,
     QUEUE_COLL_DEF,
+    SYNC_COLL_DEFS,
     CHANNEL_COLL_DEF,
     SERVER_COLL_DEFS,
 };
@@ -96,6 +98,8 @@ static const struct route *core_table(size_t *n)
 /* Every module's route table, matched in this order (first match wins). */
 static api_table_fn *const tables[] = {
     core_table,
+    api_groups_table,
+    api_sync_table,
     api_members_table,
     api_invites_table,
     api_servers_table,
