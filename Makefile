@@ -13,6 +13,8 @@ VARIANT ?= release
 B := build/$(VARIANT)
 
 PKGS      := libwebsockets lmdb jansson openssl libsodium libcurl inih
+# the default avatars (src/users/avatar.c) are drawn with libpng
+PKGS      += libpng
 TEST_PKGS := cmocka libcurl
 
 CC ?= cc
@@ -71,7 +73,9 @@ SRCS_API  := src/api/root.c src/api/routes.c src/api/dev.c src/api/helpers.c src
 SRCS_MAIL := src/mail/mailer.c src/mail/templates.c
 SRCS_AUTH := src/auth/totp.c src/auth/password.c src/auth/email.c src/auth/username.c src/auth/codes.c \
              src/auth/records.c src/auth/authn.c src/auth/account.c
-SRCS_USERS := src/users/user.c src/channels/channel.c src/servers/server.c
+SRCS_USERS := src/users/user.c src/channels/channel.c src/servers/server.c src/users/relation.c \
+              src/users/access.c src/users/avatar.c
+SRCS_USERS_API := src/api/users.c src/api/users_edit.c src/api/users_relations.c src/api/users_dm.c
 SRCS_PERMS := src/perms/perms.c src/perms/perms_json.c
 SRCS_SERVERS := src/servers/server_state.c src/api/servers.c src/api/servers_edit.c src/api/roles.c \
                 src/api/permissions.c
@@ -81,6 +85,7 @@ LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(
             $(SRCS_HTTP) $(SRCS_API) $(SRCS_MAIL) $(SRCS_AUTH) $(SRCS_USERS) $(SRCS_PERMS) $(SRCS_MEMBERS) $(SRCS_SERVERS) src/app.c
 SRCS_GROUPS := src/channels/group.c src/channels/sync.c src/api/channels_groups.c src/api/sync.c
 LIB_SRCS += $(SRCS_GROUPS)
+LIB_SRCS += $(SRCS_USERS_API)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -104,10 +109,13 @@ UNIT_TESTS_PERMS := tests/unit/perms/test_perms.c
 UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TESTS_STORAGE) \
               $(UNIT_TESTS_BUS) $(UNIT_TESTS_GATEWAY) $(UNIT_TESTS_HTTP) $(UNIT_TESTS_API) $(UNIT_TESTS_MAIL) \
               $(UNIT_TESTS_AUTH) $(UNIT_TESTS_PERMS)
+UNIT_TESTS_USERS := tests/unit/users/test_user.c
+UNIT_TESTS += $(UNIT_TESTS_USERS)
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
 INTEG_TESTS += tests/integration/test_sync.c
+INTEG_TESTS += tests/integration/test_users.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c

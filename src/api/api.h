@@ -84,6 +84,7 @@ char *api_root_render(const struct app *app);
 
 /* A module's route table (static): src/api/routes.c lists them all. */
 typedef const struct route *api_table_fn(size_t *n);
+api_table_fn api_users_table;                         /* api/users.c */
 api_table_fn api_groups_table, api_sync_table;        /* api/channels_groups.c, api/sync.c */
 const struct route *api_servers_table(size_t *n);     /* api/servers.c */
 const struct route *api_roles_table(size_t *n);       /* api/roles.c */

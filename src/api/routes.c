@@ -73,6 +73,7 @@ static const struct store_coll_def collections[] = {
     {"meta", NULL, 0},
     AUTHREC_COLL_DEFS,
     USER_COLL_DEF,
+    USER_RL_COLL_DEF,
     QUEUE_COLL_DEF,
     SYNC_COLL_DEFS,
     CHANNEL_COLL_DEF,
@@ -98,6 +99,7 @@ static const struct route *core_table(size_t *n)
 /* Every module's route table, matched in this order (first match wins). */
 static api_table_fn *const tables[] = {
     core_table,
+    api_users_table,
     api_groups_table,
     api_sync_table,
     api_members_table,
