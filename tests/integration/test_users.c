@@ -367,7 +367,7 @@ static void test_relationships(void **state)
 
 	/* a new account may have 5 outgoing requests pending */
 	for (int i = 0; i < 6; i++) {
-		char name[16];
+		char name[24];
 
 		snprintf(name, sizeof(name), "extra%d", i);
 		make_user(d, name, &x[i]);
