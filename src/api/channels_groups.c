@@ -439,33 +439,6 @@ static enum err group_remove(struct req_ctx *ctx)
 
 /* ---- GET /channels/{target}/members ---- */
 
-/*
- * A recipient as `me` sees them: the stored user without its relations,
- * with the viewer's relationship. Presence is the gateway's; "online" is
- * reported false here.
- */
-static json_t *member_view(const json_t *rec, const json_t *me, struct str uid)
-{
-	const json_t *id = json_object_get(rec, "_id");
-	json_t *v;
-
-	if (str_is(id, uid))
-		return user_view_self(rec, false);
-	v = json_deep_copy(rec);
-	if (!v)
-		return NULL;
-	json_object_del(v, "relations");
-	if (json_object_set_new(
-	        v, "relationship",
-	        json_string(group_relationship(
-	            me, (struct str){json_string_value(id), json_string_length(id)}))) ||
-	    json_object_set_new(v, "online", json_false())) {
-		json_decref(v);
-		return NULL;
-	}
-	return v;
-}
-
 static enum err members_read(struct req_ctx *ctx, struct store_txn *txn, json_t **out)
 {
 	struct str uid = str_from(api_who(ctx)->user_id);
@@ -490,7 +463,9 @@ static enum err members_read(struct req_ctx *ctx, struct store_txn *txn, json_t 
 		if (!json_is_string(v) ||
 		    load_json(txn, USER_COLL, str_from(json_string_value(v)), &rec))
 			continue;
-		view = member_view(rec, me, uid);
+		/* co-recipients are a mutual connection: ViewProfile (delta's
+		 * fetch_many_ids_as_mutuals); presence is the gateway's */
+		view = user_view_for(rec, me, true, false);
 		json_decref(rec);
 		if (!view || json_array_append_new(res, view)) {
 			rc = SE_NOMEM;

@@ -16,6 +16,7 @@
 #include "perms/perms.h"
 #include "servers/server.h"
 #include "servers/server_state.h"
+#include "users/access.h"
 #include "users/user.h"
 
 /* invites removed per scan while purging */
@@ -113,61 +114,22 @@ const char *group_next_owner(const json_t *ch, struct str leaving)
 
 bool group_user_is_friend(const json_t *user, struct str other)
 {
-	const json_t *rel;
-	size_t i;
+	char id[32];
 
-	json_array_foreach(json_object_get(user, "relations"), i, rel)
-	{
-		if (str_is(json_object_get(rel, "_id"), other))
-			return str_is(json_object_get(rel, "status"), STR_LIT("Friend"));
-	}
-	return false;
-}
-
-static enum err load_user(struct store_txn *txn, struct str id, json_t **out)
-{
-	struct str raw;
-	json_t *v;
-	enum err rc;
-
-	if (id.n == 0 || id.n > 31)
-		return SE_NOT_FOUND;
-	rc = store_get(txn, USER_COLL, id, &raw);
-	if (rc)
-		return rc;
-	v = json_loadb(raw.p, raw.n, 0, NULL);
-	if (!json_is_object(v)) {
-		json_decref(v);
-		return SE_PARSE;
-	}
-	*out = v;
-	return SE_OK;
-}
-
-const char *group_relationship(const json_t *me, struct str other)
-{
-	const json_t *rel;
-	size_t i;
-
-	if (str_is(json_object_get(me, "_id"), other))
-		return "User";
-	json_array_foreach(json_object_get(me, "relations"), i, rel)
-	{
-		if (str_is(json_object_get(rel, "_id"), other) &&
-		    json_is_string(json_object_get(rel, "status")))
-			return json_string_value(json_object_get(rel, "status"));
-	}
-	return "None";
+	if (other.n == 0 || other.n > 31)
+		return false;
+	snprintf(id, sizeof(id), "%.*s", (int)other.n, other.p);
+	return user_relation(user, id) == PERM_REL_FRIEND;
 }
 
 /* DM: user permissions of `me` toward the other recipient (REVOLT.md section 8 rule 6). */
 static uint32_t dm_user_perms(struct store_txn *txn, const json_t *ch, const json_t *me,
-                              struct str uid, bool priv)
+                              struct str uid)
 {
-	struct perm_user_input in = {0};
 	const json_t *v;
 	json_t *other = NULL;
 	const char *oid = NULL;
+	uint32_t p;
 	size_t i;
 
 	json_array_foreach(json_object_get(ch, "recipients"), i, v)
@@ -175,16 +137,11 @@ static uint32_t dm_user_perms(struct store_txn *txn, const json_t *ch, const jso
 		if (json_is_string(v) && !str_is(v, uid))
 			oid = json_string_value(v);
 	}
-	if (!oid)
+	if (!oid || user_load(txn, str_from(oid), &other))
 		return 0;
-	in.privileged = priv;
-	in.rel = perm_relationship_parse(group_relationship(me, str_from(oid)));
-	in.mutual = true; /* the DM itself */
-	in.viewer_is_bot = json_object_get(me, "bot") != NULL;
-	if (!load_user(txn, str_from(oid), &other))
-		in.target_is_bot = json_object_get(other, "bot") != NULL;
+	p = user_perms_known(me, other, true); /* the DM itself is the mutual connection */
 	json_decref(other);
-	return perm_user_calc(&in);
+	return p;
 }
 
 /* Server channel: servers/server_state.h loads the server and member records. */
@@ -214,7 +171,7 @@ uint64_t group_channel_perms(struct store_txn *txn, const json_t *ch, const json
 	case CHANNEL_DM:
 		return perm_private_channel_json(
 		    ch, id, priv,
-		    group_has_recipient(ch, uid) ? dm_user_perms(txn, ch, me, uid, priv) : 0);
+		    group_has_recipient(ch, uid) ? dm_user_perms(txn, ch, me, uid) : 0);
 	case CHANNEL_TEXT:
 	case CHANNEL_VOICE:
 		return priv ? PERM_GRANT_ALL_SAFE : server_side_perms(txn, ch, id, now);

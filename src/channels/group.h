@@ -71,13 +71,6 @@ const char *group_next_owner(const json_t *ch, struct str leaving);
 bool group_user_is_friend(const json_t *user, struct str other);
 
 /*
- * The relationship the user record `me` has with `other`: "User" for
- * itself, else the stored status ("Friend", "Blocked", ...) or "None".
- * Borrowed from `me` or static.
- */
-const char *group_relationship(const json_t *me, struct str other);
-
-/*
  * Permissions of user `uid` (its record `me`, borrowed) in channel record
  * `ch`, at `now_ms`. perms/perms.h calculates; this loads what it needs
  * from `txn`: the other recipient of a DM, the server and member records of
