@@ -86,6 +86,8 @@ LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(
 SRCS_GROUPS := src/channels/group.c src/channels/sync.c src/api/channels_groups.c src/api/sync.c
 LIB_SRCS += $(SRCS_GROUPS)
 LIB_SRCS += $(SRCS_USERS_API)
+SRCS_BLOB := src/files/blob.c src/files/blob_local.c src/files/blob_s3.c src/files/sigv4.c
+LIB_SRCS += $(SRCS_BLOB)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -111,6 +113,8 @@ UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TES
               $(UNIT_TESTS_AUTH) $(UNIT_TESTS_PERMS)
 UNIT_TESTS_USERS := tests/unit/users/test_user.c
 UNIT_TESTS += $(UNIT_TESTS_USERS)
+UNIT_TESTS_BLOB := tests/unit/files/test_sigv4.c tests/unit/files/test_blob.c
+UNIT_TESTS += $(UNIT_TESTS_BLOB)
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
