@@ -88,6 +88,8 @@ LIB_SRCS += $(SRCS_GROUPS)
 LIB_SRCS += $(SRCS_USERS_API)
 SRCS_BLOB := src/files/blob.c src/files/blob_local.c src/files/blob_s3.c src/files/sigv4.c
 LIB_SRCS += $(SRCS_BLOB)
+SRCS_BLOB := src/files/blob.c src/files/blob_local.c src/files/blob_s3.c src/files/sigv4.c
+LIB_SRCS += $(SRCS_BLOB)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -113,6 +115,8 @@ UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TES
               $(UNIT_TESTS_AUTH) $(UNIT_TESTS_PERMS)
 UNIT_TESTS_USERS := tests/unit/users/test_user.c
 UNIT_TESTS += $(UNIT_TESTS_USERS)
+UNIT_TESTS_BLOB := tests/unit/files/test_sigv4.c tests/unit/files/test_blob.c
+UNIT_TESTS += $(UNIT_TESTS_BLOB)
 UNIT_TESTS_BLOB := tests/unit/files/test_sigv4.c tests/unit/files/test_blob.c
 UNIT_TESTS += $(UNIT_TESTS_BLOB)
 # shared helpers linked into every test: a WebSocket client, daemon launcher

@@ -76,6 +76,16 @@ const struct cfg_key cfg_keys[] = {
     {"ratelimit", "safety", CFG_K_UINT, OFF(ratelimit.safety), 1, 1000000, "15", 0},
     {"ratelimit", "any", CFG_K_UINT, OFF(ratelimit.any), 1, 1000000, "20", 0},
     {"ratelimit", "upload", CFG_K_UINT, OFF(ratelimit.upload), 1, 1000000, "10", 0},
+    {"files", "encryption_key", CFG_K_STR, OFF(files.encryption_key), 0, 0, "", CFG_KEY_SECRET},
+    {"files", "backend", CFG_K_STR, OFF(files.backend), 0, 0, "local", 0},
+    {"files", "local_root", CFG_K_STR, OFF(files.local_root), 0, 0, "", 0},
+    {"files", "s3_endpoint", CFG_K_URL, OFF(files.s3_endpoint), 0, 0, "", 0},
+    {"files", "s3_region", CFG_K_STR, OFF(files.s3_region), 0, 0, "us-east-1", 0},
+    {"files", "s3_bucket", CFG_K_STR, OFF(files.s3_bucket), 0, 0, "", 0},
+    {"files", "s3_access_key", CFG_K_STR, OFF(files.s3_access_key), 0, 0, "", 0},
+    {"files", "s3_secret_key", CFG_K_STR, OFF(files.s3_secret_key), 0, 0, "", CFG_KEY_SECRET},
+    {"files", "s3_path_style", CFG_K_BOOL, OFF(files.s3_path_style), 0, 0, "true", 0},
+    {"files", "s3_timeout", CFG_K_UINT, OFF(files.s3_timeout), 1, 3600, "60", 0},
 };
 
 _Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) == CFG_NKEYS, "CFG_NKEYS is out of date");

@@ -112,6 +112,20 @@ struct cfg_ratelimit {
 	    auth_delete, swagger, safety_report, safety, any, upload;
 };
 
+/* The blob store (files/blob.h): at-rest key and backend. */
+struct cfg_files {
+	char *encryption_key; /* secret; base64 of 32 bytes; "" = <data>/keys/blob.key */
+	char *backend;        /* "local" or "s3" (checked when the store opens) */
+	char *local_root;     /* "" = <data>/blobs */
+	char *s3_endpoint;    /* http(s)://host[:port], "" unless backend = s3 */
+	char *s3_region;
+	char *s3_bucket;
+	char *s3_access_key;
+	char *s3_secret_key; /* secret */
+	bool s3_path_style;  /* endpoint/bucket/key, else bucket.host/key */
+	unsigned s3_timeout; /* seconds per request */
+};
+
 /* One member per section of the file, one field per key. */
 struct cfg {
 	struct cfg_hosts hosts;
@@ -126,6 +140,7 @@ struct cfg {
 	struct cfg_dev dev;
 	struct cfg_auth auth;
 	struct cfg_ratelimit ratelimit;
+	struct cfg_files files;
 	char *config_file; /* the --config path, "" when none */
 };
 

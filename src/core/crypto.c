@@ -106,6 +106,37 @@ void cry_sha256(const void *p, size_t n, unsigned char out[32])
 	crypto_hash_sha256(out, n ? p : (const void *)"", n);
 }
 
+_Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(struct cry_sha256), "cry_sha256");
+
+void cry_sha256_init(struct cry_sha256 *h)
+{
+	crypto_hash_sha256_init((crypto_hash_sha256_state *)(void *)h->opaque);
+}
+
+void cry_sha256_update(struct cry_sha256 *h, const void *p, size_t n)
+{
+	if (n)
+		crypto_hash_sha256_update((crypto_hash_sha256_state *)(void *)h->opaque, p, n);
+}
+
+void cry_sha256_final(struct cry_sha256 *h, unsigned char out[32])
+{
+	crypto_hash_sha256_final((crypto_hash_sha256_state *)(void *)h->opaque, out);
+	sodium_memzero(h, sizeof(*h));
+}
+
+void cry_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
+                     unsigned char out[32])
+{
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, klen ? key : (const void *)"", klen);
+	if (mlen)
+		crypto_auth_hmacsha256_update(&st, msg, mlen);
+	crypto_auth_hmacsha256_final(&st, out);
+	sodium_memzero(&st, sizeof(st));
+}
+
 void cry_hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen,
                    unsigned char out[20])
 {
@@ -241,4 +272,85 @@ uint64_t cry_shorthash(const unsigned char key[16], const void *p, size_t n)
 	for (int i = crypto_shorthash_BYTES - 1; i >= 0; i--)
 		v = v << 8 | h[i];
 	return v;
+}
+
+enum err cry_base64_decode(struct str in, void *out, size_t cap, size_t *n)
+{
+	static const int variants[] = {
+	    sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+	    sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING};
+	const char *end = NULL;
+	size_t len = 0;
+
+	if (in.n / 4 * 3 > cap + 2)
+		return SE_TOO_LARGE;
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		if (sodium_base642bin(out, cap, in.n ? in.p : "", in.n, NULL, &len, &end,
+		                      variants[i]) == 0 &&
+		    end == in.p + in.n) {
+			*n = len;
+			return SE_OK;
+		}
+	}
+	return SE_PARSE;
+}
+
+_Static_assert(CRY_SSTREAM_KEYBYTES == crypto_secretstream_xchacha20poly1305_KEYBYTES, "key");
+_Static_assert(CRY_SSTREAM_HEADERBYTES == crypto_secretstream_xchacha20poly1305_HEADERBYTES, "hdr");
+_Static_assert(CRY_SSTREAM_ABYTES == crypto_secretstream_xchacha20poly1305_ABYTES, "abytes");
+_Static_assert(sizeof(crypto_secretstream_xchacha20poly1305_state) <= sizeof(struct cry_sstream),
+               "cry_sstream");
+
+#define SSTATE(st) ((crypto_secretstream_xchacha20poly1305_state *)(void *)(st)->opaque)
+
+void cry_sstream_push_init(struct cry_sstream *st, unsigned char header[CRY_SSTREAM_HEADERBYTES],
+                           const unsigned char key[CRY_SSTREAM_KEYBYTES])
+{
+	crypto_secretstream_xchacha20poly1305_init_push(SSTATE(st), header, key);
+}
+
+enum err cry_sstream_push(struct cry_sstream *st, unsigned char *c, const unsigned char *m,
+                          size_t mlen, const void *ad, size_t adlen, bool final)
+{
+	static const unsigned char empty[1];
+	unsigned char tag = final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+	                          : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+
+	if (mlen > crypto_secretstream_xchacha20poly1305_MESSAGEBYTES_MAX)
+		return SE_INVAL;
+	if (crypto_secretstream_xchacha20poly1305_push(SSTATE(st), c, NULL, mlen ? m : empty, mlen,
+	                                               adlen ? ad : NULL, adlen, tag) != 0)
+		return SE_INVAL;
+	return SE_OK;
+}
+
+enum err cry_sstream_pull_init(struct cry_sstream *st,
+                               const unsigned char header[CRY_SSTREAM_HEADERBYTES],
+                               const unsigned char key[CRY_SSTREAM_KEYBYTES])
+{
+	if (crypto_secretstream_xchacha20poly1305_init_pull(SSTATE(st), header, key) != 0)
+		return SE_PARSE;
+	return SE_OK;
+}
+
+enum err cry_sstream_pull(struct cry_sstream *st, unsigned char *m, const unsigned char *c,
+                          size_t clen, const void *ad, size_t adlen, bool *final)
+{
+	unsigned char tag = 0;
+
+	if (clen < CRY_SSTREAM_ABYTES)
+		return SE_PARSE;
+	if (crypto_secretstream_xchacha20poly1305_pull(SSTATE(st), m, NULL, &tag, c, clen,
+	                                               adlen ? ad : NULL, adlen) != 0)
+		return SE_PARSE;
+	if (tag != crypto_secretstream_xchacha20poly1305_TAG_MESSAGE &&
+	    tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL)
+		return SE_PARSE;
+	*final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+	return SE_OK;
+}
+
+void cry_sstream_wipe(struct cry_sstream *st)
+{
+	sodium_memzero(st, sizeof(*st));
 }

@@ -5,7 +5,8 @@
  * Owns: the random source, token generation, constant-time comparison,
  * secret wiping, base64url, and the instance's long-lived key files (the
  * VAPID P-256 key for Web Push), password hashing (argon2id), SHA-256 and
- * HMAC-SHA1 (for TOTP). Later issues add signatures and at-rest encryption.
+ * HMAC-SHA1 (for TOTP), HMAC-SHA-256 (SigV4) and the secretstream used for
+ * blobs at rest. Later issues add signatures.
  * Threads: all functions are thread-safe after cry_init().
  */
 #ifndef SOL_CORE_CRYPTO_H
@@ -72,6 +73,22 @@ bool cry_pwhash_verify(const char *hash, struct str pw);
 void cry_sha256(const void *p, size_t n, unsigned char out[32]);
 
 /*
+ * Incremental SHA-256 (libsodium crypto_hash_sha256_*). The state is plain
+ * memory: copy-free, no allocation, nothing to release; cry_sha256_final
+ * wipes it.
+ */
+struct cry_sha256 {
+	_Alignas(16) unsigned char opaque[128];
+};
+void cry_sha256_init(struct cry_sha256 *h);
+void cry_sha256_update(struct cry_sha256 *h, const void *p, size_t n);
+void cry_sha256_final(struct cry_sha256 *h, unsigned char out[32]);
+
+/* HMAC-SHA-256 (RFC 2104) of `msg` under a key of any length; for AWS SigV4. */
+void cry_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
+                     unsigned char out[32]);
+
+/*
  * HMAC-SHA1 (RFC 2104) of `msg` under `key`; used by HOTP/TOTP only. Aborts
  * (log, then abort) if OpenSSL cannot compute it, which only happens when it
  * cannot allocate: a fixed output is never returned in its place.
@@ -95,5 +112,54 @@ uint32_t cry_random_below(uint32_t n);
  * for hash tables and opaque ids. `key` is borrowed.
  */
 uint64_t cry_shorthash(const unsigned char key[16], const void *p, size_t n);
+
+/*
+ * Standard base64 (RFC 4648 section 4, padding optional; the URL-safe
+ * alphabet is accepted too) of `in` into `out` (`cap` bytes); `*n` is the
+ * decoded length. SE_PARSE for bad input, SE_TOO_LARGE when it does not fit.
+ */
+enum err cry_base64_decode(struct str in, void *out, size_t cap, size_t *n)
+    __attribute__((warn_unused_result));
+
+/*
+ * Authenticated encryption of a stream in chunks (libsodium
+ * crypto_secretstream_xchacha20poly1305): each chunk costs CRY_SSTREAM_ABYTES
+ * bytes, the stream starts with a CRY_SSTREAM_HEADERBYTES random header, and
+ * the last chunk carries a FINAL tag so truncation is detected. The state is
+ * plain memory holding key material: cry_sstream_wipe it when done.
+ */
+#define CRY_SSTREAM_KEYBYTES 32
+#define CRY_SSTREAM_HEADERBYTES 24
+#define CRY_SSTREAM_ABYTES 17
+struct cry_sstream {
+	_Alignas(16) unsigned char opaque[64];
+};
+/* Start encrypting under `key` (borrowed); writes the stream header. */
+void cry_sstream_push_init(struct cry_sstream *st, unsigned char header[CRY_SSTREAM_HEADERBYTES],
+                           const unsigned char key[CRY_SSTREAM_KEYBYTES]);
+/*
+ * Encrypt `mlen` bytes of `m` into `c` (mlen + CRY_SSTREAM_ABYTES bytes),
+ * authenticating `ad` (`adlen` bytes, may be 0) with it; `final` tags the
+ * last chunk. SE_INVAL for a chunk over libsodium's maximum.
+ */
+enum err cry_sstream_push(struct cry_sstream *st, unsigned char *c, const unsigned char *m,
+                          size_t mlen, const void *ad, size_t adlen, bool final)
+    __attribute__((warn_unused_result));
+/* Start decrypting a stream whose header is `header`. SE_PARSE for a bad header. */
+enum err cry_sstream_pull_init(struct cry_sstream *st,
+                               const unsigned char header[CRY_SSTREAM_HEADERBYTES],
+                               const unsigned char key[CRY_SSTREAM_KEYBYTES])
+    __attribute__((warn_unused_result));
+/*
+ * Decrypt and authenticate one chunk of `clen` bytes (at least
+ * CRY_SSTREAM_ABYTES) into `m` (clen - CRY_SSTREAM_ABYTES bytes); `*final`
+ * tells whether it was the last. SE_PARSE when the chunk, its order or `ad`
+ * do not authenticate; `m` then holds nothing usable.
+ */
+enum err cry_sstream_pull(struct cry_sstream *st, unsigned char *m, const unsigned char *c,
+                          size_t clen, const void *ad, size_t adlen, bool *final)
+    __attribute__((warn_unused_result));
+/* Wipe the state (key material); accepts any state. */
+void cry_sstream_wipe(struct cry_sstream *st);
 
 #endif /* SOL_CORE_CRYPTO_H */
