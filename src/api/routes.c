@@ -69,6 +69,8 @@ static const struct route core_routes[] = {
 };
 
 /* Collections of the object store; each module owns its definitions. */
+/* One entry per line: each module adds its own line. */
+/* clang-format off */
 static const struct store_coll_def collections[] = {
     {"meta", NULL, 0},
     AUTHREC_COLL_DEFS,
@@ -79,6 +81,7 @@ static const struct store_coll_def collections[] = {
     CHANNEL_COLL_DEF,
     SERVER_COLL_DEFS,
 };
+/* clang-format on */
 
 static const struct store_schema schema = {
     collections,
@@ -97,17 +100,19 @@ static const struct route *core_table(size_t *n)
 }
 
 /* Every module's route table, matched in this order (first match wins). */
+/* clang-format off */
 static api_table_fn *const tables[] = {
     core_table,
     api_users_table,
     api_groups_table,
     api_sync_table,
-    api_members_table,
-    api_invites_table,
     api_servers_table,
     api_roles_table,
     api_permissions_table,
+    api_members_table,
+    api_invites_table,
 };
+/* clang-format on */
 
 enum err api_routes_build(struct route *out, size_t cap, size_t *n, struct err_info *ei)
 {
