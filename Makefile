@@ -86,6 +86,8 @@ LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(
 SRCS_GROUPS := src/channels/group.c src/channels/sync.c src/api/channels_groups.c src/api/sync.c
 LIB_SRCS += $(SRCS_GROUPS)
 LIB_SRCS += $(SRCS_USERS_API)
+SRCS_FILES := src/files/multipart.c
+LIB_SRCS += $(SRCS_FILES)
 SRCS_BLOB := src/files/blob.c src/files/blob_local.c src/files/blob_s3.c src/files/sigv4.c
 LIB_SRCS += $(SRCS_BLOB)
 SRCS_BLOB := src/files/blob.c src/files/blob_local.c src/files/blob_s3.c src/files/sigv4.c
@@ -115,6 +117,8 @@ UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TES
               $(UNIT_TESTS_AUTH) $(UNIT_TESTS_PERMS)
 UNIT_TESTS_USERS := tests/unit/users/test_user.c
 UNIT_TESTS += $(UNIT_TESTS_USERS)
+UNIT_TESTS_FILES := tests/unit/files/test_multipart.c
+UNIT_TESTS += $(UNIT_TESTS_FILES)
 UNIT_TESTS_BLOB := tests/unit/files/test_sigv4.c tests/unit/files/test_blob.c
 UNIT_TESTS += $(UNIT_TESTS_BLOB)
 UNIT_TESTS_BLOB := tests/unit/files/test_sigv4.c tests/unit/files/test_blob.c
@@ -126,7 +130,7 @@ INTEG_TESTS += tests/integration/test_groups.c tests/integration/test_sync.c
 INTEG_TESTS += tests/integration/test_users.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
-                tests/fuzz/fuzz_perms.c
+                tests/fuzz/fuzz_perms.c tests/fuzz/fuzz_multipart.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c tools/bench/bench_perms.c tools/bench/bench_server.c
 

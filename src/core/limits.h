@@ -50,4 +50,15 @@
 /* bytes of one configuration file */
 #define LIM_CONFIG_FILE_MAX (1u << 20)
 
+/* Multipart uploads (src/files/multipart.h) */
+/* body parts one multipart/form-data body may have; Autumn needs one */
+#define LIM_MULTIPART_PARTS 16
+/* bytes of one part's header block, its CRLFs and the blank line included */
+#define LIM_MULTIPART_HEADER_BYTES 8192
+/* bytes of a multipart boundary, RFC 2046 section 5.1.1 */
+#define LIM_MULTIPART_BOUNDARY 70
+/* bytes of a display-safe upload filename (mp_safe_filename) */
+#define LIM_UPLOAD_FILENAME 128
+/* end of the multipart block */
+
 #endif /* SOL_CORE_LIMITS_H */
