@@ -111,6 +111,9 @@ static enum err bind_listeners(struct app *app, struct err_info *ei)
 	    .header_timeout = c->http.header_timeout,
 	    .max_connections = c->http.max_connections,
 	    .body_max = c->http.body_max,
+	    .spool_dir = app->spool_dir,
+	    /* anything larger than a JSON body (uploads) is spooled to disk */
+	    .spool_threshold = c->http.json_body_max,
 	    .access_log = true,
 	    .handler = api_handle,
 	    .handler_ctx = app,
@@ -145,6 +148,10 @@ enum err app_start(struct app *app, struct cfg *cfg, struct err_info *ei)
 	if (rc)
 		goto out;
 	rc = load_keys(app, ei);
+	if (rc)
+		goto out;
+	app->spool_dir = join(cfg->storage.data, "tmp");
+	rc = make_dir(app->spool_dir, ei);
 	if (rc)
 		goto out;
 	rc = open_store(app, ei);
@@ -198,4 +205,6 @@ void app_stop(struct app *app)
 	api_release(app);
 	mem_free(app->vapid_public);
 	app->vapid_public = NULL;
+	mem_free(app->spool_dir);
+	app->spool_dir = NULL;
 }

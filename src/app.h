@@ -41,6 +41,7 @@ struct app {
 	char *dummy_hash;       /* argon2 hash of a random password (timing parity) */
 	struct route *routes;   /* every module's routes, built by api_init */
 	size_t n_routes;
+	char *spool_dir; /* <data>/tmp: large request bodies, owned */
 };
 
 #define APP_INIT                                                                                   \

@@ -20,6 +20,9 @@ enum err api_body(struct req_ctx *ctx, json_t **out)
 	struct str body = buf_str(&ctx->req->body);
 	size_t max = app && app->cfg ? app->cfg->http.json_body_max : (1u << 20);
 
+	/* Spooled bodies are larger than any JSON body we accept. */
+	if (ctx->req->body_fd >= 0)
+		return SE_RAISE(&ctx->ei, SE_PayloadTooLarge);
 	if (body.n == 0) {
 		*out = json_object();
 		return *out ? SE_OK : SE_RAISE(&ctx->ei, SE_NOMEM);

@@ -49,6 +49,8 @@ struct http_req {
 	struct http_kv *headers;
 	size_t n_headers;
 	struct buf body;                     /* raw request body; empty when none was sent */
+	int body_fd;                         /* >= 0: the body was spooled to this file instead */
+	size_t body_len;                     /* bytes of the body, in memory or spooled */
 	struct str params[LIM_ROUTE_PARAMS]; /* captured by the router */
 	size_t n_params;
 	char peer[64]; /* remote address, for logs and rate limits */

@@ -18,6 +18,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -106,6 +109,8 @@ static void job_free(struct job *j)
 		return;
 	http_resp_release(&j->resp);
 	buf_release(&j->req.body);
+	if (j->req.body_fd >= 0)
+		close(j->req.body_fd);
 	buf_release(&j->out);
 	arena_release(&j->arena);
 	pthread_mutex_lock(&j->srv->mu);
@@ -127,6 +132,7 @@ static struct job *job_new(struct http_server *srv, struct lws *wsi)
 	arena_init(&j->arena, LIM_REQ_ARENA_MAX);
 	j->req.arena = &j->arena;
 	buf_init(&j->req.body, srv->opts.body_max);
+	j->req.body_fd = -1;
 	http_resp_init(&j->resp);
 	buf_init(&j->out, LIM_RESPONSE_MAX + 65536);
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
@@ -477,6 +483,39 @@ static bool wants_body(struct lws *wsi)
 	return false;
 }
 
+/* An unlinked temp file for a large body; -1 when none can be made. */
+static int spool_open(const char *dir)
+{
+	char path[4096];
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd >= 0 || errno != EOPNOTSUPP)
+		return fd;
+	/* file systems without O_TMPFILE */
+	snprintf(path, sizeof(path), "%s/spool-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+static bool spool_write(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		c += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
 static int on_http(struct http_server *srv, struct pss *pss, struct lws *wsi, const char *uri)
 {
 	enum lws_token_indexes tok;
@@ -534,6 +573,28 @@ static int on_http(struct http_server *srv, struct pss *pss, struct lws *wsi, co
 		return 0;
 	}
 	if (wants_body(wsi)) {
+		char cl[32];
+		uint64_t announced = 0;
+
+		if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+		    str_to_u64(str_from(cl), UINT64_MAX, &announced) &&
+		    announced > srv->opts.body_max) {
+			/* refuse before reading a byte of it */
+			j->close_after = true;
+			answer_now(j, SE_PayloadTooLarge, NULL);
+			return 0;
+		}
+		if (srv->opts.spool_threshold && srv->opts.spool_dir &&
+		    announced > srv->opts.spool_threshold) {
+			j->req.body_fd = spool_open(srv->opts.spool_dir);
+			if (j->req.body_fd < 0) {
+				log_warn("http: cannot open a spool file in '%s': %s",
+				         srv->opts.spool_dir, strerror(errno));
+				j->close_after = true;
+				answer_now(j, SE_IO, NULL);
+				return 0;
+			}
+		}
 		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, (int)srv->opts.body_timeout);
 		return 0; /* LWS_CALLBACK_HTTP_BODY* follow */
 	}
@@ -547,6 +608,21 @@ static int on_body(struct pss *pss, const void *in, size_t len)
 
 	if (!j || j->state != JOB_PARSING)
 		return 0; /* already answered (too large): discard */
+	if (len > j->srv->opts.body_max - j->req.body_len) {
+		j->close_after = true;
+		answer_now(j, SE_PayloadTooLarge, NULL);
+		return 0;
+	}
+	j->req.body_len += len;
+	if (j->req.body_fd >= 0) {
+		/* Page-cache writes on the service thread: bounded by the disk, not the client. */
+		if (!spool_write(j->req.body_fd, in, len)) {
+			log_warn("http: cannot spool a request body: %s", strerror(errno));
+			j->close_after = true;
+			answer_now(j, SE_IO, NULL);
+		}
+		return 0;
+	}
 	buf_append(&j->req.body, in, len);
 	if (buf_err(&j->req.body)) {
 		j->close_after = true;

@@ -37,7 +37,14 @@ struct http_server_opts {
 	unsigned body_timeout;      /* seconds to receive a request's body */
 	unsigned max_connections;   /* connections parsing headers at once */
 	size_t body_max;            /* bytes; larger bodies get PayloadTooLarge */
-	bool access_log;            /* one info line per request */
+	/*
+	 * Bodies announced larger than spool_threshold bytes (0 = never) go to an
+	 * unlinked temp file in spool_dir instead of memory: the handler reads
+	 * req->body_fd from offset 0 (uploads stream through without being held).
+	 */
+	const char *spool_dir; /* borrowed for the server's life */
+	size_t spool_threshold;
+	bool access_log; /* one info line per request */
 	http_handler_fn *handler;
 	void *handler_ctx; /* borrowed for the server's life */
 };

@@ -37,6 +37,23 @@ static void handler(struct http_req *req, struct http_resp *resp, void *ctx)
 	struct str q = http_req_query(req, "limit");
 
 	(void)ctx;
+	if (req->body_fd >= 0) {
+		/* a spooled body: read it back from the start */
+		char chunk[4096];
+		size_t total = 0, sum = 0;
+		ssize_t n;
+
+		lseek(req->body_fd, 0, SEEK_SET);
+		while ((n = read(req->body_fd, chunk, sizeof(chunk))) > 0) {
+			for (ssize_t i = 0; i < n; i++)
+				sum += (unsigned char)chunk[i];
+			total += (size_t)n;
+		}
+		buf_printf(&resp->body, "spooled %zu sum %zu len %zu", total, sum, req->body_len);
+		resp->content_type = "text/plain";
+		atomic_fetch_add(&handled, 1);
+		return;
+	}
 	if (str_eq_cstr(req->path, "/slow"))
 		usleep(300 * 1000);
 	buf_printf(&resp->body, "%s %.*s tok=%.*s host=%s limit=%.*s body=%.*s",
@@ -51,6 +68,8 @@ static void handler(struct http_req *req, struct http_resp *resp, void *ctx)
 static struct http_server *start(size_t body_max)
 {
 	struct http_server_opts o = {
+	    .spool_dir = "/tmp",
+	    .spool_threshold = 1000,
 	    .host = "127.0.0.1",
 	    .port = 0,
 	    .workers = 4,
@@ -179,6 +198,38 @@ static void test_methods_and_bodies(void **state)
 	assert_int_equal(read_response(fd, &r, 5000), 0);
 	assert_int_equal(status_of(&r), 411);
 	assert_non_null(strstr(buf_cstr(&r), "Connection: close"));
+	close(fd);
+	buf_release(&r);
+	buf_release(&q);
+	http_server_free(s);
+}
+
+static void test_spooled_body(void **state)
+{
+	struct http_server *s = start(1 << 20);
+	struct buf r = BUF_INIT(1 << 20), q = BUF_INIT(1 << 20);
+	char want[128];
+	int fd = dial(http_server_port(s));
+
+	(void)state;
+	/* 300 000 bytes of 'b' (98): larger than the spool threshold of 1000 */
+	buf_puts(&q, "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 300000\r\n\r\n");
+	for (int i = 0; i < 300000; i++)
+		buf_putc(&q, 'b');
+	send_all(fd, buf_cstr(&q), q.len);
+	assert_int_equal(read_response(fd, &r, 10000), 0);
+	assert_int_equal(status_of(&r), 200);
+	snprintf(want, sizeof(want), "spooled 300000 sum %zu len 300000", (size_t)300000 * 98);
+	assert_non_null(strstr(buf_cstr(&r), want));
+	/* a small body on the same connection stays in memory */
+	{
+		static const char small[] =
+		    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc";
+
+		send_all(fd, small, sizeof(small) - 1);
+	}
+	assert_int_equal(read_response(fd, &r, 5000), 0);
+	assert_non_null(strstr(buf_cstr(&r), "body=abc"));
 	close(fd);
 	buf_release(&r);
 	buf_release(&q);
@@ -387,6 +438,7 @@ int main(void)
 	    cmocka_unit_test(test_request_copy),
 	    cmocka_unit_test(test_methods_and_bodies),
 	    cmocka_unit_test(test_body_limit),
+	    cmocka_unit_test(test_spooled_body),
 	    cmocka_unit_test(test_concurrent_keepalive),
 	    cmocka_unit_test(test_slow_clients_do_not_block),
 	    cmocka_unit_test(test_disconnect_during_handler),
