@@ -15,6 +15,8 @@ B := build/$(VARIANT)
 PKGS      := libwebsockets lmdb jansson openssl libsodium libcurl inih
 # the default avatars (src/users/avatar.c) are drawn with libpng
 PKGS      += libpng
+# msgpack sockets (src/gateway/wire.c) and the Redis event bus (src/bus/bus_redis.c)
+PKGS      += msgpack hiredis
 TEST_PKGS := cmocka libcurl
 
 CC ?= cc
@@ -90,6 +92,8 @@ SRCS_FILES := src/files/multipart.c
 LIB_SRCS += $(SRCS_FILES)
 SRCS_BLOB := src/files/blob.c src/files/blob_local.c src/files/blob_s3.c src/files/sigv4.c
 LIB_SRCS += $(SRCS_BLOB)
+SRCS_WIRE := src/gateway/wire.c
+LIB_SRCS += $(SRCS_WIRE)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -120,14 +124,17 @@ UNIT_TESTS += $(UNIT_TESTS_FILES)
 UNIT_TESTS_BLOB := tests/unit/files/test_sigv4.c tests/unit/files/test_blob.c
 UNIT_TESTS += $(UNIT_TESTS_BLOB)
 UNIT_TESTS += tests/unit/channels/test_group.c tests/unit/channels/test_sync.c
+UNIT_TESTS += tests/unit/gateway/test_wire.c
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
 INTEG_TESTS += tests/integration/test_users.c
 INTEG_TESTS += tests/integration/test_groups.c tests/integration/test_sync.c
+INTEG_TESTS += tests/integration/test_wire.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c tests/fuzz/fuzz_multipart.c
+FUZZ_TARGETS += tests/fuzz/fuzz_wire.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c tools/bench/bench_perms.c tools/bench/bench_server.c
 

@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "gateway/wire.h"
 
 /* bytes charged per queued message on top of its payload (ring slot, frame) */
 #define GW_MSG_OVERHEAD 32
@@ -44,7 +45,8 @@ struct gw_conn {
 	/* service thread only */
 	int close_code;
 	bool opened, kill_logged, rx_active, rx_binary;
-	size_t rx_n; /* bytes of the message being received */
+	bool msgpack; /* format=msgpack: binary frames both ways (gateway/wire.h) */
+	size_t rx_n;  /* bytes of the message being received */
 	struct buf rx;
 	char *query; /* "k\0v\0" pairs, owned */
 	struct str keys[GW_QUERY_PARAMS_MAX], vals[GW_QUERY_PARAMS_MAX];
@@ -78,6 +80,8 @@ struct gw {
 	struct gw_conn *conns;
 	char *scratch; /* LWS_PRE + payload for lws_write */
 	size_t scratch_cap;
+	struct bus_msg *mp_msg; /* referenced: the message mp holds in msgpack */
+	struct buf mp;
 	lws_sorted_usec_list_t tick;
 	lws_retry_bo_t retry; /* ping/hang-up policy; lws keeps a pointer */
 };
@@ -285,6 +289,7 @@ static void conn_open(struct gw *gw, struct lws *wsi, struct gw_pss *pss)
 	pss->conn = c;
 	atomic_fetch_add(&gw->nconns, 1);
 	capture_query(c);
+	c->msgpack = str_eq_cstr(gw_conn_query(c, "format"), "msgpack");
 	if (gw->handler.on_open && gw->handler.on_open(gw->handler.ctx, c) != SE_OK) {
 		gw_conn_close(c, GW_CLOSE_POLICY);
 		return;
@@ -330,6 +335,28 @@ static void conn_gone(struct gw *gw, struct gw_pss *pss)
 	mem_free(c);
 }
 
+/*
+ * The msgpack form of `m` for a format=msgpack socket. A fan-out hands the
+ * same message to many sockets in a row, so the last conversion is kept
+ * (with a reference, so the pointer cannot be reused meanwhile).
+ */
+static enum err msgpack_of(struct gw *gw, struct bus_msg *m, struct str *out)
+{
+	enum err rc;
+
+	if (gw->mp_msg != m) {
+		bus_msg_unref(gw->mp_msg);
+		gw->mp_msg = NULL;
+		buf_reset(&gw->mp);
+		rc = wire_json_to_msgpack(bus_msg_data(m), &gw->mp, NULL);
+		if (rc)
+			return rc;
+		gw->mp_msg = bus_msg_ref(m);
+	}
+	*out = buf_str(&gw->mp);
+	return SE_OK;
+}
+
 /* WRITEABLE: exactly one lws_write. Returns -1 to close. */
 static int conn_writeable(struct gw *gw, struct gw_conn *c)
 {
@@ -355,6 +382,13 @@ static int conn_writeable(struct gw *gw, struct gw_conn *c)
 		return 0;
 	}
 	d = bus_msg_data(m);
+	if (c->msgpack && msgpack_of(gw, m, &d)) {
+		log_warn("gateway: dropping an event that is not JSON for a msgpack socket");
+		bus_msg_unref(m);
+		if (more)
+			lws_callback_on_writable(c->wsi);
+		return 0;
+	}
 	if (gw->scratch_cap < LWS_PRE + d.n) {
 		char *p = mem_try_realloc(gw->scratch, LWS_PRE + d.n);
 
@@ -371,7 +405,8 @@ static int conn_writeable(struct gw *gw, struct gw_conn *c)
 	 */
 	memcpy(gw->scratch + LWS_PRE, d.p, d.n);
 	bus_msg_unref(m);
-	n = lws_write(c->wsi, (unsigned char *)gw->scratch + LWS_PRE, d.n, LWS_WRITE_TEXT);
+	n = lws_write(c->wsi, (unsigned char *)gw->scratch + LWS_PRE, d.n,
+	              c->msgpack ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
 	if (n < (int)d.n)
 		return -1;
 	if (more || c->close_code)
@@ -395,22 +430,34 @@ static int conn_receive(struct gw *gw, struct gw_conn *c, const void *in, size_t
 		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
 		return -1;
 	}
-	/* Binary (msgpack) frames are not supported yet; count them, skip them. */
-	if (!c->rx_binary)
+	/* Binary frames are msgpack on format=msgpack sockets; elsewhere skipped. */
+	if (!c->rx_binary || c->msgpack)
 		buf_append(&c->rx, in, len);
 	if (buf_err(&c->rx))
 		return -1;
 	if (!lws_is_final_fragment(c->wsi) || remaining)
 		return 0;
 	c->rx_active = false;
-	if (!c->rx_binary && !c->closing) {
+	if ((!c->rx_binary || c->msgpack) && !c->closing) {
 		struct str text = {c->rx.ptr ? c->rx.ptr : "", c->rx.len};
+		struct buf js = BUF_INIT(LIM_EVENT_MAX);
+
+		if (c->rx_binary) {
+			if (wire_msgpack_to_json(text, &js, NULL)) {
+				log_debug("gateway: ignoring a bad msgpack message");
+				buf_release(&js);
+				goto done;
+			}
+			text = buf_str(&js);
+		}
 
 		if (gw->handler.on_message)
 			gw->handler.on_message(gw->handler.ctx, c, text);
 		else
 			gw_handle_basic(NULL, c, text);
+		buf_release(&js);
 	}
+done:
 	/* Do not keep a large reassembly buffer around per idle socket. */
 	if (c->rx.cap > 4096)
 		buf_release(&c->rx);
@@ -467,6 +514,7 @@ enum err gw_new(const struct gw_opts *opts, struct bus *bus, struct gw **out, st
 		gw->handler = *opts->handler;
 	gw->sendq_max = opts->sendq_max ? opts->sendq_max : LIM_WS_SENDQ_MAX;
 	gw->max_message = opts->max_message ? opts->max_message : LIM_WS_MSG_MAX;
+	buf_init(&gw->mp, LIM_EVENT_MAX * 2);
 	pthread_mutex_init(&gw->mu, NULL);
 	pthread_mutex_init(&gw->ctx_mu, NULL);
 	gw->protocols[0] = (struct lws_protocols){
@@ -602,6 +650,8 @@ void gw_free(struct gw *gw)
 		return;
 	gw_stop(gw);
 	mem_free(gw->scratch);
+	bus_msg_unref(gw->mp_msg);
+	buf_release(&gw->mp);
 	pthread_mutex_destroy(&gw->mu);
 	pthread_mutex_destroy(&gw->ctx_mu);
 	mem_free(gw);
