@@ -22,6 +22,8 @@
 #include "channels/channel.h"
 #include "channels/sync.h"
 #include "servers/server.h"
+#include "users/bot.h"
+#include "users/report.h"
 #include "core/cfg.h"
 #include "core/mem.h"
 #include "http/http.h"
@@ -80,6 +82,8 @@ static const struct store_coll_def collections[] = {
     SYNC_COLL_DEFS,
     CHANNEL_COLL_DEF,
     SERVER_COLL_DEFS,
+    BOT_COLL_DEF,
+    REPORT_COLL_DEF,
 };
 /* clang-format on */
 
@@ -111,6 +115,9 @@ static api_table_fn *const tables[] = {
     api_permissions_table,
     api_members_table,
     api_invites_table,
+    api_bots_table,
+    api_push_table,
+    api_safety_table,
 };
 /* clang-format on */
 
