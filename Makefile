@@ -94,6 +94,8 @@ SRCS_BLOB := src/files/blob.c src/files/blob_local.c src/files/blob_s3.c src/fil
 LIB_SRCS += $(SRCS_BLOB)
 SRCS_BOTS := src/users/bot.c src/api/bots.c src/api/safety.c
 LIB_SRCS += $(SRCS_BOTS)
+SRCS_WEBHOOKS := src/channels/webhook.c src/api/webhooks.c
+LIB_SRCS += $(SRCS_WEBHOOKS)
 SRCS_WIRE := src/gateway/wire.c
 LIB_SRCS += $(SRCS_WIRE)
 MAIN_SRC := src/main.c
@@ -133,6 +135,7 @@ INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c
 INTEG_TESTS += tests/integration/test_users.c
 INTEG_TESTS += tests/integration/test_groups.c tests/integration/test_sync.c
 INTEG_TESTS += tests/integration/test_bots.c tests/integration/test_push_safety.c
+INTEG_TESTS += tests/integration/test_webhooks.c
 INTEG_TESTS += tests/integration/test_wire.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \

@@ -91,6 +91,7 @@ const struct route *api_roles_table(size_t *n);       /* api/roles.c */
 const struct route *api_permissions_table(size_t *n); /* api/permissions.c */
 api_table_fn api_members_table, api_invites_table;
 api_table_fn api_bots_table, api_push_table, api_safety_table; /* api/bots.c, api/safety.c */
+api_table_fn api_webhooks_table; /* api/webhooks.c */
 
 /*
  * Concatenate every module's table into `out` (cap entries) and check it.

@@ -24,6 +24,7 @@
 #include "servers/server.h"
 #include "users/bot.h"
 #include "users/report.h"
+#include "channels/webhook.h"
 #include "core/cfg.h"
 #include "core/mem.h"
 #include "http/http.h"
@@ -84,6 +85,7 @@ static const struct store_coll_def collections[] = {
     SERVER_COLL_DEFS,
     BOT_COLL_DEF,
     REPORT_COLL_DEF,
+    WEBHOOK_COLL_DEF,
 };
 /* clang-format on */
 
@@ -118,6 +120,7 @@ static api_table_fn *const tables[] = {
     api_bots_table,
     api_push_table,
     api_safety_table,
+    api_webhooks_table,
 };
 /* clang-format on */
 
