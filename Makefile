@@ -98,6 +98,8 @@ SRCS_WEBHOOKS := src/channels/webhook.c src/api/webhooks.c
 LIB_SRCS += $(SRCS_WEBHOOKS)
 SRCS_WIRE := src/gateway/wire.c
 LIB_SRCS += $(SRCS_WIRE)
+SRCS_BUS_REDIS := src/bus/bus_redis.c
+LIB_SRCS += $(SRCS_BUS_REDIS)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -137,6 +139,7 @@ INTEG_TESTS += tests/integration/test_groups.c tests/integration/test_sync.c
 INTEG_TESTS += tests/integration/test_bots.c tests/integration/test_push_safety.c
 INTEG_TESTS += tests/integration/test_webhooks.c
 INTEG_TESTS += tests/integration/test_wire.c
+INTEG_TESTS += tests/integration/test_redis_bus.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c tests/fuzz/fuzz_multipart.c

@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "bus/bus.h"
+#include "bus/bus_redis.h"
 #include "core/buf.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
@@ -100,6 +101,23 @@ static enum err load_keys(struct app *app, struct err_info *ei)
 	return rc;
 }
 
+/* The event bus: in-process, or shared by several nodes with [bus] redis_url. */
+static enum err open_bus(struct app *app, struct err_info *ei)
+{
+	struct bus_redis *r = NULL;
+	enum err rc;
+
+	if (!app->cfg->bus.redis_url[0]) {
+		app->bus = bus_new(NULL, NULL);
+		return SE_OK;
+	}
+	rc = bus_redis_new(app->cfg->bus.redis_url, &r, ei);
+	if (rc)
+		return rc;
+	app->bus = bus_new(&bus_redis_ops, r);
+	return bus_redis_start(r, app->bus);
+}
+
 static enum err bind_listeners(struct app *app, struct err_info *ei)
 {
 	const struct cfg *c = app->cfg;
@@ -157,7 +175,9 @@ enum err app_start(struct app *app, struct cfg *cfg, struct err_info *ei)
 	rc = open_store(app, ei);
 	if (rc)
 		goto out;
-	app->bus = bus_new(NULL, NULL);
+	rc = open_bus(app, ei);
+	if (rc)
+		goto out;
 	rc = bind_listeners(app, ei);
 	if (rc)
 		goto out;

@@ -55,6 +55,7 @@ const struct cfg_key cfg_keys[] = {
     {"smtp", "use_tls", CFG_K_BOOL, OFF(smtp.use_tls), 0, 0, "true", 0},
     {"log", "level", CFG_K_LEVEL, OFF(log.level), 0, 0, "info", 0},
     {"dev", "enabled", CFG_K_BOOL, OFF(dev.enabled), 0, 0, "false", 0},
+    {"bus", "redis_url", CFG_K_STR, OFF(bus.redis_url), 0, 0, "", CFG_KEY_SECRET},
     {"auth", "argon2_ops", CFG_K_UINT, OFF(auth.argon2_ops), 1, 64, "2", 0},
     {"auth", "argon2_mem_kib", CFG_K_SIZE, OFF(auth.argon2_mem_kib), 8, MB(4), "19456", 0},
     {"auth", "password_min", CFG_K_UINT, OFF(auth.password_min), 1, 1024, "8", 0},

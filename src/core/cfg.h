@@ -97,6 +97,11 @@ struct cfg_dev {
 	bool enabled;
 };
 
+/* The event bus across nodes (bus/bus_redis.h). */
+struct cfg_bus {
+	char *redis_url; /* secret (may hold a password); "" = in-process only */
+};
+
 struct cfg_auth {
 	unsigned argon2_ops;         /* argon2id passes (opslimit) */
 	size_t argon2_mem_kib;       /* argon2id memory in KiB (memlimit / 1024) */
@@ -138,6 +143,7 @@ struct cfg {
 	struct cfg_smtp smtp;
 	struct cfg_log log;
 	struct cfg_dev dev;
+	struct cfg_bus bus;
 	struct cfg_auth auth;
 	struct cfg_ratelimit ratelimit;
 	struct cfg_files files;
