@@ -100,6 +100,8 @@ SRCS_WIRE := src/gateway/wire.c
 LIB_SRCS += $(SRCS_WIRE)
 SRCS_BUS_REDIS := src/bus/bus_redis.c
 LIB_SRCS += $(SRCS_BUS_REDIS)
+SRCS_MSGSEARCH := src/messages/search.c src/messages/acks.c src/api/acks.c
+LIB_SRCS += $(SRCS_MSGSEARCH)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -131,6 +133,7 @@ UNIT_TESTS_BLOB := tests/unit/files/test_sigv4.c tests/unit/files/test_blob.c
 UNIT_TESTS += $(UNIT_TESTS_BLOB)
 UNIT_TESTS += tests/unit/channels/test_group.c tests/unit/channels/test_sync.c
 UNIT_TESTS += tests/unit/gateway/test_wire.c
+UNIT_TESTS += tests/unit/messages/test_search.c
 # shared helpers linked into every test: a WebSocket client, daemon launcher
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
@@ -140,13 +143,16 @@ INTEG_TESTS += tests/integration/test_bots.c tests/integration/test_push_safety.
 INTEG_TESTS += tests/integration/test_webhooks.c
 INTEG_TESTS += tests/integration/test_wire.c
 INTEG_TESTS += tests/integration/test_redis_bus.c
+INTEG_TESTS += tests/integration/test_acks.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c tests/fuzz/fuzz_multipart.c
 FUZZ_TARGETS += tests/fuzz/fuzz_wire.c
+FUZZ_TARGETS += tests/fuzz/fuzz_search.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c tools/bench/bench_perms.c tools/bench/bench_server.c
 
+BENCH_SRCS += tools/bench/bench_search.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)

@@ -18,6 +18,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "events/events.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "storage/store.h"
@@ -148,6 +149,9 @@ static enum err bind_listeners(struct app *app, struct err_info *ei)
 	if (rc)
 		return rc;
 	app->http_port = http_server_port(app->http);
+	app->ev = ev_new(app);
+	go.handler = ev_handler(app->ev);
+	go.filter = ev_filter_fn();
 	rc = gw_new(&go, app->bus, &app->gw, ei);
 	if (rc)
 		return rc;
@@ -218,6 +222,8 @@ void app_stop(struct app *app)
 	app->http = NULL;
 	gw_free(app->gw);
 	app->gw = NULL;
+	ev_free(app->ev);
+	app->ev = NULL;
 	bus_free(app->bus);
 	app->bus = NULL;
 	store_close(app->store);

@@ -19,6 +19,7 @@ struct cfg;
 struct store;
 struct bus;
 struct gw;
+struct ev;
 struct http_server;
 struct pw_policy;
 struct mail;
@@ -30,6 +31,7 @@ struct app {
 	struct store *store;
 	struct bus *bus;
 	struct gw *gw;
+	struct ev *ev; /* the event protocol on the gateway (events/events.h) */
 	struct http_server *http;
 	char *vapid_public; /* base64url P-256 point, owned */
 	char *root_json;    /* GET /api/ body, owned */

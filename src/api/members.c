@@ -16,6 +16,7 @@
 #include "channels/channel.h"
 #include "core/arena.h"
 #include "core/mem.h"
+#include "events/events.h"
 #include "perms/perms.h"
 #include "servers/server.h"
 #include "users/user.h"
@@ -98,6 +99,7 @@ json_t *api_srv_visible_channels(struct store_txn *txn, const json_t *server, co
 
 /* The member and its user; the caller's view of the user. */
 struct listing {
+	struct app *app;
 	struct store_txn *txn;
 	const char *viewer_id;
 	json_t *viewer;
@@ -105,15 +107,10 @@ struct listing {
 	bool exclude_offline;
 };
 
-/*
- * Presence is not tracked yet: every user counts as offline, so
- * exclude_offline=true leaves only online users (none), as Revolt would with
- * nobody connected. The gateway's presence feeds this hook later.
- */
-static bool user_online(const char *user_id)
+/* Presence from the event gateway (events/events.h). */
+static bool user_online(struct app *app, const char *user_id)
 {
-	(void)user_id;
-	return false;
+	return ev_user_online(app, str_from(user_id));
 }
 
 static enum err list_one(struct str id, void *arg)
@@ -134,7 +131,7 @@ static enum err list_one(struct str id, void *arg)
 		json_decref(m);
 		return SE_OK; /* a member without a user record is not listed */
 	}
-	view = member_user_view(u, l->viewer_id, l->viewer, user_online(uid));
+	view = member_user_view(u, l->viewer_id, l->viewer, user_online(l->app, uid));
 	json_decref(u);
 	if (!view) {
 		json_decref(m);
@@ -184,7 +181,7 @@ enum err api_members_list(struct req_ctx *ctx)
 	const char *me = api_who(ctx)->user_id;
 	struct str sid = ctx->req->params[0];
 	struct api_srv s = API_SRV_INIT;
-	struct listing l = {0};
+	struct listing l = {.app = api_app(ctx)};
 	struct store_txn *txn = NULL;
 	enum err rc = store_read_begin(api_app(ctx)->store, &txn);
 
@@ -286,7 +283,7 @@ enum err api_members_query(struct req_ctx *ctx)
 	struct str sid = ctx->req->params[0];
 	struct str q = http_req_query(ctx->req, "query");
 	struct api_srv s = API_SRV_INIT;
-	struct listing l = {0};
+	struct listing l = {.app = api_app(ctx)};
 	struct store_txn *txn = NULL;
 	struct match *ms = NULL;
 	json_t *members = NULL, *users = NULL;

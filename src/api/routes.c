@@ -112,6 +112,7 @@ static api_table_fn *const tables[] = {
     api_users_table,
     api_groups_table,
     api_sync_table,
+    api_acks_table,
     api_servers_table,
     api_roles_table,
     api_permissions_table,

@@ -11,6 +11,7 @@
 #include "api/api_int.h"
 #include "api/users_int.h"
 #include "app.h"
+#include "events/events.h"
 #include "perms/perms.h"
 #include "storage/store.h"
 #include "users/access.h"
@@ -67,10 +68,7 @@ enum err api_users_load(struct req_ctx *ctx, struct store_txn *txn, struct str i
 
 bool api_users_online(struct app *app, const char *user_id)
 {
-	/* presence arrives with the gateway's session tracking (events issue) */
-	(void)app;
-	(void)user_id;
-	return false;
+	return ev_user_online(app, str_from(user_id));
 }
 
 enum err api_users_view(struct req_ctx *ctx, struct store_txn *txn, const json_t *target,

@@ -165,6 +165,40 @@ enum err authn_resolve(struct store *store, const struct http_req *req, bool all
 	return SE_OK;
 }
 
+enum err authn_resolve_token(struct store *store, struct str token, bool allow_bot,
+                             struct authn *out, struct err_info *ei)
+{
+	struct store_txn *txn = NULL;
+	json_t *rec = NULL;
+	struct authn who;
+	enum err rc;
+
+	memset(&who, 0, sizeof(who));
+	rc = store_read_begin(store, &txn);
+	if (rc)
+		return SE_RAISE(ei, rc);
+	rc = find_by_token(txn, AUTHREC_SESSIONS, token, &rec);
+	if (!rc) {
+		who.kind = AUTHN_SESSION;
+		copy_id(who.user_id, json_object_get(rec, "user_id"));
+		copy_id(who.session_id, json_object_get(rec, "_id"));
+	} else if (rc == SE_NOT_FOUND && allow_bot) {
+		rc = find_by_token(txn, AUTHREC_BOTS, token, &rec);
+		if (!rc) {
+			who.kind = AUTHN_BOT;
+			copy_id(who.user_id, json_object_get(rec, "_id"));
+		}
+	}
+	store_read_end(txn);
+	json_decref(rec);
+	if (rc == SE_NOT_FOUND)
+		return SE_RAISE(ei, SE_InvalidSession);
+	if (rc)
+		return SE_RAISE(ei, rc);
+	*out = who;
+	return SE_OK;
+}
+
 enum err authn_ticket_find(struct store_txn *txn, struct str token, int64_t now_ms,
                            struct authn_ticket *out)
 {

@@ -60,6 +60,16 @@ enum err authn_resolve(struct store *store, const struct http_req *req, bool all
     __attribute__((warn_unused_result));
 
 /*
+ * Resolve a bare token (the WebSocket's `token` query or Authenticate
+ * message): a session token first, then, when `allow_bot`, a bot token.
+ * SE_InvalidSession when neither matches (or the token is empty). Does not
+ * write last_seen: callers on an event loop must not wait for a commit.
+ */
+enum err authn_resolve_token(struct store *store, struct str token, bool allow_bot,
+                             struct authn *out, struct err_info *ei)
+    __attribute__((warn_unused_result));
+
+/*
  * Find the MFA ticket with `token`. SE_InvalidToken when unknown or expired
  * at `now_ms`. Reads through `txn` (a read or a write's read view).
  */

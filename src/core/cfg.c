@@ -42,6 +42,7 @@ const struct cfg_key cfg_keys[] = {
     {"http", "body_max", CFG_K_SIZE, OFF(http.body_max), 1, MB(4096), "20000000", 0},
     {"ws", "sendq_max", CFG_K_SIZE, OFF(ws.sendq_max), 4096, MB(1024), "4194304", 0},
     {"ws", "max_message", CFG_K_SIZE, OFF(ws.max_message), 1, MB(16), "65536", 0},
+    {"ws", "auth_timeout", CFG_K_UINT, OFF(ws.auth_timeout), 0, 3600, "30", 0},
     {"api", "invite_only", CFG_K_BOOL, OFF(api.invite_only), 0, 0, "false", 0},
     {"api", "webhooks_enabled", CFG_K_BOOL, OFF(api.webhooks_enabled), 0, 0, "false", 0},
     {"api", "trust_cloudflare", CFG_K_BOOL, OFF(api.trust_cloudflare), 0, 0, "false", 0},

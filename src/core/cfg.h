@@ -67,6 +67,7 @@ struct cfg_http {
 struct cfg_ws {
 	size_t sendq_max;   /* bytes */
 	size_t max_message; /* bytes */
+	unsigned auth_timeout; /* seconds a socket may stay unauthenticated; 0 = forever */
 };
 
 struct cfg_api {

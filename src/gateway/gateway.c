@@ -63,6 +63,7 @@ struct gw {
 	struct lws_context *ctx;
 	struct bus *bus;
 	struct gw_handler handler;
+	gw_filter_fn *filter;
 	size_t sendq_max, max_message;
 	int port;
 	struct lws_protocols protocols[2];
@@ -382,6 +383,12 @@ static int conn_writeable(struct gw *gw, struct gw_conn *c)
 		return 0;
 	}
 	d = bus_msg_data(m);
+	if (gw->filter && gw->filter(gw->handler.ctx, c, d) == GW_DROP) {
+		bus_msg_unref(m);
+		/* the filter may have queued a reply or asked for a close */
+		lws_callback_on_writable(c->wsi);
+		return 0;
+	}
 	if (c->msgpack && msgpack_of(gw, m, &d)) {
 		log_warn("gateway: dropping an event that is not JSON for a msgpack socket");
 		bus_msg_unref(m);
@@ -512,6 +519,7 @@ enum err gw_new(const struct gw_opts *opts, struct bus *bus, struct gw **out, st
 	gw->bus = bus;
 	if (opts->handler)
 		gw->handler = *opts->handler;
+	gw->filter = opts->filter;
 	gw->sendq_max = opts->sendq_max ? opts->sendq_max : LIM_WS_SENDQ_MAX;
 	gw->max_message = opts->max_message ? opts->max_message : LIM_WS_MSG_MAX;
 	buf_init(&gw->mp, LIM_EVENT_MAX * 2);
@@ -709,6 +717,14 @@ bool gw_conn_query_at(const struct gw_conn *c, size_t i, struct str *key, struct
 	*key = c->keys[i];
 	*val = c->vals[i];
 	return true;
+}
+
+void gw_conn_set_deadline(struct gw_conn *c, unsigned secs)
+{
+	if (secs)
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, (int)secs);
+	else
+		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 }
 
 void gw_conn_set_data(struct gw_conn *c, void *data)

@@ -51,6 +51,21 @@ typedef enum err gw_open_fn(void *ctx, struct gw_conn *c);
 typedef void gw_message_fn(void *ctx, struct gw_conn *c, struct str text);
 typedef void gw_close_fn(void *ctx, struct gw_conn *c);
 
+/* What a filter decides about one queued message. */
+enum gw_verdict {
+	GW_PASS, /* send it */
+	GW_DROP, /* do not send it */
+};
+
+/*
+ * Per-socket filter, on the service thread, for every queued message (bus
+ * deliveries and gw_conn_send replies alike) just before it is written.
+ * `text` is borrowed for the call. It may call gw_conn_send (queued behind
+ * what is already queued), gw_conn_subscribe/unsubscribe and gw_conn_close:
+ * this is where a protocol applies per-socket state (visibility, logout).
+ */
+typedef enum gw_verdict gw_filter_fn(void *ctx, struct gw_conn *c, struct str text);
+
 struct gw_handler {
 	gw_open_fn *on_open;       /* NULL: accept */
 	gw_message_fn *on_message; /* NULL: gw_handle_basic */
@@ -68,6 +83,7 @@ struct gw_opts {
 	unsigned ping_s;                  /* 0: GW_PING_S */
 	unsigned hangup_s;                /* 0: GW_HANGUP_S; must exceed ping_s */
 	const struct gw_handler *handler; /* borrowed for the gateway's life; NULL: basic */
+	gw_filter_fn *filter;             /* called with handler->ctx; NULL: send everything */
 };
 
 /* Lifecycle */
@@ -115,6 +131,11 @@ void gw_conn_close(struct gw_conn *c, int code);
 struct str gw_conn_query(const struct gw_conn *c, const char *key);
 /* The i-th query parameter; false past the end. For repeated keys. */
 bool gw_conn_query_at(const struct gw_conn *c, size_t i, struct str *key, struct str *val);
+/*
+ * Drop the socket `secs` seconds from now (no close frame) unless called
+ * again; 0 cancels. For deadlines such as "authenticate within N seconds".
+ */
+void gw_conn_set_deadline(struct gw_conn *c, unsigned secs);
 /* Per-connection pointer for the handler; NULL until set. */
 void gw_conn_set_data(struct gw_conn *c, void *data);
 void *gw_conn_data(const struct gw_conn *c);

@@ -1,0 +1,138 @@
+/*
+ * events/ev_int.h: what the files of src/events/ share (STYLE rule 1:
+ * nothing outside src/events/ includes this).
+ *
+ * Threads: everything here runs on the gateway's service thread, except the
+ * presence table, which has its own mutex.
+ */
+#ifndef SOL_EVENTS_EV_INT_H
+#define SOL_EVENTS_EV_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/authn.h"
+#include "core/err.h"
+#include "core/str.h"
+#include "gateway/gateway.h"
+
+struct app;
+
+/* bytes of an id we keep (ULIDs are 26) */
+#define EV_ID_MAX 32
+/* Subscribe{server_id}: member-presence topics a user socket keeps (Revolt's LRU) */
+#define EV_ACTIVE_MAX 5
+#define EV_ACTIVE_MS (15LL * 60 * 1000)
+/* flood limit per socket for Ping/typing/Subscribe: burst and refill per second */
+#define EV_FLOOD_BURST 20
+#define EV_FLOOD_PER_S 5
+/* presence table buckets (power of two) */
+#define EV_PRESENCE_BUCKETS 1024
+
+enum ev_sub_kind {
+	EV_SUB_SERVER,  /* "<server>" */
+	EV_SUB_CHANNEL, /* "<channel>"; server set for server channels */
+	EV_SUB_USER,    /* "<user>" (self, friends, DM and group partners) */
+	EV_SUB_ACTIVE,  /* "<server>u" after Subscribe (bots: always) */
+	EV_SUB_FIXED,   /* "<user>!" and topics added by --dev Subscribe */
+};
+
+struct ev_sub {
+	enum ev_sub_kind kind;
+	char topic[EV_ID_MAX + 2];
+	char server[EV_ID_MAX]; /* EV_SUB_CHANNEL of a server; "" otherwise */
+	int64_t at_ms;          /* EV_SUB_ACTIVE: last Subscribe */
+};
+
+/* One socket's protocol state (gw_conn_data). */
+struct ev_conn {
+	struct authn who;
+	bool authed;     /* token accepted */
+	bool ready;      /* Ready queued: events flow */
+	bool counted;    /* counted in the presence table */
+	bool invisible;  /* the user's presence is Invisible */
+	bool logged_out; /* Logout queued: drop everything else */
+	struct ev_sub *subs;
+	size_t n_subs, cap_subs;
+	double tokens; /* flood bucket */
+	int64_t refill_ms;
+};
+
+struct ev_presence;
+
+struct ev {
+	struct app *app;
+	struct gw_handler handler;
+	pthread_mutex_t mu; /* guards buckets */
+	struct ev_presence *buckets[EV_PRESENCE_BUCKETS];
+};
+
+/* Which parts of Ready a socket asked for (the `ready` query). */
+struct ev_ready_fields {
+	bool users, servers, channels, members, emojis, channel_unreads, policy_changes;
+	json_t *user_settings; /* array of keys (owned), or NULL */
+};
+
+int64_t ev_now_ms(void);
+
+/* ---- subscriptions (subs.c) ---- */
+
+/* Subscribe `c` to `topic` and remember why. Errors as gw_conn_subscribe. */
+enum err ev_sub_add(struct gw_conn *gc, struct ev_conn *c, enum ev_sub_kind kind, const char *topic,
+                    const char *server);
+/* Unsubscribe from `topic` if subscribed. */
+void ev_sub_remove(struct gw_conn *gc, struct ev_conn *c, const char *topic);
+/* The entry for `topic`, or NULL. */
+struct ev_sub *ev_sub_find(struct ev_conn *c, const char *topic);
+/* Unsubscribe server `id`, its channels and "<id>u". */
+void ev_sub_drop_server(struct gw_conn *gc, struct ev_conn *c, const char *id);
+/* Subscribe{server_id} for a user socket: LRU of EV_ACTIVE_MAX, EV_ACTIVE_MS. */
+void ev_sub_active(struct gw_conn *gc, struct ev_conn *c, const char *server, int64_t now_ms);
+/* Drop expired "<server>u" topics. */
+void ev_sub_expire(struct gw_conn *gc, struct ev_conn *c, int64_t now_ms);
+void ev_subs_release(struct ev_conn *c);
+
+/* ---- Ready (ready.c) ---- */
+
+/* Parse the socket's `ready` query parameters into `f` (release with ev_ready_fields_release). */
+void ev_ready_fields_parse(struct gw_conn *gc, struct ev_ready_fields *f);
+void ev_ready_fields_release(struct ev_ready_fields *f);
+/*
+ * Build the Ready event for c->who from the store (one read transaction)
+ * and subscribe `gc` to every topic it implies. *out is the event as
+ * compact JSON (owned, mem_free). SE_InvalidSession when the user is gone,
+ * store errors otherwise.
+ */
+enum err ev_ready_build(struct ev *ev, struct gw_conn *gc, struct ev_conn *c,
+                        const struct ev_ready_fields *f, char **out, struct err_info *ei)
+    __attribute__((warn_unused_result));
+/*
+ * Can c->who see server channel `channel_id`? Loads the channel, server
+ * and membership; false on any error. For visibility changes.
+ */
+bool ev_can_view_channel(struct ev *ev, const struct ev_conn *c, struct str channel_id,
+                         char server_out[EV_ID_MAX]);
+/* Subscribe to server `id` and its visible channels (after ServerCreate). */
+void ev_sub_server_load(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, const char *id);
+
+/* ---- presence (presence.c) ---- */
+
+/* Count one more socket of `user`; true when it is the first. */
+bool ev_presence_inc(struct ev *ev, const char *user);
+/* Count one socket less; true when it was the last. */
+bool ev_presence_dec(struct ev *ev, const char *user);
+/* Publish UserUpdate{online} to the user topic and the socket's server topics. */
+void ev_presence_publish(struct ev *ev, const struct ev_conn *c, bool online);
+void ev_presence_release(struct ev *ev);
+
+/* ---- the per-socket filter (filter.c) ---- */
+
+enum gw_verdict ev_filter(void *ctx, struct gw_conn *gc, struct str text);
+
+/* Queue `v` (borrowed) as compact JSON on `gc`. */
+void ev_send_json(struct gw_conn *gc, const json_t *v);
+
+#endif /* SOL_EVENTS_EV_INT_H */

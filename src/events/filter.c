@@ -1,0 +1,163 @@
+/*
+ * events/filter.c: per-socket handling of events on their way out (the
+ * effect of Revolt's State::handle_incoming_event_v1 and the Logout rule in
+ * crates/bonfire/src/websocket.rs). Runs on the service thread just before
+ * a queued message is written (gw_filter_fn), so the topic set follows what
+ * the socket has been told: a server it joined, a channel it can now see,
+ * a group it left. Most events pass untouched after a look at their type.
+ */
+#include <string.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "events/ev_int.h"
+
+/* The types that change a socket's state; everything else passes as is. */
+static const char *const watched[] = {
+    "Auth",         "ChannelCreate", "ChannelDelete",    "ChannelGroupJoin",  "ChannelGroupLeave",
+    "ServerCreate", "ServerDelete",  "ServerMemberJoin", "ServerMemberLeave", "UserRelationship",
+};
+
+#define TYPE_PREFIX "{\"type\":\""
+static const char logout[] = "{\"type\":\"Logout\"}";
+
+static bool is_watched(struct str t)
+{
+	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++)
+		if (str_eq_cstr(t, watched[i]))
+			return true;
+	return false;
+}
+
+/* Worth parsing? Our producers put "type" first; others are searched. */
+static bool worth_parsing(struct str text)
+{
+	char pat[64];
+
+	if (text.n > sizeof(TYPE_PREFIX) &&
+	    memcmp(text.p, TYPE_PREFIX, sizeof(TYPE_PREFIX) - 1) == 0) {
+		struct str rest = {text.p + sizeof(TYPE_PREFIX) - 1,
+		                   text.n - sizeof(TYPE_PREFIX) + 1};
+		long q = str_index(rest, '"');
+
+		return q > 0 && is_watched((struct str){rest.p, (size_t)q});
+	}
+	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++) {
+		int n = snprintf(pat, sizeof(pat), "\"type\":\"%s\"", watched[i]);
+
+		if (memmem(text.p, text.n, pat, (size_t)n))
+			return true;
+	}
+	return false;
+}
+
+static const char *sval(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static bool is_me(const struct ev_conn *c, const char *id)
+{
+	return id && strcmp(id, c->who.user_id) == 0;
+}
+
+/* Auth{DeleteSession|DeleteAllSessions}: true when this socket must log out. */
+static bool ends_session(const struct ev_conn *c, const json_t *e)
+{
+	const char *kind = sval(e, "event_type");
+	const char *excl;
+
+	if (c->who.kind != AUTHN_SESSION || !kind || !is_me(c, sval(e, "user_id")))
+		return false;
+	if (strcmp(kind, "DeleteSession") == 0)
+		return sval(e, "session_id") &&
+		       strcmp(sval(e, "session_id"), c->who.session_id) == 0;
+	if (strcmp(kind, "DeleteAllSessions") == 0) {
+		excl = sval(e, "exclude_session_id");
+		return !excl || strcmp(excl, c->who.session_id) != 0;
+	}
+	return false;
+}
+
+static void channel_created(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, const json_t *e)
+{
+	const char *id = sval(e, "_id");
+	char server[EV_ID_MAX];
+
+	if (!id || ev_sub_find(c, id))
+		return;
+	if (ev_can_view_channel(ev, c, str_from(id), server))
+		(void)ev_sub_add(gc, c, EV_SUB_CHANNEL, id, server[0] ? server : NULL);
+}
+
+static void user_relationship(struct gw_conn *gc, struct ev_conn *c, const json_t *e)
+{
+	const json_t *u = json_object_get(e, "user");
+	const char *id = sval(u, "_id"), *rel = sval(u, "relationship");
+
+	if (!id || !rel || is_me(c, id))
+		return;
+	if (strcmp(rel, "Friend") == 0 || strcmp(rel, "Incoming") == 0 ||
+	    strcmp(rel, "Outgoing") == 0)
+		(void)ev_sub_add(gc, c, EV_SUB_USER, id, NULL);
+}
+
+enum gw_verdict ev_filter(void *ctx, struct gw_conn *gc, struct str text)
+{
+	struct ev *ev = ctx;
+	struct ev_conn *c = gw_conn_data(gc);
+	const char *type;
+	json_t *e;
+
+	if (!c)
+		return GW_PASS;
+	/* after a logout only the Logout itself goes out, then the close */
+	if (c->logged_out)
+		return str_eq_cstr(text, logout) ? GW_PASS : GW_DROP;
+	if (!c->ready || !worth_parsing(text))
+		return GW_PASS;
+	e = json_loadb(text.p, text.n, 0, NULL);
+	type = sval(e, "type");
+	if (!type)
+		goto out;
+	if (strcmp(type, "Auth") == 0) {
+		if (ends_session(c, e)) {
+			c->logged_out = true;
+			if (gw_conn_send(gc, STR_LIT(logout)))
+				log_debug("events: cannot queue Logout");
+			gw_conn_close(gc, GW_CLOSE_NORMAL);
+			json_decref(e);
+			return GW_DROP;
+		}
+	} else if (strcmp(type, "ChannelCreate") == 0) {
+		channel_created(ev, gc, c, e);
+	} else if (strcmp(type, "ChannelDelete") == 0) {
+		if (sval(e, "id"))
+			ev_sub_remove(gc, c, sval(e, "id"));
+	} else if (strcmp(type, "ChannelGroupJoin") == 0) {
+		if (is_me(c, sval(e, "user")) && sval(e, "id")) {
+			json_t *ch = json_pack("{s:s}", "_id", sval(e, "id"));
+
+			if (ch)
+				channel_created(ev, gc, c, ch);
+			json_decref(ch);
+		} else if (sval(e, "user"))
+			(void)ev_sub_add(gc, c, EV_SUB_USER, sval(e, "user"), NULL);
+	} else if (strcmp(type, "ChannelGroupLeave") == 0) {
+		if (is_me(c, sval(e, "user")) && sval(e, "id"))
+			ev_sub_remove(gc, c, sval(e, "id"));
+	} else if (strcmp(type, "ServerCreate") == 0 ||
+	           (strcmp(type, "ServerMemberJoin") == 0 && is_me(c, sval(e, "user")))) {
+		if (sval(e, "id") && !ev_sub_find(c, sval(e, "id")))
+			ev_sub_server_load(ev, gc, c, sval(e, "id"));
+	} else if (strcmp(type, "ServerDelete") == 0 ||
+	           (strcmp(type, "ServerMemberLeave") == 0 && is_me(c, sval(e, "user")))) {
+		if (sval(e, "id"))
+			ev_sub_drop_server(gc, c, sval(e, "id"));
+	} else if (strcmp(type, "UserRelationship") == 0) {
+		user_relationship(gc, c, e);
+	}
+out:
+	json_decref(e);
+	return GW_PASS;
+}
