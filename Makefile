@@ -151,6 +151,7 @@ FUZZ_TARGETS += tests/fuzz/fuzz_wire.c
 FUZZ_TARGETS += tests/fuzz/fuzz_search.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c tools/bench/bench_perms.c tools/bench/bench_server.c
+BENCH_SRCS += tools/bench/bench_ws.c
 
 BENCH_SRCS += tools/bench/bench_search.c
 # ---- derived ----
