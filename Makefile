@@ -88,6 +88,9 @@ LIB_SRCS := $(SRCS_CORE) $(SRCS_ULID) $(SRCS_CFG) $(SRCS_STORAGE) $(SRCS_BUS) $(
 SRCS_GROUPS := src/channels/group.c src/channels/sync.c src/api/channels_groups.c src/api/sync.c
 LIB_SRCS += $(SRCS_GROUPS)
 LIB_SRCS += $(SRCS_USERS_API)
+SRCS_MESSAGES := src/messages/message.c src/messages/post.c src/messages/mentions.c \
+                 src/messages/history.c src/api/messages.c src/api/messages_query.c src/api/channels.c
+LIB_SRCS += $(SRCS_MESSAGES)
 SRCS_FILES := src/files/multipart.c
 LIB_SRCS += $(SRCS_FILES)
 SRCS_BLOB := src/files/blob.c src/files/blob_local.c src/files/blob_s3.c src/files/sigv4.c
@@ -127,6 +130,7 @@ UNIT_TESTS := $(UNIT_TESTS_CORE) $(UNIT_TESTS_ULID) $(UNIT_TESTS_CFG) $(UNIT_TES
               $(UNIT_TESTS_AUTH) $(UNIT_TESTS_PERMS)
 UNIT_TESTS_USERS := tests/unit/users/test_user.c
 UNIT_TESTS += $(UNIT_TESTS_USERS)
+UNIT_TESTS += tests/unit/messages/test_mentions.c tests/unit/messages/test_history.c
 UNIT_TESTS_FILES := tests/unit/files/test_multipart.c
 UNIT_TESTS += $(UNIT_TESTS_FILES)
 UNIT_TESTS_BLOB := tests/unit/files/test_sigv4.c tests/unit/files/test_blob.c
@@ -138,6 +142,7 @@ UNIT_TESTS += tests/unit/messages/test_search.c
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
 INTEG_TESTS += tests/integration/test_users.c
+INTEG_TESTS += tests/integration/test_messages.c
 INTEG_TESTS += tests/integration/test_groups.c tests/integration/test_sync.c
 INTEG_TESTS += tests/integration/test_bots.c tests/integration/test_push_safety.c
 INTEG_TESTS += tests/integration/test_webhooks.c

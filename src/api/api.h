@@ -90,6 +90,7 @@ const struct route *api_servers_table(size_t *n);     /* api/servers.c */
 const struct route *api_roles_table(size_t *n);       /* api/roles.c */
 const struct route *api_permissions_table(size_t *n); /* api/permissions.c */
 api_table_fn api_members_table, api_invites_table;
+api_table_fn api_messages_table; /* api/messages.c */
 api_table_fn api_search_table, api_reactions_table, api_acks_table;
 api_table_fn api_bots_table, api_push_table, api_safety_table; /* api/bots.c, api/safety.c */
 api_table_fn api_webhooks_table; /* api/webhooks.c */

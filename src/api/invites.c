@@ -17,6 +17,7 @@
 #include "servers/invites.h"
 #include "servers/server.h"
 #include "users/user.h"
+#include "messages/message.h"
 
 /* recipients of a group (Revolt global.group_size) */
 #define INVITE_GROUP_SIZE_MAX 100
@@ -340,7 +341,7 @@ static void publish_join(struct req_ctx *ctx, const struct join_op *op)
 	api_publish(app, str_from(priv),
 	            json_pack("{s:s, s:s, s:O, s:O, s:[]}", "type", "ServerCreate", "id", id,
 	                      "server", op->server, "channels", op->channels, "emojis"));
-	/* the user_joined system message comes with the messages module */
+	(void)msg_server_system(app, str_from(id), "user_joined", str_from(op->me), &ctx->ei);
 }
 
 enum err api_invite_join(struct req_ctx *ctx)

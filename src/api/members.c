@@ -20,6 +20,8 @@
 #include "perms/perms.h"
 #include "servers/server.h"
 #include "users/user.h"
+#include "core/log.h"
+#include "messages/message.h"
 
 static const struct route member_routes[] = {
     {HTTP_GET, "/api/servers/{id}/members", api_members_list, API_USER},
@@ -398,7 +400,11 @@ out:
 
 void api_member_left(struct req_ctx *ctx, struct str sid, struct str user, const char *reason)
 {
-	/* system messages (user_kicked, user_banned) come with the messages module */
+	struct err_info ei = ERR_INFO_INIT;
+
+	if (msg_server_system(api_app(ctx), sid,
+	                      strcmp(reason, "Ban") ? "user_kicked" : "user_banned", user, &ei))
+		log_warn("members: cannot post a system message (%s)", ei.detail);
 	api_publish(api_app(ctx), sid,
 	            json_pack("{s:s, s:s%, s:s%, s:s}", "type", "ServerMemberLeave", "id", sid.p,
 	                      sid.n, "user", user.p, user.n, "reason", reason));

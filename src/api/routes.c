@@ -22,6 +22,7 @@
 #include "channels/channel.h"
 #include "channels/sync.h"
 #include "servers/server.h"
+#include "messages/message.h"
 #include "users/bot.h"
 #include "users/report.h"
 #include "channels/webhook.h"
@@ -83,6 +84,7 @@ static const struct store_coll_def collections[] = {
     SYNC_COLL_DEFS,
     CHANNEL_COLL_DEF,
     SERVER_COLL_DEFS,
+    MSG_COLL_DEF,
     BOT_COLL_DEF,
     REPORT_COLL_DEF,
     WEBHOOK_COLL_DEF,
@@ -111,6 +113,7 @@ static api_table_fn *const tables[] = {
     core_table,
     api_users_table,
     api_groups_table,
+    api_messages_table,
     api_sync_table,
     api_acks_table,
     api_servers_table,

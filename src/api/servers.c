@@ -19,6 +19,7 @@
 #include "servers/server.h"
 #include "servers/server_state.h"
 #include "users/user.h"
+#include "messages/message.h"
 
 enum err api_srv_text(struct req_ctx *ctx, const json_t *body, const char *key, size_t min,
                       size_t max, bool required, struct str *out)
@@ -316,7 +317,9 @@ static enum err server_delete(struct req_ctx *ctx)
 	else
 		ev = json_pack("{s:s,s:s%,s:s,s:s}", "type", "ServerMemberLeave", "id", op.sid.p,
 		               op.sid.n, "user", op.uid, "reason", "Leave");
-	/* hook: the user_left system message unless ?leave_silently=true (messages module) */
+	if (!op.deleted && !str_eq_cstr(http_req_query(ctx->req, "leave_silently"), "true"))
+		(void)msg_server_system(api_app(ctx), op.sid, "user_left", str_from(op.uid),
+		                        &ctx->ei);
 	if (ev)
 		api_publish(api_app(ctx), op.sid, ev);
 	return api_no_content(ctx);

@@ -18,6 +18,7 @@
 #include "servers/server_state.h"
 #include "users/access.h"
 #include "users/user.h"
+#include "messages/message.h"
 
 /* invites removed per scan while purging */
 #define PURGE_CHUNK 64
@@ -226,11 +227,9 @@ enum err group_channel_purge(struct store_wtxn *w, struct str id)
 
 void group_sysmsg_emit(struct app *app, struct str channel_id, json_t *system)
 {
-	char *text = system ? jx_dump(system) : NULL;
+	struct err_info ei = ERR_INFO_INIT;
 
-	(void)app;
-	log_debug("group: system message in %.*s (not posted: messages come later): %s",
-	          (int)channel_id.n, channel_id.p, text ? text : "?");
-	mem_free(text);
-	json_decref(system);
+	if (msg_system(app, channel_id, system, &ei))
+		log_warn("group: cannot post a system message in '%.*s' (%s)",
+		         (int)(channel_id.n > 32 ? 32 : channel_id.n), channel_id.p, ei.detail);
 }

@@ -91,9 +91,8 @@ enum err group_channel_purge(struct store_wtxn *w, struct str id)
 /*
  * Hook: post system message `system` (stolen; a Revolt SystemMessage such
  * as {"type":"user_added","id":..,"by":..}) in channel `channel_id`, after
- * the change that caused it committed. Messages are not implemented yet:
- * for now this only logs the message at debug level and publishes nothing;
- * the messages work fills it in (store, Message event, unreads).
+ * the change that caused it committed, through msg_system
+ * (messages/message.h); failures are logged.
  */
 void group_sysmsg_emit(struct app *app, struct str channel_id, json_t *system);
 

@@ -65,8 +65,8 @@ struct cfg_http {
 };
 
 struct cfg_ws {
-	size_t sendq_max;   /* bytes */
-	size_t max_message; /* bytes */
+	size_t sendq_max;      /* bytes */
+	size_t max_message;    /* bytes */
 	unsigned auth_timeout; /* seconds a socket may stay unauthenticated; 0 = forever */
 };
 

@@ -66,11 +66,13 @@ struct app;
 #define MSG_FLAG_EVERYONE 2u
 #define MSG_FLAG_ONLINE 4u
 
-extern const struct store_index_def msg_idx[5];
+/* indexes of the collection (channel, nonce, pinned, author) */
+#define MSG_N_INDEXES 4
+extern const struct store_index_def msg_idx[MSG_N_INDEXES];
 /* The collection, as an initialiser for a schema table. */
 #define MSG_COLL_DEF                                                                               \
 	{                                                                                          \
-		MSG_COLL, msg_idx, 5                                                               \
+		MSG_COLL, msg_idx, MSG_N_INDEXES                                                   \
 	}
 
 /*
@@ -123,6 +125,14 @@ struct msg_post {
 	 * NULL: msg_post renders them itself for user authors.
 	 */
 	const json_t *user, *member;
+	/*
+	 * Optional: recompute the author's permissions inside the write from
+	 * the channel record (borrowed) through the write's view, so that a
+	 * permission or membership change cannot race the post. NULL: `perms`
+	 * is used as given.
+	 */
+	uint64_t (*perms_fn)(struct store_txn *txn, const json_t *channel, void *arg);
+	void *perms_arg;
 };
 
 /*
@@ -147,6 +157,16 @@ enum err msg_post(struct app *app, const struct msg_post *in, json_t **out, stru
  * log them.
  */
 enum err msg_system(struct app *app, struct str channel_id, json_t *system, struct err_info *ei);
+
+/*
+ * Post the server system message `type` ("user_joined", "user_left",
+ * "user_kicked" or "user_banned") about `user_id` in the channel that
+ * server `server_id`'s system_messages names for that type, after the
+ * change committed. SE_OK without posting when it names none (or the
+ * server is gone). Errors as msg_post.
+ */
+enum err msg_server_system(struct app *app, struct str server_id, const char *type,
+                           struct str user_id, struct err_info *ei);
 
 /*
  * Hook for the files work: inside the message's write, claim upload
