@@ -105,6 +105,9 @@ SRCS_BUS_REDIS := src/bus/bus_redis.c
 LIB_SRCS += $(SRCS_BUS_REDIS)
 SRCS_MSGSEARCH := src/messages/search.c src/messages/acks.c src/api/acks.c
 LIB_SRCS += $(SRCS_MSGSEARCH)
+SRCS_EVENTS := src/events/events.c src/events/ready.c src/events/subs.c src/events/presence.c \
+               src/events/filter.c
+LIB_SRCS += $(SRCS_EVENTS)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -148,6 +151,8 @@ INTEG_TESTS += tests/integration/test_bots.c tests/integration/test_push_safety.
 INTEG_TESTS += tests/integration/test_webhooks.c
 INTEG_TESTS += tests/integration/test_wire.c
 INTEG_TESTS += tests/integration/test_redis_bus.c
+INTEG_TESTS += tests/integration/test_events.c
+INTEG_TESTS += tests/integration/test_revoltjs_events.c
 INTEG_TESTS += tests/integration/test_acks.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
