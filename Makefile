@@ -103,7 +103,7 @@ SRCS_WIRE := src/gateway/wire.c
 LIB_SRCS += $(SRCS_WIRE)
 SRCS_BUS_REDIS := src/bus/bus_redis.c
 LIB_SRCS += $(SRCS_BUS_REDIS)
-SRCS_MSGSEARCH := src/messages/search.c src/messages/acks.c src/api/acks.c
+SRCS_MSGSEARCH := src/messages/search.c src/messages/acks.c src/api/search.c src/api/reactions.c src/api/acks.c
 LIB_SRCS += $(SRCS_MSGSEARCH)
 SRCS_EVENTS := src/events/events.c src/events/ready.c src/events/subs.c src/events/presence.c \
                src/events/filter.c
@@ -154,6 +154,7 @@ INTEG_TESTS += tests/integration/test_redis_bus.c
 INTEG_TESTS += tests/integration/test_events.c
 INTEG_TESTS += tests/integration/test_revoltjs_events.c
 INTEG_TESTS += tests/integration/test_acks.c
+INTEG_TESTS += tests/integration/test_reactions.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c tests/fuzz/fuzz_multipart.c

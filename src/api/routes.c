@@ -121,6 +121,8 @@ static api_table_fn *const tables[] = {
     api_permissions_table,
     api_members_table,
     api_invites_table,
+    api_search_table,
+    api_reactions_table,
     api_bots_table,
     api_push_table,
     api_safety_table,
