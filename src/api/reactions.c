@@ -252,9 +252,11 @@ static enum err react_fn(struct store_wtxn *w, void *arg)
 
 	if (rc)
 		return rc;
-	if (op->emoji.n < sizeof(emoji))
+	/* clearing every reaction has no emoji (STR_NULL) */
+	if (op->emoji.n > 0 && op->emoji.n < sizeof(emoji)) {
 		memcpy(emoji, op->emoji.p, op->emoji.n);
-	emoji[op->emoji.n < sizeof(emoji) ? op->emoji.n : 0] = '\0';
+		emoji[op->emoji.n] = '\0';
+	}
 	rc = apply(w, op, msg, emoji);
 	json_decref(msg);
 	return rc;
