@@ -165,6 +165,7 @@ BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/benc
 BENCH_SRCS += tools/bench/bench_ws.c
 
 BENCH_SRCS += tools/bench/bench_search.c
+BENCH_SRCS += tools/bench/bench_messages.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)

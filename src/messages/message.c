@@ -14,6 +14,8 @@
 #include "servers/server.h"
 #include "core/jx.h"
 #include "core/mem.h"
+#include "messages/acks.h"
+#include "messages/search.h"
 
 static json_t *parse(struct str rec)
 {
@@ -100,10 +102,9 @@ static enum err x_author(struct str id, struct str rec, struct store_keys *out, 
 }
 
 const struct store_index_def msg_idx[MSG_N_INDEXES] = {
-    {MSG_IDX_CHANNEL, false, x_channel, NULL},
-    {MSG_IDX_NONCE, true, x_nonce, NULL},
-    {MSG_IDX_PINNED, false, x_pinned, NULL},
-    {MSG_IDX_AUTHOR, false, x_author, NULL},
+    {MSG_IDX_CHANNEL, false, x_channel, NULL},         {MSG_IDX_NONCE, true, x_nonce, NULL},
+    {MSG_IDX_PINNED, false, x_pinned, NULL},           {MSG_IDX_AUTHOR, false, x_author, NULL},
+    {MSG_IDX_SEARCH, false, msg_search_extract, NULL},
 };
 
 enum err msg_load(struct store_txn *txn, struct str id, json_t **out)
@@ -168,6 +169,11 @@ enum err msg_insert(struct store_wtxn *w, const json_t *message)
 	if (!rc)
 		rc = touch_channel(w, (struct str){json_string_value(ch), json_string_length(ch)},
 		                   json_string_value(id));
+	if (!rc)
+		rc = msg_mentions_record(
+		    w, (struct str){json_string_value(ch), json_string_length(ch)},
+		    (struct str){json_string_value(id), json_string_length(id)},
+		    json_object_get(message, "mentions"));
 	mem_free(text);
 	return rc;
 }

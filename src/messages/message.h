@@ -66,8 +66,8 @@ struct app;
 #define MSG_FLAG_EVERYONE 2u
 #define MSG_FLAG_ONLINE 4u
 
-/* indexes of the collection (channel, nonce, pinned, author) */
-#define MSG_N_INDEXES 4
+/* indexes of the collection (channel, nonce, pinned, author, search) */
+#define MSG_N_INDEXES 5
 extern const struct store_index_def msg_idx[MSG_N_INDEXES];
 /* The collection, as an initialiser for a schema table. */
 #define MSG_COLL_DEF                                                                               \
@@ -78,7 +78,8 @@ extern const struct store_index_def msg_idx[MSG_N_INDEXES];
 /*
  * Inside a write: store `message` (borrowed; a complete Revolt Message with
  * _id, channel, author) and set the channel's last_message_id (text
- * channels, DMs and groups; a DM becomes active:true). Returns SE_OK,
+ * channels, DMs and groups; a DM becomes active:true) and the mentioned
+ * users' unreads (msg_mentions_record). Returns SE_OK,
  * SE_EXISTS (ei detail "nonce": a duplicate nonce), SE_NOT_FOUND (no such
  * channel), SE_PARSE, store errors.
  */

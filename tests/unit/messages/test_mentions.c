@@ -99,9 +99,9 @@ static void test_too_many(void **state)
 
 	(void)state;
 	for (int i = 0; i < MSG_MENTIONS_MAX + 2; i++) {
-		char id[27];
+		char id[40];
 
-		snprintf(id, sizeof(id), "01FD58YK5W7QRV5H3D64K%05d", i);
+		snprintf(id, sizeof(id), "01FD58YK5W7QRV5H3D64K%05u", (unsigned)i % 100000u);
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "<@%s>", id);
 	}
 	assert_int_equal(msg_mentions_parse((struct str){text, n}, &m), SE_FULL);
