@@ -17,6 +17,8 @@ PKGS      := libwebsockets lmdb jansson openssl libsodium libcurl inih
 PKGS      += libpng
 # msgpack sockets (src/gateway/wire.c) and the Redis event bus (src/bus/bus_redis.c)
 PKGS      += msgpack hiredis
+# Autumn: image metadata, stripping and previews (libvips), MIME sniffing (libmagic)
+PKGS      += vips libmagic
 TEST_PKGS := cmocka libcurl
 
 CC ?= cc
@@ -93,6 +95,9 @@ SRCS_MESSAGES := src/messages/message.c src/messages/post.c src/messages/mention
 LIB_SRCS += $(SRCS_MESSAGES)
 SRCS_FILES := src/files/multipart.c
 LIB_SRCS += $(SRCS_FILES)
+SRCS_AUTUMN := src/files/file.c src/files/sniff.c src/files/image.c src/files/cleanup.c \
+               src/api/autumn.c src/api/autumn_upload.c
+LIB_SRCS += $(SRCS_AUTUMN)
 SRCS_BLOB := src/files/blob.c src/files/blob_local.c src/files/blob_s3.c src/files/sigv4.c
 LIB_SRCS += $(SRCS_BLOB)
 SRCS_BOTS := src/users/bot.c src/api/bots.c src/api/safety.c
@@ -137,6 +142,7 @@ UNIT_TESTS += tests/unit/messages/test_mentions.c tests/unit/messages/test_histo
 UNIT_TESTS_FILES := tests/unit/files/test_multipart.c
 UNIT_TESTS += $(UNIT_TESTS_FILES)
 UNIT_TESTS_BLOB := tests/unit/files/test_sigv4.c tests/unit/files/test_blob.c
+UNIT_TESTS += tests/unit/files/test_file.c
 UNIT_TESTS += $(UNIT_TESTS_BLOB)
 UNIT_TESTS += tests/unit/channels/test_group.c tests/unit/channels/test_sync.c
 UNIT_TESTS += tests/unit/gateway/test_wire.c
@@ -145,6 +151,7 @@ UNIT_TESTS += tests/unit/messages/test_search.c
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
 INTEG_TESTS += tests/integration/test_users.c
+INTEG_TESTS += tests/integration/test_autumn.c
 INTEG_TESTS += tests/integration/test_messages.c
 INTEG_TESTS += tests/integration/test_groups.c tests/integration/test_sync.c
 INTEG_TESTS += tests/integration/test_bots.c tests/integration/test_push_safety.c
@@ -159,6 +166,7 @@ FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c tests/fuzz/fuzz_multipart.c
 FUZZ_TARGETS += tests/fuzz/fuzz_wire.c
+FUZZ_TARGETS += tests/fuzz/fuzz_sniff.c
 FUZZ_TARGETS += tests/fuzz/fuzz_search.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c tools/bench/bench_perms.c tools/bench/bench_server.c

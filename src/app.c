@@ -19,6 +19,9 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "events/events.h"
+#include "files/blob.h"
+#include "files/cleanup.h"
+#include "files/image.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "storage/store.h"
@@ -119,6 +122,31 @@ static enum err open_bus(struct app *app, struct err_info *ei)
 	return bus_redis_start(r, app->bus);
 }
 
+/* Autumn's blob store from [files]; libvips started once. */
+static enum err open_blobs(struct app *app, struct err_info *ei)
+{
+	const struct cfg_files *f = &app->cfg->files;
+	struct blob_opts bo = {
+	    .backend = strcmp(f->backend, "s3") == 0 ? BLOB_S3 : BLOB_LOCAL,
+	    .data_dir = app->cfg->storage.data,
+	    .root = f->local_root,
+	    .key_b64 = f->encryption_key,
+	    .endpoint = f->s3_endpoint,
+	    .region = f->s3_region,
+	    .bucket = f->s3_bucket,
+	    .access_key = f->s3_access_key,
+	    .secret_key = f->s3_secret_key,
+	    .path_style = f->s3_path_style,
+	    .timeout_s = f->s3_timeout,
+	};
+
+	if (strcmp(f->backend, "s3") != 0 && strcmp(f->backend, "local") != 0)
+		return SE_RAISEF(ei, SE_CONFIG, "files.backend must be 'local' or 's3'");
+	if (img_init())
+		return SE_RAISEF(ei, SE_IO, "cannot start libvips");
+	return blob_store_new(&bo, &app->blobs, ei);
+}
+
 static enum err bind_listeners(struct app *app, struct err_info *ei)
 {
 	const struct cfg *c = app->cfg;
@@ -179,6 +207,12 @@ enum err app_start(struct app *app, struct cfg *cfg, struct err_info *ei)
 	rc = open_store(app, ei);
 	if (rc)
 		goto out;
+	rc = open_blobs(app, ei);
+	if (!rc)
+		rc = files_cleanup_start(app->store, app->blobs, FILES_CLEANUP_INTERVAL_DEFAULT,
+		                         &app->cleanup, ei);
+	if (rc)
+		goto out;
 	rc = open_bus(app, ei);
 	if (rc)
 		goto out;
@@ -218,6 +252,8 @@ void app_stop(struct app *app)
 		gw_stop(app->gw);
 	/* Workers that write to the store stop before it closes. */
 	api_stop(app);
+	files_cleanup_stop(app->cleanup);
+	app->cleanup = NULL;
 	http_server_free(app->http);
 	app->http = NULL;
 	gw_free(app->gw);
@@ -228,6 +264,8 @@ void app_stop(struct app *app)
 	app->bus = NULL;
 	store_close(app->store);
 	app->store = NULL;
+	blob_store_free(app->blobs);
+	app->blobs = NULL;
 	api_release(app);
 	mem_free(app->vapid_public);
 	app->vapid_public = NULL;

@@ -25,6 +25,8 @@ struct pw_policy;
 struct mail;
 struct rl;
 struct route;
+struct blob_store;
+struct files_cleanup;
 
 struct app {
 	struct cfg *cfg; /* owned by main; finalised URLs filled in by app_start */
@@ -43,7 +45,9 @@ struct app {
 	char *dummy_hash;       /* argon2 hash of a random password (timing parity) */
 	struct route *routes;   /* every module's routes, built by api_init */
 	size_t n_routes;
-	char *spool_dir; /* <data>/tmp: large request bodies, owned */
+	char *spool_dir;               /* <data>/tmp: large request bodies, owned */
+	struct blob_store *blobs;      /* Autumn's files (files/blob.h), owned */
+	struct files_cleanup *cleanup; /* the file clean-up worker (files/cleanup.h) */
 };
 
 #define APP_INIT                                                                                   \

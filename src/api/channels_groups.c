@@ -16,6 +16,7 @@
 #include "core/jx.h"
 #include "core/mem.h"
 #include "core/ulid.h"
+#include "files/file.h"
 #include "perms/perms.h"
 #include "servers/server.h"
 #include "storage/store.h"
@@ -157,6 +158,7 @@ struct create_op {
 	const json_t *users; /* deduplicated ids, the caller not among them */
 	bool nsfw;
 	json_t *out;
+	const char *icon_id; /* a file to claim as the icon (files/file.h), or NULL */
 };
 
 static enum err create_fn(struct store_wtxn *w, void *arg)
@@ -191,7 +193,17 @@ static enum err create_fn(struct store_wtxn *w, void *arg)
 	}
 	op->out = group_record_new(str_from(op->id), op->me, op->name, op->description, recipients,
 	                           op->nsfw);
-	rc = op->out ? save_channel(w, op->out, true) : SE_NOMEM;
+	rc = op->out ? SE_OK : SE_NOMEM;
+	if (!rc && op->icon_id) {
+		json_t *icon = NULL;
+
+		rc = file_claim(w, str_from(op->icon_id), "icons", "ChannelIcon", str_from(op->id),
+		                &icon);
+		if (!rc && json_object_set_new(op->out, "icon", icon))
+			rc = SE_NOMEM;
+	}
+	if (!rc)
+		rc = save_channel(w, op->out, true);
 out:
 	json_decref(recipients);
 	json_decref(me);
@@ -254,7 +266,8 @@ out:
 static enum err group_create(struct req_ctx *ctx)
 {
 	const struct authn *who = api_who(ctx);
-	struct create_op op = {str_from(who->user_id), {0}, STR_NULL, STR_NULL, NULL, false, NULL};
+	struct create_op op = {
+	    str_from(who->user_id), {0}, STR_NULL, STR_NULL, NULL, false, NULL, NULL};
 	json_t *body = NULL, *users = NULL;
 	struct str icon;
 	struct ulid u;
@@ -295,9 +308,9 @@ static enum err group_create(struct req_ctx *ctx)
 			rc = SE_OK;
 		else if (!rc && (chars(icon) < 1 || chars(icon) > 128))
 			rc = SE_RAISEF(&ctx->ei, SE_FailedValidation, "icon: length must be 1-128");
-		else if (!rc)
-			/* no file server yet: no upload can be claimed as an icon */
-			rc = SE_RAISE(&ctx->ei, SE_UnknownAttachment);
+		else if (!rc && !(op.icon_id = arena_strndup(ctx->arena, icon.p, icon.n)))
+			/* files hook: claimed inside create_fn (file_claim) */
+			rc = SE_RAISE(&ctx->ei, SE_NOMEM);
 	}
 	if (!rc)
 		rc = ulid_generate(NULL, &u);

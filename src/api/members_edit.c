@@ -12,6 +12,7 @@
 #include "api/members.h"
 #include "app.h"
 #include "auth/records.h"
+#include "files/file.h"
 #include "perms/perms.h"
 #include "servers/server.h"
 
@@ -45,6 +46,8 @@ struct edit_op {
 	const json_t *roles;   /* borrowed from the body */
 	const json_t *clear;   /* the body's "remove", borrowed */
 	char timeout[32];      /* normalised ISO 8601 */
+	struct str avatar_id;  /* a file to claim (files/file.h) when F_AVATAR is set */
+	json_t *avatar;        /* the claimed File */
 	json_t *member, *data; /* outputs */
 };
 
@@ -68,9 +71,10 @@ static enum err parse_body(struct req_ctx *ctx, const json_t *body, struct edit_
 		return rc;
 	}
 	rc = api_str_opt(ctx, body, "avatar", 128, &s);
-	if (!rc)
+	if (!rc) {
 		op->set |= F_AVATAR;
-	else if (rc != SE_NOT_FOUND)
+		op->avatar_id = s;
+	} else if (rc != SE_NOT_FOUND)
 		return rc;
 	v = json_object_get(body, "roles");
 	if (v && !json_is_null(v)) {
@@ -169,9 +173,6 @@ static enum err check(struct store_wtxn *w, struct edit_op *op, const struct api
 		if ((json_is_integer(rank) ? json_integer_value(rank) : 0) <= mine)
 			return SE_NotElevated;
 	}
-	/* member avatars are autumn files; until files are claimed here no id resolves */
-	if (op->set & F_AVATAR)
-		return SE_UnknownAttachment;
 	return SE_OK;
 }
 
@@ -204,6 +205,10 @@ static enum err apply(struct edit_op *op, const json_t *m)
 			json_decref(roles);
 		}
 	}
+	if ((op->set & F_AVATAR) && op->avatar) {
+		json_object_set(nm, "avatar", op->avatar);
+		json_object_set(data, "avatar", op->avatar);
+	}
 	if (op->set & F_TIMEOUT) {
 		json_object_set_new(nm, "timeout", json_string(op->timeout));
 		json_object_set(data, "timeout", json_object_get(nm, "timeout"));
@@ -231,6 +236,20 @@ static enum err edit_fn(struct store_wtxn *w, void *arg)
 		rc = SE_NotFound;
 	if (!rc)
 		rc = check(w, op, &s, m, tid);
+	/* files hook (member_edit.rs): the old avatar is flagged deleted, the new one claimed */
+	if (!rc && (op->remove & F_AVATAR)) {
+		const char *old =
+		    json_string_value(json_object_get(json_object_get(m, "avatar"), "_id"));
+
+		rc = old ? file_mark_deleted(w, str_from(old)) : SE_OK;
+		if (rc == SE_NOT_FOUND)
+			rc = SE_OK;
+	}
+	json_decref(op->avatar);
+	op->avatar = NULL;
+	if (!rc && (op->set & F_AVATAR))
+		rc = file_claim(w, op->avatar_id, "avatars", "UserAvatar", str_from(op->me),
+		                &op->avatar);
 	if (!rc)
 		rc = apply(op, m);
 	if (!rc)
@@ -267,6 +286,7 @@ enum err api_member_edit(struct req_ctx *ctx)
 out:
 	json_decref(op.member);
 	json_decref(op.data);
+	json_decref(op.avatar);
 	json_decref(body);
 	return rc ? SE_RAISE(&ctx->ei, rc) : SE_OK;
 }

@@ -25,6 +25,7 @@
 #include "messages/message.h"
 #include "users/bot.h"
 #include "users/report.h"
+#include "files/file.h"
 #include "channels/webhook.h"
 #include "core/cfg.h"
 #include "core/mem.h"
@@ -87,6 +88,7 @@ static const struct store_coll_def collections[] = {
     MSG_COLL_DEF,
     BOT_COLL_DEF,
     REPORT_COLL_DEF,
+    FILE_COLL_DEF,
     WEBHOOK_COLL_DEF,
 };
 /* clang-format on */
@@ -126,6 +128,7 @@ static api_table_fn *const tables[] = {
     api_bots_table,
     api_push_table,
     api_safety_table,
+    api_autumn_table,
     api_webhooks_table,
 };
 /* clang-format on */

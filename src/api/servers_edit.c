@@ -11,6 +11,7 @@
 #include "api/servers_int.h"
 #include "app.h"
 #include "core/jx.h"
+#include "files/file.h"
 #include "perms/perms.h"
 #include "servers/server.h"
 #include "servers/server_state.h"
@@ -33,7 +34,8 @@ struct edit_op {
 	json_t *data;  /* the partial server: validated request fields */
 	json_t *clear; /* [FieldsServer] */
 	bool need_manage_server, need_manage_channel, need_privileged;
-	json_t *server; /* out: the server after the edit */
+	const char *file_ids[2]; /* icon, banner to claim (files/file.h), or NULL */
+	json_t *server;          /* out: the server after the edit */
 };
 
 static enum err bad(struct req_ctx *ctx, const char *what)
@@ -131,10 +133,11 @@ static enum err parse(struct req_ctx *ctx, const json_t *body, struct edit_op *o
 
 		v = json_object_get(body, k);
 		if (v && !json_is_null(v)) {
-			/* hook: claim the autumn file (files module); none can exist yet */
+			/* files hook: claimed inside edit_fn (file_claim) */
 			if (!json_is_string(v))
 				return bad(ctx, "icon and banner must be file ids");
-			return SE_RAISEF(&ctx->ei, SE_NotFound, "unknown file");
+			op->file_ids[i] = json_string_value(v);
+			op->need_manage_server = true;
 		}
 	}
 	v = json_object_get(body, "categories");
@@ -289,6 +292,16 @@ static enum err edit_fn(struct store_wtxn *w, void *arg)
 		goto out;
 	/* filtering categories is idempotent, so a retried write may redo it */
 	rc = check_refs(op, st.server, ei);
+	for (int i = 0; !rc && i < 2; i++) {
+		json_t *f = NULL;
+
+		if (!op->file_ids[i])
+			continue;
+		rc = file_claim(w, str_from(op->file_ids[i]), i ? "banners" : "icons",
+		                i ? "ServerBanner" : "ServerIcon", op->sid, &f);
+		if (!rc && json_object_set_new(op->data, i ? "banner" : "icon", f))
+			rc = SE_NOMEM;
+	}
 	if (rc)
 		goto out;
 	apply(st.server, op->data, op->clear);

@@ -15,6 +15,7 @@
 #include "auth/username.h"
 #include "core/mem.h"
 #include "core/ulid.h"
+#include "files/file.h"
 #include "storage/store.h"
 #include "users/user.h"
 
@@ -121,19 +122,6 @@ static enum err validate_edit(struct req_ctx *ctx, const json_t *body)
 	return rc;
 }
 
-/*
- * Files hook: the avatar or background `id` claimed for the user, as a File
- * object. Until autumn's files collection exists no upload can be found, so
- * this answers UnknownAttachment as the backend does for an unknown id.
- */
-static enum err claim_file(struct req_ctx *ctx, const char *tag, const char *id, json_t **file)
-{
-	(void)tag;
-	(void)id;
-	*file = NULL;
-	return SE_RAISE(&ctx->ei, SE_UnknownAttachment);
-}
-
 static void del_in(json_t *rec, const char *obj, const char *key)
 {
 	json_t *o = json_object_get(rec, obj);
@@ -184,9 +172,10 @@ static int merge(json_t *rec, const char *obj, const json_t *in, const char *con
 struct edit_op {
 	struct str id;
 	const json_t *body;
-	json_t *avatar, *background; /* claimed File objects, or NULL */
-	json_t *rec;                 /* out: the record after the edit */
-	json_t *data;                /* out: UserUpdate.data */
+	const char *avatar_id, *background_id; /* files to claim (files/file.h), or NULL */
+	json_t *avatar, *background;           /* claimed File objects, or NULL */
+	json_t *rec;                           /* out: the record after the edit */
+	json_t *data;                          /* out: UserUpdate.data */
 };
 
 static enum err edit_fn(struct store_wtxn *w, void *arg)
@@ -204,6 +193,18 @@ static enum err edit_fn(struct store_wtxn *w, void *arg)
 		rc = rc ? rc : SE_NOMEM;
 		goto out;
 	}
+	/* files hook: claimed in this write, so a failed edit attaches nothing */
+	json_decref(op->avatar);
+	json_decref(op->background);
+	op->avatar = op->background = NULL;
+	if (op->avatar_id)
+		rc = file_claim(w, str_from(op->avatar_id), "avatars", "UserAvatar", op->id,
+		                &op->avatar);
+	if (!rc && op->background_id)
+		rc = file_claim(w, str_from(op->background_id), "backgrounds",
+		                "UserProfileBackground", op->id, &op->background);
+	if (rc)
+		goto out;
 	json_array_foreach(json_object_get(b, "remove"), i, x)
 	    remove_field(rec, json_string_value(x));
 	if (present(b, "display_name"))
@@ -310,9 +311,8 @@ static json_t *user_update_event(const char *id, json_t *data, const json_t *cle
 
 enum err api_users_edit(struct req_ctx *ctx)
 {
-	struct edit_op op = {STR_NULL, NULL, NULL, NULL, NULL, NULL};
+	struct edit_op op = {STR_NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	json_t *body = NULL, *target = NULL, *v, *ev;
-	const char *s;
 	enum err rc = api_body(ctx, &body);
 
 	if (!rc)
@@ -327,13 +327,10 @@ enum err api_users_edit(struct req_ctx *ctx)
 		rc = v ? api_json(ctx, 200, v) : SE_RAISE(&ctx->ei, SE_NOMEM);
 		goto out;
 	}
-	/* files hook: removing an avatar or background would mark the file deleted */
-	s = json_string_value(json_object_get(body, "avatar"));
-	if (s)
-		rc = claim_file(ctx, "avatars", s, &op.avatar);
-	s = json_string_value(json_object_get(json_object_get(body, "profile"), "background"));
-	if (!rc && s)
-		rc = claim_file(ctx, "backgrounds", s, &op.background);
+	/* files hook: the files are claimed inside edit_fn (file_claim) */
+	op.avatar_id = json_string_value(json_object_get(body, "avatar"));
+	op.background_id =
+	    json_string_value(json_object_get(json_object_get(body, "profile"), "background"));
 	op.body = body;
 	if (!rc)
 		rc = store_write(api_app(ctx)->store, edit_fn, &op, &ctx->ei);
