@@ -112,6 +112,11 @@ bool file_is_served(const json_t *rec);
  * "LegacyGroupIcon", "ChannelIcon", "ServerIcon".
  * Errors: SE_UnknownAttachment (raised in store_wtxn_ei(w)), SE_NOMEM,
  * store errors.
+ * Hooks still to wire by their owners, each inside its own store_write:
+ *   messages: file_claim(w, id, "attachments", "Message", message_id, &f)
+ *             per attachment id, appending f to the message's "attachments";
+ *   emojis:   file_claim(w, file_id, "emojis", "Emoji", file_id, &f)
+ *             in the emoji create write (the emoji id is the file id).
  */
 enum err file_claim(struct store_wtxn *w, struct str id, const char *tag, const char *used_for_type,
                     struct str used_for_id, json_t **file_out) __attribute__((warn_unused_result));
