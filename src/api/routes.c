@@ -27,6 +27,7 @@
 #include "users/report.h"
 #include "files/file.h"
 #include "channels/webhook.h"
+#include "servers/emoji.h"
 #include "core/cfg.h"
 #include "core/mem.h"
 #include "http/http.h"
@@ -90,6 +91,7 @@ static const struct store_coll_def collections[] = {
     REPORT_COLL_DEF,
     FILE_COLL_DEF,
     WEBHOOK_COLL_DEF,
+    EMOJI_COLL_DEF,
 };
 /* clang-format on */
 
@@ -130,6 +132,7 @@ static api_table_fn *const tables[] = {
     api_safety_table,
     api_autumn_table,
     api_webhooks_table,
+    api_emojis_table,
 };
 /* clang-format on */
 

@@ -286,8 +286,6 @@ static void test_bot_invites(void **state)
 	snprintf(path, sizeof(path), "/api/bots/%s", id);
 	assert_int_equal(call("PATCH", path, carol.token, "{\"public\":true}", NULL), 200);
 	snprintf(path, sizeof(path), "/api/bots/%s/invite", id);
-	json_decref(v);
-	v = NULL;
 	assert_int_equal(call("POST", path, dave.token, body, &v), 403);
 	assert_string_equal(sval(v, "type"), "MissingPermission");
 	assert_string_equal(sval(v, "permission"), "ManageServer");
