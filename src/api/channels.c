@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "files/file.h"
 #include "api/api_int.h"
 #include "api/messages_int.h"
 #include "app.h"
@@ -152,8 +153,8 @@ static enum err apply(struct store_wtxn *w, struct edit_op *op)
 	if (!rc && has(op->body, "icon")) {
 		json_t *file = NULL;
 
-		rc = msg_attachment_claim(w, jstr(json_object_get(op->body, "icon")), op->channel,
-		                          op->me, &file, ei);
+		rc = file_claim(w, jstr(json_object_get(op->body, "icon")), "icons", "ChannelIcon",
+		                op->channel, &file);
 		if (!rc && (json_object_set(op->ch, "icon", file) ||
 		            json_object_set(op->data, "icon", file)))
 			rc = SE_NOMEM;

@@ -6,6 +6,8 @@
  */
 #include "messages/message.h"
 
+#include "files/file.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -181,12 +183,23 @@ enum err msg_insert(struct store_wtxn *w, const json_t *message)
 enum err msg_attachment_claim(struct store_wtxn *w, struct str file_id, struct str message_id,
                               struct str author_id, json_t **file, struct err_info *ei)
 {
-	(void)w;
-	(void)message_id;
-	(void)author_id;
-	(void)file;
-	return SE_RAISEF(ei, SE_UnknownAttachment, "no upload '%.*s'",
-	                 (int)(file_id.n > 64 ? 64 : file_id.n), file_id.p);
+	json_t *rec = NULL;
+	const char *uploader;
+	enum err rc = file_load(store_wtxn_read(w), file_id, &rec);
+
+	if (rc == SE_NOT_FOUND)
+		return SE_RAISEF(ei, SE_UnknownAttachment, "no upload '%.*s'",
+		                 (int)(file_id.n > 64 ? 64 : file_id.n), file_id.p);
+	if (rc)
+		return rc;
+	/* Only the uploader may attach an upload (the backend matches uploader_id). */
+	uploader = json_string_value(json_object_get(rec, "uploader_id"));
+	rc = uploader && str_eq_cstr(author_id, uploader) ? SE_OK : SE_UnknownAttachment;
+	json_decref(rec);
+	if (rc)
+		return SE_RAISEF(ei, rc, "upload '%.*s' is not yours",
+		                 (int)(file_id.n > 64 ? 64 : file_id.n), file_id.p);
+	return file_claim(w, file_id, "attachments", "Message", message_id, file);
 }
 
 enum err msg_system(struct app *app, struct str channel_id, json_t *system, struct err_info *ei)

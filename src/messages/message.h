@@ -170,9 +170,10 @@ enum err msg_server_system(struct app *app, struct str server_id, const char *ty
                            struct str user_id, struct err_info *ei);
 
 /*
- * Hook for the files work: inside the message's write, claim upload
- * `file_id` for message `message_id` by `author_id` and return the File
- * object (new reference). Until files exist every id is UnknownAttachment.
+ * Inside the message's write, claim upload `file_id` (tag "attachments",
+ * uploaded by `author_id`) for message `message_id` and return the File
+ * object (new reference). UnknownAttachment for an unknown, deleted,
+ * already attached or someone else's upload.
  */
 enum err msg_attachment_claim(struct store_wtxn *w, struct str file_id, struct str message_id,
                               struct str author_id, json_t **file, struct err_info *ei)

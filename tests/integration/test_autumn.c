@@ -564,6 +564,68 @@ static void test_images_attach_serve(void **state)
 	assert_int_equal(td_stop(d, STOP_MS, false), 0);
 }
 
+/* An upload attached to a message: served afterwards, claimable once, only by its uploader. */
+static void test_message_attachment(void **state)
+{
+	static const char text[] = "hello from a text attachment\n";
+	struct td *d = start(false);
+	char alice[128], bob[128], id[64], body[512], path[256], channel[64];
+	json_t *v = NULL;
+	struct resp r;
+
+	(void)state;
+	account(d, "attach-a@example.org", "attacha", alice);
+	account(d, "attach-b@example.org", "attachb", bob);
+	assert_int_equal(jcall(d, "POST", "/api/servers/create", alice, "{\"name\":\"files\"}", &v),
+	                 200);
+	snprintf(channel, sizeof(channel), "%s",
+	         json_string_value(
+	             json_object_get(json_array_get(json_object_get(v, "channels"), 0), "_id")));
+	json_decref(v);
+	upload_ok(d, alice, "attachments", "note.txt", text, sizeof(text) - 1, id);
+	/* not served before it is attached */
+	snprintf(path, sizeof(path), "/autumn/attachments/%s/note.txt", id);
+	get(d, path, NULL, &r);
+	assert_int_equal(r.status, 404);
+	resp_release(&r);
+	/* someone else's upload cannot be attached */
+	snprintf(body, sizeof(body), "{\"content\":\"mine now\",\"attachments\":[\"%s\"]}", id);
+	snprintf(path, sizeof(path), "/api/channels/%s/messages", channel);
+	v = NULL;
+	jcall(d, "POST", path, bob, body, &v);
+	assert_non_null(v);
+	assert_non_null(json_string_value(json_object_get(v, "type")));
+	json_decref(v);
+	/* the uploader attaches it; the message carries the File object */
+	{
+		long st = jcall(d, "POST", path, alice, body, &v);
+
+		if (st != 200)
+			fail_msg("send with attachment: %ld %s", st, v ? json_dumps(v, 0) : "");
+	}
+	{
+		const json_t *f = json_array_get(json_object_get(v, "attachments"), 0);
+
+		assert_string_equal(json_string_value(json_object_get(f, "_id")), id);
+		assert_string_equal(json_string_value(json_object_get(f, "filename")), "note.txt");
+		assert_null(json_object_get(f, "hash"));
+	}
+	json_decref(v);
+	/* a second message cannot claim it again */
+	v = NULL;
+	assert_int_equal(jcall(d, "POST", path, alice, body, &v), 400);
+	assert_string_equal(json_string_value(json_object_get(v, "type")), "UnknownAttachment");
+	json_decref(v);
+	/* served now, byte for byte */
+	snprintf(path, sizeof(path), "/autumn/attachments/%s/note.txt", id);
+	get(d, path, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body.n, sizeof(text) - 1);
+	assert_memory_equal(r.body.p, text, sizeof(text) - 1);
+	resp_release(&r);
+	assert_int_equal(td_stop(d, STOP_MS, false), 0);
+}
+
 static void test_upload_rate_limit(void **state)
 {
 	struct td *d = start(true);
@@ -599,6 +661,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_upload_rules),
 	    cmocka_unit_test(test_images_attach_serve),
+	    cmocka_unit_test(test_message_attachment),
 	    cmocka_unit_test(test_upload_rate_limit),
 	};
 	int rc;
