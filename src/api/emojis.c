@@ -3,7 +3,8 @@
  * customisation/emoji_*.rs and servers/emoji_list.rs): create on a server
  * (ManageCustomisation, at most EMOJI_SERVER_MAX), fetch (no
  * authentication), delete (creator or ManageCustomisation) and a server's
- * list (members). Creation needs an uploaded file: see emoji_file_claim.
+ * list (members). Creation claims the caller's upload to /autumn/emojis
+ * (emoji_file_claim); the emoji id is the file id.
  */
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +73,9 @@ static enum err create_fn(struct store_wtxn *w, void *arg)
 		rc = text ? store_create(w, EMOJI_COLL, op->ctx->req->params[0], str_from(text))
 		          : SE_NOMEM;
 	}
+	/* a second create with the same upload: the backend finds no unused file */
+	if (rc == SE_EXISTS)
+		rc = SE_RAISEF(store_wtxn_ei(w), SE_UnknownAttachment, "upload already used");
 	mem_free(text);
 	api_srv_release(&s);
 	return rc;

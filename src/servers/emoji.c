@@ -6,6 +6,8 @@
 
 #include "servers/emoji.h"
 
+#include "files/file.h"
+
 static enum err x_server(struct str id, struct str rec, struct store_keys *out, void *arg)
 {
 	json_t *o = json_loadb(rec.p, rec.n, 0, NULL);
@@ -64,9 +66,31 @@ enum err emoji_load(struct store_txn *txn, struct str id, json_t **out)
 enum err emoji_file_claim(struct store_wtxn *w, struct str file_id, struct str user_id,
                           bool *animated)
 {
-	(void)w;
-	(void)file_id;
-	(void)user_id;
-	(void)animated;
-	return SE_UnknownAttachment;
+	json_t *rec = NULL, *view = NULL;
+	const char *uploader, *type;
+	bool mine, gif = false;
+	enum err rc = file_load(store_wtxn_read(w), file_id, &rec);
+
+	if (rc == SE_NOT_FOUND || rc == SE_PARSE)
+		return SE_RAISEF(store_wtxn_ei(w), SE_UnknownAttachment, "no upload '%.*s'",
+		                 (int)(file_id.n > 64 ? 64 : file_id.n), file_id.p);
+	if (rc)
+		return rc;
+	/* File::use_emoji matches the uploader; the string dies with rec */
+	uploader = json_string_value(json_object_get(rec, "uploader_id"));
+	mine = uploader && str_eq_cstr(user_id, uploader);
+	json_decref(rec);
+	if (!mine)
+		return SE_RAISEF(store_wtxn_ei(w), SE_UnknownAttachment,
+		                 "upload '%.*s' is not yours",
+		                 (int)(file_id.n > 64 ? 64 : file_id.n), file_id.p);
+	rc = file_claim(w, file_id, "emojis", "Emoji", file_id, &view);
+	if (rc)
+		return rc;
+	/* emoji_create.rs: animated = content_type == "image/gif" */
+	type = json_string_value(json_object_get(view, "content_type"));
+	gif = type && strcmp(type, "image/gif") == 0;
+	json_decref(view);
+	*animated = gif;
+	return SE_OK;
 }

@@ -43,8 +43,9 @@ enum err emoji_load(struct store_txn *txn, struct str id, json_t **out)
 /*
  * Hook for the files work: inside the emoji's write, claim upload `file_id`
  * (tag "emojis") for emoji `file_id` by `user_id`; `*animated` is set for a
- * GIF. Until files are stored every id is SE_UnknownAttachment, so emoji
- * creation cannot succeed yet.
+ * GIF; written on success only. Only the uploader may use an upload.
+ * Errors: SE_UnknownAttachment (no such upload, not the caller's, wrong
+ * tag or already used; raised in store_wtxn_ei(w)), SE_NOMEM, store errors.
  */
 enum err emoji_file_claim(struct store_wtxn *w, struct str file_id, struct str user_id,
                           bool *animated) __attribute__((warn_unused_result));

@@ -1,9 +1,11 @@
 /*
- * tests/integration/test_emojis.c: custom emoji error paths against the
- * real daemon (files are not stored yet, so no emoji can be created):
+ * tests/integration/test_emojis.c: custom emojis against the real daemon:
  * validation, Detached parents, unknown servers, ManageCustomisation,
- * UnknownAttachment, fetch/delete of unknown emojis, the server list.
+ * UnknownAttachment (unknown, someone else's or already used uploads),
+ * then a real PNG uploaded to /autumn/emojis made into an emoji, fetched,
+ * listed and deleted.
  */
+#include <curl/curl.h>
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,6 +103,84 @@ static void make_user(const char *name, struct user *u)
 	assert_int_equal(call("POST", "/api/onboard/complete", u->token, body, NULL), 200);
 }
 
+/* A 4x4 red RGB PNG. */
+static const unsigned char png4[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+    0x52, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x08, 0x02, 0x00, 0x00, 0x00, 0x26,
+    0x93, 0x09, 0x29, 0x00, 0x00, 0x00, 0x10, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8,
+    0xcf, 0xc0, 0x00, 0x47, 0x0c, 0xc4, 0x71, 0x00, 0xae, 0x93, 0x0f, 0xf1, 0xd0, 0x5f, 0x23,
+    0x9e, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
+struct bytes {
+	char *p;
+	size_t n;
+};
+
+static size_t sink(char *p, size_t sz, size_t n, void *arg)
+{
+	struct bytes *b = arg;
+	char *q = realloc(b->p, b->n + sz * n + 1);
+
+	assert_non_null(q);
+	memcpy(q + b->n, p, sz * n);
+	b->p = q;
+	b->n += sz * n;
+	b->p[b->n] = '\0';
+	return sz * n;
+}
+
+/* POST `data` as a multipart "file" part to /autumn/emojis; the new file id. */
+static void upload_emoji(const char *token, char id[64])
+{
+	static const char boundary[] = "XyZzY";
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	struct bytes out = {NULL, 0};
+	char url[128], h[200], head[256], tail[64], *body;
+	int k, t;
+	long status = 0;
+	json_t *v;
+
+	assert_non_null(c);
+	k = snprintf(head, sizeof(head),
+	             "--%s\r\nContent-Disposition: form-data; name=\"file\"; "
+	             "filename=\"e.png\"\r\nContent-Type: image/png\r\n\r\n",
+	             boundary);
+	t = snprintf(tail, sizeof(tail), "\r\n--%s--\r\n", boundary);
+	body = malloc((size_t)k + sizeof(png4) + (size_t)t);
+	assert_non_null(body);
+	memcpy(body, head, (size_t)k);
+	memcpy(body + k, png4, sizeof(png4));
+	memcpy(body + k + sizeof(png4), tail, (size_t)t);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/autumn/emojis", td_http_port(d));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+	                 (curl_off_t)((size_t)k + sizeof(png4) + (size_t)t));
+	snprintf(h, sizeof(h), "X-Session-Token: %s", token);
+	hl = curl_slist_append(hl, h);
+	hl = curl_slist_append(hl, "Content-Type: multipart/form-data; boundary=XyZzY");
+	hl = curl_slist_append(hl, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	free(body);
+	if (status != 200)
+		fail_msg("upload: %ld %s", status, out.p ? out.p : "");
+	v = json_loadb(out.p, out.n, 0, NULL);
+	assert_non_null(v);
+	assert_non_null(sval(v, "id"));
+	snprintf(id, 64, "%s", sval(v, "id"));
+	json_decref(v);
+	free(out.p);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -146,7 +226,7 @@ static void test_emojis(void **state)
 	         "{\"name\":\"ok\",\"parent\":{\"type\":\"Server\",\"id\":\"%s\"}}", sid);
 	expect("PUT", e, lee.token, body, 403, "MissingPermission");
 	expect("PUT", e, NULL, body, 401, NULL);
-	/* no upload can be claimed until files are stored */
+	/* no upload has this id */
 	expect("PUT", e, kim.token, body, 400, "UnknownAttachment");
 
 	expect("GET", e, NULL, NULL, 404, "NotFound");
@@ -162,10 +242,63 @@ static void test_emojis(void **state)
 	       "NotFound");
 }
 
+static void test_emoji_upload(void **state)
+{
+	struct user ann, bob;
+	char sid[32], body[256], path[160], list[128], mine[64], theirs[64];
+	json_t *v = NULL, *parent;
+
+	(void)state;
+	make_user("ann", &ann);
+	make_user("bob", &bob);
+	assert_int_equal(call("POST", "/api/servers/create", ann.token, "{\"name\":\"E\"}", &v),
+	                 200);
+	snprintf(sid, sizeof(sid), "%s", sval(json_object_get(v, "server"), "_id"));
+	json_decref(v);
+	upload_emoji(ann.token, mine);
+	upload_emoji(bob.token, theirs);
+	snprintf(body, sizeof(body),
+	         "{\"name\":\"red_square\",\"parent\":{\"type\":\"Server\",\"id\":\"%s\"}}", sid);
+
+	/* only the uploader may use an upload */
+	snprintf(path, sizeof(path), "/api/custom/emoji/%s", theirs);
+	expect("PUT", path, ann.token, body, 400, "UnknownAttachment");
+
+	snprintf(path, sizeof(path), "/api/custom/emoji/%s", mine);
+	assert_int_equal(call("PUT", path, ann.token, body, &v), 200);
+	assert_string_equal(sval(v, "_id"), mine);
+	assert_string_equal(sval(v, "name"), "red_square");
+	assert_string_equal(sval(v, "creator_id"), ann.id);
+	parent = json_object_get(v, "parent");
+	assert_string_equal(sval(parent, "type"), "Server");
+	assert_string_equal(sval(parent, "id"), sid);
+	assert_false(json_is_true(json_object_get(v, "animated")));
+	json_decref(v);
+	/* the upload is used now */
+	expect("PUT", path, ann.token, body, 400, "UnknownAttachment");
+
+	assert_int_equal(call("GET", path, NULL, NULL, &v), 200);
+	assert_string_equal(sval(v, "name"), "red_square");
+	json_decref(v);
+	snprintf(list, sizeof(list), "/api/servers/%s/emojis", sid);
+	assert_int_equal(call("GET", list, ann.token, NULL, &v), 200);
+	assert_int_equal(json_array_size(v), 1);
+	assert_string_equal(sval(json_array_get(v, 0), "_id"), mine);
+	json_decref(v);
+
+	expect("DELETE", path, bob.token, NULL, 403, "MissingPermission");
+	expect("DELETE", path, ann.token, NULL, 204, NULL);
+	expect("GET", path, NULL, NULL, 404, "NotFound");
+	assert_int_equal(call("GET", list, ann.token, NULL, &v), 200);
+	assert_int_equal(json_array_size(v), 0);
+	json_decref(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_emojis),
+	    cmocka_unit_test(test_emoji_upload),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
