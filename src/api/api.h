@@ -95,6 +95,7 @@ api_table_fn api_search_table, api_reactions_table, api_acks_table;
 api_table_fn api_bots_table, api_push_table, api_safety_table; /* api/bots.c, api/safety.c */
 api_table_fn api_autumn_table;
 api_table_fn api_webhooks_table; /* api/webhooks.c */
+api_table_fn api_webhooks_exec_table;
 api_table_fn api_emojis_table; /* api/emojis.c */
 
 /*

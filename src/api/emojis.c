@@ -122,8 +122,8 @@ static enum err emoji_create(struct req_ctx *ctx)
 		json_object_set_new(op.emoji, "nsfw", json_true());
 	if (!rc)
 		rc = store_write(api_app(ctx)->store, create_fn, &op, &ctx->ei);
-	json_decref(body);
 	if (rc) {
+		json_decref(body);
 		json_decref(op.emoji);
 		return SE_RAISE(&ctx->ei, rc);
 	}
@@ -132,8 +132,10 @@ static enum err emoji_create(struct req_ctx *ctx)
 
 		if (ev)
 			json_object_set_new(ev, "type", json_string("EmojiCreate"));
+		/* op.server is borrowed from body */
 		api_publish(api_app(ctx), op.server, ev);
 	}
+	json_decref(body);
 	return api_json(ctx, 200, op.emoji);
 }
 

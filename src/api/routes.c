@@ -132,6 +132,7 @@ static api_table_fn *const tables[] = {
     api_safety_table,
     api_autumn_table,
     api_webhooks_table,
+    api_webhooks_exec_table,
     api_emojis_table,
 };
 /* clang-format on */
