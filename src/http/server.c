@@ -47,9 +47,9 @@
  * headers in a list we can only query by name, so the list is explicit.
  */
 static const char *const custom_headers[] = {
-    "x-session-token",  "x-bot-token",     "x-mfa-ticket",    "idempotency-key",
-    "signature",        "signature-input", "digest",          "content-digest",
-    "cf-connecting-ip", "x-real-ip",       "x-webhook-token", "x-request-id",
+    "x-session-token", "x-bot-token",  "x-mfa-ticket",   "idempotency-key",  "signature",
+    "signature-input", "digest",       "content-digest", "cf-connecting-ip", "x-real-ip",
+    "x-webhook-token", "x-request-id", "x-github-event",
 };
 
 enum job_state {

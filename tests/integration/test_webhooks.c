@@ -306,15 +306,42 @@ static void test_execute(void **state)
 	snprintf(path, sizeof(path), "/api/webhooks/%s/%s", w2, w2tok);
 	expect("POST", path, NULL, "{\"content\":\"x\"}", 403, "MissingPermission");
 
-	/*
-	 * GitHub: the HTTP layer does not keep X-GitHub-Event yet (it is not in
-	 * src/http/server.c custom_headers), so every event reads as missing
-	 * the header: InvalidOperation, and no message is posted.
-	 */
+	/* GitHub: a push becomes a message with a Text embed; ping posts nothing */
 	snprintf(path, sizeof(path), "/api/webhooks/%s/%s/github", wid, wtok);
-	expect_h("POST", path, "X-GitHub-Event", "push", push_event, 400, "InvalidOperation");
+	m = newest(kai.token, cid, &n0);
+	json_decref(m);
+	{
+		json_t *r = NULL;
+		long st = call_h("POST", path, "X-GitHub-Event", "push", push_event, &r);
+
+		if (st != 200 && st != 204)
+			fail_msg("github push: %ld %s", st, r ? json_dumps(r, 0) : "");
+		json_decref(r);
+	}
 	m = newest(kai.token, cid, &n1);
-	assert_int_equal(n1, n0);
+	assert_int_equal(n1, n0 + 1);
+	assert_non_null(json_object_get(m, "webhook"));
+	{
+		const json_t *e = json_array_get(json_object_get(m, "embeds"), 0);
+		char *text = json_dumps(e, 0);
+
+		assert_non_null(e);
+		assert_string_equal(sval(e, "type"), "Text");
+		/* the embed names the repository and the commit message */
+		assert_non_null(strstr(text, "o/r"));
+		assert_non_null(strstr(text, "fix the thing"));
+		free(text);
+	}
+	json_decref(m);
+	{
+		json_t *r = NULL;
+		long st = call_h("POST", path, "X-GitHub-Event", "ping", "{\"zen\":\"hi\"}", &r);
+
+		assert_true(st == 200 || st == 204);
+		json_decref(r);
+	}
+	m = newest(kai.token, cid, &n0);
+	assert_int_equal(n0, n1);
 	json_decref(m);
 	expect_h("POST", path, "X-GitHub-Event", "gollum", push_event, 400, "InvalidOperation");
 	expect_h("POST", path, NULL, NULL, push_event, 400, "InvalidOperation");
