@@ -72,7 +72,7 @@ SRCS_STORAGE := storage/store.c storage/store_commit.c storage/queue.c
 SRCS_BUS  := src/bus/bus.c
 SRCS_GATEWAY := src/gateway/gateway.c
 SRCS_HTTP := src/http/server.c src/http/server_req.c src/http/router.c src/http/message.c src/http/ratelimit.c
-SRCS_API  := src/api/root.c src/api/routes.c src/api/dev.c src/api/helpers.c src/api/auth_account.c \
+SRCS_API  := src/api/root.c src/api/routes.c src/api/dev.c src/api/helpers.c src/api/auth_account.c src/api/auth_account_self.c \
              src/api/auth_session.c src/api/auth_mfa.c src/api/onboard.c
 SRCS_MAIL := src/mail/mailer.c src/mail/templates.c
 SRCS_AUTH := src/auth/totp.c src/auth/password.c src/auth/email.c src/auth/username.c src/auth/codes.c \

@@ -1,7 +1,7 @@
 /*
- * api/auth_account.c: /auth/account/... — create, verify, reverify, password
- * reset, change password and e-mail, fetch, disable, delete (REVOLT.md
- * section 5, authifier's account routes). With SMTP configured the e-mail
+ * api/auth_account.c: /auth/account/... — create, verify, reverify and the
+ * password reset (REVOLT.md section 5, authifier's account routes), plus the
+ * helpers auth_int.h shares with auth_account_self.c. With SMTP configured the e-mail
  * steps send mail (queued in the same write as the account change);
  * without it accounts are verified at once, as Revolt does.
  */
@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "api/api_int.h"
+#include "api/auth_int.h"
 #include "app.h"
 #include "auth/account.h"
 #include "auth/codes.h"
@@ -24,55 +25,32 @@
 #include "storage/store.h"
 
 /* lifetimes of the e-mailed tokens (authifier's defaults) */
-#define VERIFY_LIFE_MS (24 * 3600 * 1000LL)
-#define RESET_LIFE_MS (3600 * 1000LL)
-#define DELETION_LIFE_MS (3600 * 1000LL)
-/* a scheduled deletion happens a week after it is confirmed */
-#define DELETION_DELAY_MS (7 * 24 * 3600 * 1000LL)
-/* bytes of an e-mail address we accept */
-#define EMAIL_MAX 254
-/* bytes of a password we accept (argon2 hashes any length; bound the work) */
-#define PASSWORD_MAX 1024
-
-static bool smtp_on(const struct app *app)
+bool acctapi_smtp_on(const struct app *app)
 {
 	return app->cfg->smtp.host[0] != '\0';
 }
 
-/* A rendered mail, ready to be queued inside a write. */
-struct mail_msg {
-	struct buf to, subject, body;
-};
-
-static void msg_init(struct mail_msg *m)
+void acctapi_msg_init(struct mail_msg *m)
 {
 	buf_init(&m->to, 1024);
 	buf_init(&m->subject, 1024);
 	buf_init(&m->body, 64 * 1024);
 }
 
-static void msg_release(struct mail_msg *m)
+void acctapi_msg_release(struct mail_msg *m)
 {
 	buf_release(&m->to);
 	buf_release(&m->subject);
 	buf_release(&m->body);
 }
 
-static enum err msg_queue(struct store_wtxn *w, const struct mail_msg *m, int64_t now)
+enum err acctapi_msg_queue(struct store_wtxn *w, const struct mail_msg *m, int64_t now)
 {
 	return mail_enqueue(w, buf_str(&m->to), buf_str(&m->subject), buf_str(&m->body), now);
 }
 
-enum mail_kind {
-	MAIL_NONE,
-	MAIL_VERIFY,
-	MAIL_RESET,
-	MAIL_RESET_EXISTING,
-	MAIL_DELETION,
-};
-
-static enum err render(const struct app *app, enum mail_kind kind, struct str to, struct str token,
-                       struct mail_msg *m)
+enum err acctapi_render(const struct app *app, enum mail_kind kind, struct str to, struct str token,
+                        struct mail_msg *m)
 {
 	enum err rc = SE_OK;
 
@@ -100,7 +78,7 @@ static enum err render(const struct app *app, enum mail_kind kind, struct str to
 	return rc;
 }
 
-static enum err check_email(struct req_ctx *ctx, struct str email, struct buf *norm)
+enum err acctapi_check_email(struct req_ctx *ctx, struct str email, struct buf *norm)
 {
 	enum err rc = email_validate(email, &ctx->ei);
 
@@ -114,7 +92,7 @@ static enum err check_email(struct req_ctx *ctx, struct str email, struct buf *n
 	return SE_OK;
 }
 
-static enum err check_password(struct req_ctx *ctx, struct str pw)
+enum err acctapi_check_password(struct req_ctx *ctx, struct str pw)
 {
 	enum err rc;
 
@@ -178,13 +156,13 @@ static enum err create_fn(struct store_wtxn *w, void *arg)
 			                              "token", op->token, "expiry",
 			                              (json_int_t)(op->now + VERIFY_LIFE_MS)));
 			op->sent = MAIL_VERIFY;
-			rc = msg_queue(w, &op->verify, op->now);
+			rc = acctapi_msg_queue(w, &op->verify, op->now);
 		} else {
 			json_object_set_new(acct, "password_reset",
 			                    json_pack("{s:s, s:I}", "token", op->token, "expiry",
 			                              (json_int_t)(op->now + RESET_LIFE_MS)));
 			op->sent = MAIL_RESET_EXISTING;
-			rc = msg_queue(w, &op->reset_existing, op->now);
+			rc = acctapi_msg_queue(w, &op->reset_existing, op->now);
 		}
 		if (!rc)
 			rc = authrec_save(w, AUTHREC_ACCOUNTS, acct, false);
@@ -208,7 +186,7 @@ static enum err create_fn(struct store_wtxn *w, void *arg)
 	json_decref(acct);
 	if (!rc && op->smtp) {
 		op->sent = MAIL_VERIFY;
-		rc = msg_queue(w, &op->verify, op->now);
+		rc = acctapi_msg_queue(w, &op->verify, op->now);
 	}
 	return rc;
 }
@@ -225,8 +203,8 @@ enum err api_auth_account_create(struct req_ctx *ctx)
 	enum err rc;
 
 	memset(&op, 0, sizeof(op));
-	msg_init(&op.verify);
-	msg_init(&op.reset_existing);
+	acctapi_msg_init(&op.verify);
+	acctapi_msg_init(&op.reset_existing);
 	rc = api_body(ctx, &body);
 	if (!rc)
 		rc = api_str(ctx, body, "email", EMAIL_MAX * 4, &email);
@@ -234,9 +212,9 @@ enum err api_auth_account_create(struct req_ctx *ctx)
 		rc = api_str(ctx, body, "password", 0, &password);
 	if (rc)
 		goto out;
-	rc = check_email(ctx, email, &norm);
+	rc = acctapi_check_email(ctx, email, &norm);
 	if (!rc)
-		rc = check_password(ctx, password);
+		rc = acctapi_check_password(ctx, password);
 	if (rc)
 		goto out;
 	op.invite = STR_NULL;
@@ -261,14 +239,15 @@ enum err api_auth_account_create(struct req_ctx *ctx)
 	op.email = email;
 	op.norm = buf_str(&norm);
 	op.hash = str_from(hash);
-	op.smtp = smtp_on(app);
+	op.smtp = acctapi_smtp_on(app);
 	op.now = api_now_ms();
 	if (op.smtp) {
 		struct str tok = {op.token, ACCOUNT_MAIL_TOKEN_LEN};
 
-		rc = render(app, MAIL_VERIFY, email, tok, &op.verify);
+		rc = acctapi_render(app, MAIL_VERIFY, email, tok, &op.verify);
 		if (!rc)
-			rc = render(app, MAIL_RESET_EXISTING, email, tok, &op.reset_existing);
+			rc = acctapi_render(app, MAIL_RESET_EXISTING, email, tok,
+			                    &op.reset_existing);
 		if (rc) {
 			SE_RAISE(&ctx->ei, SE_RenderFail);
 			rc = SE_RenderFail;
@@ -285,8 +264,8 @@ enum err api_auth_account_create(struct req_ctx *ctx)
 	rc = api_no_content(ctx);
 out:
 	cry_wipe(hash, sizeof(hash));
-	msg_release(&op.verify);
-	msg_release(&op.reset_existing);
+	acctapi_msg_release(&op.verify);
+	acctapi_msg_release(&op.reset_existing);
 	buf_release(&norm);
 	json_decref(body);
 	return rc;
@@ -384,14 +363,15 @@ static enum err start_fn(struct store_wtxn *w, void *arg)
 		                    json_pack("{s:s, s:I}", "token", op->token, "expiry",
 		                              (json_int_t)(op->now + RESET_LIFE_MS)));
 		op->sent = op->reset_only ? MAIL_RESET : MAIL_RESET_EXISTING;
-		rc = msg_queue(w, op->reset_only ? &op->reset : &op->reset_existing, op->now);
+		rc = acctapi_msg_queue(w, op->reset_only ? &op->reset : &op->reset_existing,
+		                       op->now);
 	} else if (status && strcmp(status, "Pending") == 0) {
 		json_object_set_new(acct, "verification",
 		                    json_pack("{s:s, s:s, s:I}", "status", "Pending", "token",
 		                              op->token, "expiry",
 		                              (json_int_t)(op->now + VERIFY_LIFE_MS)));
 		op->sent = MAIL_VERIFY;
-		rc = msg_queue(w, &op->verify, op->now);
+		rc = acctapi_msg_queue(w, &op->verify, op->now);
 	} else {
 		json_decref(acct);
 		return SE_OK; /* moving to another address: restarted from settings */
@@ -412,28 +392,28 @@ static enum err start_mail(struct req_ctx *ctx, bool reset_only)
 	enum err rc;
 
 	memset(&op, 0, sizeof(op));
-	msg_init(&op.verify);
-	msg_init(&op.reset);
-	msg_init(&op.reset_existing);
+	acctapi_msg_init(&op.verify);
+	acctapi_msg_init(&op.reset);
+	acctapi_msg_init(&op.reset_existing);
 	rc = api_body(ctx, &body);
 	if (!rc)
 		rc = api_str(ctx, body, "email", EMAIL_MAX * 4, &email);
 	if (!rc)
-		rc = check_email(ctx, email, &norm);
+		rc = acctapi_check_email(ctx, email, &norm);
 	if (rc)
 		goto out;
-	if (!smtp_on(app)) {
+	if (!acctapi_smtp_on(app)) {
 		/* Nothing can be mailed: reset is impossible, reverify has nothing to do. */
 		rc = reset_only ? SE_RAISE(&ctx->ei, SE_OperationFailed) : api_no_content(ctx);
 		goto out;
 	}
 	codes_token_new(op.token, ACCOUNT_MAIL_TOKEN_LEN);
 	tok = (struct str){op.token, ACCOUNT_MAIL_TOKEN_LEN};
-	rc = render(app, MAIL_VERIFY, email, tok, &op.verify);
+	rc = acctapi_render(app, MAIL_VERIFY, email, tok, &op.verify);
 	if (!rc)
-		rc = render(app, MAIL_RESET, email, tok, &op.reset);
+		rc = acctapi_render(app, MAIL_RESET, email, tok, &op.reset);
 	if (!rc)
-		rc = render(app, MAIL_RESET_EXISTING, email, tok, &op.reset_existing);
+		rc = acctapi_render(app, MAIL_RESET_EXISTING, email, tok, &op.reset_existing);
 	if (rc) {
 		rc = SE_RAISE(&ctx->ei, SE_RenderFail);
 		goto out;
@@ -450,9 +430,9 @@ static enum err start_mail(struct req_ctx *ctx, bool reset_only)
 		mail_kick(app->mail);
 	rc = api_no_content(ctx);
 out:
-	msg_release(&op.verify);
-	msg_release(&op.reset);
-	msg_release(&op.reset_existing);
+	acctapi_msg_release(&op.verify);
+	acctapi_msg_release(&op.reset);
+	acctapi_msg_release(&op.reset_existing);
 	buf_release(&norm);
 	json_decref(body);
 	return rc;
@@ -522,7 +502,7 @@ enum err api_auth_account_reset_confirm(struct req_ctx *ctx)
 	if (!rc)
 		rc = api_str(ctx, body, "password", 0, &password);
 	if (!rc)
-		rc = check_password(ctx, password);
+		rc = acctapi_check_password(ctx, password);
 	if (rc)
 		goto out;
 	rs = json_object_get(body, "remove_sessions");
@@ -544,313 +524,6 @@ enum err api_auth_account_reset_confirm(struct req_ctx *ctx)
 	rc = api_no_content(ctx);
 out:
 	cry_wipe(hash, sizeof(hash));
-	json_decref(body);
-	return rc;
-}
-
-/* --- signed-in account changes --- */
-
-enum err api_auth_account_fetch(struct req_ctx *ctx)
-{
-	json_t *acct = NULL;
-	enum err rc = api_caller_account(ctx, &acct);
-
-	if (rc)
-		return rc;
-	rc = api_json(ctx, 200,
-	              json_pack("{s:O, s:O}", "_id", json_object_get(acct, "_id"), "email",
-	                        json_object_get(acct, "email")));
-	json_decref(acct);
-	return rc;
-}
-
-struct set_op {
-	struct str id;
-	const char *field; /* "password", or NULL for an e-mail change */
-	struct str value;  /* new hash, or new e-mail */
-	struct str norm;
-	char token[ACCOUNT_MAIL_TOKEN_LEN + 1];
-	bool smtp;
-	int64_t now;
-	struct mail_msg verify;
-};
-
-static enum err set_fn(struct store_wtxn *w, void *arg)
-{
-	struct set_op *op = arg;
-	json_t *acct = NULL;
-	enum err rc = account_load(store_wtxn_read(w), op->id, &acct);
-
-	if (rc)
-		return rc;
-	if (op->field) {
-		json_object_set_new(acct, op->field, json_stringn(op->value.p, op->value.n));
-	} else if (op->smtp) {
-		json_object_set_new(acct, "verification",
-		                    json_pack("{s:s, s:s%, s:s%, s:s, s:I}", "status", "Moving",
-		                              "new_email", op->value.p, op->value.n,
-		                              "new_email_normalised", op->norm.p, op->norm.n,
-		                              "token", op->token, "expiry",
-		                              (json_int_t)(op->now + VERIFY_LIFE_MS)));
-		rc = msg_queue(w, &op->verify, op->now);
-	} else {
-		json_object_set_new(acct, "email", json_stringn(op->value.p, op->value.n));
-		json_object_set_new(acct, "email_normalised", json_stringn(op->norm.p, op->norm.n));
-	}
-	if (!rc)
-		rc = authrec_save(w, AUTHREC_ACCOUNTS, acct, false);
-	json_decref(acct);
-	/* the address belongs to another account (unique index) */
-	return rc == SE_EXISTS ? SE_IncorrectData : rc;
-}
-
-enum err api_auth_account_change_password(struct req_ctx *ctx)
-{
-	struct app *app = api_app(ctx);
-	struct set_op op;
-	char hash[CRY_PWHASH_MAX];
-	struct str password, current;
-	json_t *body = NULL, *acct = NULL;
-	enum err rc;
-
-	memset(&op, 0, sizeof(op));
-	msg_init(&op.verify);
-	rc = api_body(ctx, &body);
-	if (!rc)
-		rc = api_str(ctx, body, "password", 0, &password);
-	if (!rc)
-		rc = api_str(ctx, body, "current_password", PASSWORD_MAX, &current);
-	if (!rc)
-		rc = check_password(ctx, password);
-	if (!rc)
-		rc = api_caller_account(ctx, &acct);
-	if (rc)
-		goto out;
-	if (!account_password_ok(acct, current)) {
-		rc = SE_RAISE(&ctx->ei, SE_InvalidCredentials);
-		goto out;
-	}
-	rc = account_hash_password(app, password, hash);
-	if (rc) {
-		SE_RAISE(&ctx->ei, rc);
-		goto out;
-	}
-	op.id = str_from(api_who(ctx)->user_id);
-	op.field = "password";
-	op.value = str_from(hash);
-	rc = store_write(app->store, set_fn, &op, &ctx->ei);
-	rc = rc ? SE_RAISE(&ctx->ei, rc) : api_no_content(ctx);
-out:
-	cry_wipe(hash, sizeof(hash));
-	msg_release(&op.verify);
-	json_decref(acct);
-	json_decref(body);
-	return rc;
-}
-
-enum err api_auth_account_change_email(struct req_ctx *ctx)
-{
-	struct app *app = api_app(ctx);
-	struct buf norm = BUF_INIT(512);
-	struct set_op op;
-	struct str email, current;
-	json_t *body = NULL, *acct = NULL;
-	enum err rc;
-
-	memset(&op, 0, sizeof(op));
-	msg_init(&op.verify);
-	rc = api_body(ctx, &body);
-	if (!rc)
-		rc = api_str(ctx, body, "email", EMAIL_MAX * 4, &email);
-	if (!rc)
-		rc = api_str(ctx, body, "current_password", PASSWORD_MAX, &current);
-	if (!rc)
-		rc = check_email(ctx, email, &norm);
-	if (!rc)
-		rc = api_caller_account(ctx, &acct);
-	if (rc)
-		goto out;
-	if (!account_password_ok(acct, current)) {
-		rc = SE_RAISE(&ctx->ei, SE_InvalidCredentials);
-		goto out;
-	}
-	op.id = str_from(api_who(ctx)->user_id);
-	op.value = email;
-	op.norm = buf_str(&norm);
-	op.smtp = smtp_on(app);
-	op.now = api_now_ms();
-	if (op.smtp) {
-		codes_token_new(op.token, ACCOUNT_MAIL_TOKEN_LEN);
-		/* the confirmation goes to the new address */
-		if (render(app, MAIL_VERIFY, email, (struct str){op.token, ACCOUNT_MAIL_TOKEN_LEN},
-		           &op.verify)) {
-			rc = SE_RAISE(&ctx->ei, SE_RenderFail);
-			goto out;
-		}
-	}
-	rc = store_write(app->store, set_fn, &op, &ctx->ei);
-	if (rc) {
-		if (rc == SE_IncorrectData)
-			ctx->ei.with = "email";
-		SE_RAISE(&ctx->ei, rc);
-		goto out;
-	}
-	if (op.smtp)
-		mail_kick(app->mail);
-	rc = api_no_content(ctx);
-out:
-	msg_release(&op.verify);
-	buf_release(&norm);
-	json_decref(acct);
-	json_decref(body);
-	return rc;
-}
-
-/* --- disable, delete --- */
-
-struct disable_op {
-	struct str id;
-	bool schedule;    /* deletion confirmed: schedule it a week out */
-	struct str token; /* or find the account by deletion token */
-	int64_t now;
-	char found[32];
-	size_t deleted;
-};
-
-static enum err disable_fn(struct store_wtxn *w, void *arg)
-{
-	struct disable_op *op = arg;
-	json_t *acct = NULL;
-	enum err rc;
-
-	if (op->token.p) {
-		rc = authrec_find_id(store_wtxn_read(w), AUTHREC_ACCOUNTS, "deletion", op->token,
-		                     op->found);
-		if (rc)
-			return rc == SE_NOT_FOUND ? SE_InvalidToken : rc;
-	} else {
-		memcpy(op->found, op->id.p, op->id.n < 31 ? op->id.n : 31);
-		op->found[op->id.n < 31 ? op->id.n : 31] = '\0';
-	}
-	rc = account_load(store_wtxn_read(w), str_from(op->found), &acct);
-	if (rc)
-		return rc;
-	if (op->token.p && json_integer_value(json_object_get(json_object_get(acct, "deletion"),
-	                                                      "expiry")) < op->now) {
-		json_decref(acct);
-		return SE_InvalidToken;
-	}
-	if (op->schedule)
-		json_object_set_new(acct, "deletion",
-		                    json_pack("{s:s, s:I}", "status", "Scheduled", "after",
-		                              (json_int_t)(op->now + DELETION_DELAY_MS)));
-	json_object_set_new(acct, "disabled", json_true());
-	rc = authrec_save(w, AUTHREC_ACCOUNTS, acct, false);
-	json_decref(acct);
-	if (!rc)
-		rc = account_sessions_delete(w, str_from(op->found), STR_NULL, &op->deleted);
-	return rc;
-}
-
-static enum err disable(struct req_ctx *ctx, struct disable_op *op)
-{
-	enum err rc = store_write(api_app(ctx)->store, disable_fn, op, &ctx->ei);
-
-	if (rc)
-		return SE_RAISE(&ctx->ei, rc);
-	account_publish_delete_all(api_app(ctx), str_from(op->found), STR_NULL);
-	return api_no_content(ctx);
-}
-
-enum err api_auth_account_disable(struct req_ctx *ctx)
-{
-	struct disable_op op = {
-	    str_from(api_who(ctx)->user_id), false, STR_NULL, api_now_ms(), "", 0};
-	enum err rc = api_auth_mfa_ticket_guard(ctx);
-
-	return rc ? rc : disable(ctx, &op);
-}
-
-struct deletion_mail_op {
-	struct str id;
-	char token[ACCOUNT_MAIL_TOKEN_LEN + 1];
-	int64_t now;
-	struct mail_msg msg;
-};
-
-static enum err deletion_mail_fn(struct store_wtxn *w, void *arg)
-{
-	struct deletion_mail_op *op = arg;
-	json_t *acct = NULL;
-	enum err rc = account_load(store_wtxn_read(w), op->id, &acct);
-
-	if (rc)
-		return rc;
-	json_object_set_new(acct, "deletion",
-	                    json_pack("{s:s, s:s, s:I}", "status", "WaitingForVerification",
-	                              "token", op->token, "expiry",
-	                              (json_int_t)(op->now + DELETION_LIFE_MS)));
-	rc = authrec_save(w, AUTHREC_ACCOUNTS, acct, false);
-	json_decref(acct);
-	return rc ? rc : msg_queue(w, &op->msg, op->now);
-}
-
-enum err api_auth_account_delete(struct req_ctx *ctx)
-{
-	struct app *app = api_app(ctx);
-	struct deletion_mail_op op;
-	json_t *acct = NULL;
-	enum err rc = api_auth_mfa_ticket_guard(ctx);
-
-	if (rc)
-		return rc;
-	if (!smtp_on(app)) {
-		struct disable_op dop = {
-		    str_from(api_who(ctx)->user_id), true, STR_NULL, api_now_ms(), "", 0};
-
-		return disable(ctx, &dop);
-	}
-	memset(&op, 0, sizeof(op));
-	msg_init(&op.msg);
-	rc = api_caller_account(ctx, &acct);
-	if (rc)
-		goto out;
-	op.id = str_from(api_who(ctx)->user_id);
-	op.now = api_now_ms();
-	codes_token_new(op.token, ACCOUNT_MAIL_TOKEN_LEN);
-	{
-		const json_t *e = json_object_get(acct, "email");
-
-		if (render(app, MAIL_DELETION,
-		           (struct str){json_string_value(e), json_string_length(e)},
-		           (struct str){op.token, ACCOUNT_MAIL_TOKEN_LEN}, &op.msg)) {
-			rc = SE_RAISE(&ctx->ei, SE_RenderFail);
-			goto out;
-		}
-	}
-	rc = store_write(app->store, deletion_mail_fn, &op, &ctx->ei);
-	if (rc) {
-		SE_RAISE(&ctx->ei, rc);
-		goto out;
-	}
-	mail_kick(app->mail);
-	rc = api_no_content(ctx);
-out:
-	msg_release(&op.msg);
-	json_decref(acct);
-	return rc;
-}
-
-enum err api_auth_account_confirm_deletion(struct req_ctx *ctx)
-{
-	struct disable_op op = {STR_NULL, true, STR_NULL, api_now_ms(), "", 0};
-	json_t *body = NULL;
-	enum err rc = api_body(ctx, &body);
-
-	if (!rc)
-		rc = api_str(ctx, body, "token", 64, &op.token);
-	if (!rc)
-		rc = disable(ctx, &op);
 	json_decref(body);
 	return rc;
 }
