@@ -16,92 +16,13 @@
 
 #include <cmocka.h>
 
+#include "tests/support/api_client.h"
 #include "tests/support/daemon.h"
 
 #define START_MS 20000
 #define STOP_MS 15000
 
-struct user {
-	char token[128];
-	char id[32];
-};
-
 static struct td *d;
-
-/* One request with header "<hname>: <token>"; the status, and the JSON body when asked. */
-static long call_h(const char *method, const char *path, const char *hname, const char *token,
-                   const char *body, json_t **out)
-{
-	char h[200];
-	const char *hdrs[2] = {NULL, NULL};
-	struct td_resp r;
-	long status;
-
-	if (token) {
-		snprintf(h, sizeof(h), "%s: %s", hname, token);
-		hdrs[0] = h;
-	}
-	assert_int_equal(td_http(td_http_port(d), method, path, hdrs, body, &r), 0);
-	status = r.status;
-	if (out) {
-		*out = r.body_len ? json_loadb(r.body, r.body_len, JSON_DECODE_ANY, NULL) : NULL;
-		if (r.body_len && !*out)
-			fail_msg("%s %s: not JSON: '%s'", method, path, r.body);
-	}
-	td_resp_release(&r);
-	return status;
-}
-
-static long call(const char *method, const char *path, const char *token, const char *body,
-                 json_t **out)
-{
-	return call_h(method, path, "X-Session-Token", token, body, out);
-}
-
-static const char *sval(const json_t *v, const char *key)
-{
-	return json_string_value(json_object_get(v, key));
-}
-
-static void expect_h(const char *method, const char *path, const char *hname, const char *token,
-                     const char *body, long status, const char *type)
-{
-	json_t *v = NULL;
-	long s = call_h(method, path, hname, token, body, &v);
-	const char *t = v ? sval(v, "type") : NULL;
-
-	if (s != status || (type && (!t || strcmp(t, type) != 0))) {
-		char *text = v ? json_dumps(v, 0) : NULL;
-
-		fail_msg("%s %s %s: got %ld %s, want %ld %s", method, path, body ? body : "", s,
-		         text ? text : "(no body)", status, type ? type : "");
-	}
-	json_decref(v);
-}
-
-static void expect(const char *method, const char *path, const char *token, const char *body,
-                   long status, const char *type)
-{
-	expect_h(method, path, "X-Session-Token", token, body, status, type);
-}
-
-static void make_user(const char *name, struct user *u)
-{
-	char body[256];
-	json_t *v = NULL;
-
-	snprintf(body, sizeof(body), "{\"email\":\"%s@example.org\",\"password\":\"%s\"}", name,
-	         "correct horse battery");
-	assert_int_equal(call("POST", "/api/auth/account/create", NULL, body, NULL), 204);
-	snprintf(body, sizeof(body),
-	         "{\"email\":\"%s@example.org\",\"password\":\"correct horse battery\"}", name);
-	assert_int_equal(call("POST", "/api/auth/session/login", NULL, body, &v), 200);
-	snprintf(u->token, sizeof(u->token), "%s", sval(v, "token"));
-	snprintf(u->id, sizeof(u->id), "%s", sval(v, "user_id"));
-	json_decref(v);
-	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", name);
-	assert_int_equal(call("POST", "/api/onboard/complete", u->token, body, NULL), 200);
-}
 
 /* A 4x4 red RGB PNG. */
 static const unsigned char png4[] = {
@@ -175,8 +96,8 @@ static void upload_emoji(const char *token, char id[64])
 		fail_msg("upload: %ld %s", status, out.p ? out.p : "");
 	v = json_loadb(out.p, out.n, 0, NULL);
 	assert_non_null(v);
-	assert_non_null(sval(v, "id"));
-	snprintf(id, 64, "%s", sval(v, "id"));
+	assert_non_null(tc_sval(v, "id"));
+	snprintf(id, 64, "%s", tc_sval(v, "id"));
 	json_decref(v);
 	free(out.p);
 }
@@ -198,62 +119,63 @@ static int teardown(void **state)
 
 static void test_emojis(void **state)
 {
-	struct user kim, lee;
+	struct tc_user kim, lee;
 	char sid[32], body[256], path[128];
 	json_t *v = NULL;
 	const char *e = "/api/custom/emoji/01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
 	(void)state;
-	make_user("kim", &kim);
-	make_user("lee", &lee);
-	assert_int_equal(call("POST", "/api/servers/create", kim.token, "{\"name\":\"S\"}", &v),
-	                 200);
-	snprintf(sid, sizeof(sid), "%s", sval(json_object_get(v, "server"), "_id"));
+	tc_user_make(d, "kim", &kim);
+	tc_user_make(d, "lee", &lee);
+	assert_int_equal(
+	    tc_call(d, "POST", "/api/servers/create", kim.token, "{\"name\":\"S\"}", &v), 200);
+	snprintf(sid, sizeof(sid), "%s", tc_sval(json_object_get(v, "server"), "_id"));
 	json_decref(v);
 
-	expect("PUT", e, kim.token, "{}", 400, "FailedValidation");
-	expect("PUT", e, kim.token, "{\"name\":\"Bad Name\",\"parent\":{\"type\":\"Detached\"}}",
-	       400, "FailedValidation");
-	expect("PUT", e, kim.token, "{\"name\":\"ok\",\"parent\":{\"type\":\"Nope\"}}", 400,
-	       "FailedValidation");
-	expect("PUT", e, kim.token, "{\"name\":\"ok\",\"parent\":{\"type\":\"Detached\"}}", 400,
-	       "InvalidOperation");
-	expect("PUT", e, kim.token,
-	       "{\"name\":\"ok\",\"parent\":{\"type\":\"Server\",\"id\":"
-	       "\"01ARZ3NDEKTSV4RRFFQ69G5FAV\"}}",
-	       404, "NotFound");
+	tc_expect(d, "PUT", e, kim.token, "{}", 400, "FailedValidation");
+	tc_expect(d, "PUT", e, kim.token,
+	          "{\"name\":\"Bad Name\",\"parent\":{\"type\":\"Detached\"}}", 400,
+	          "FailedValidation");
+	tc_expect(d, "PUT", e, kim.token, "{\"name\":\"ok\",\"parent\":{\"type\":\"Nope\"}}", 400,
+	          "FailedValidation");
+	tc_expect(d, "PUT", e, kim.token, "{\"name\":\"ok\",\"parent\":{\"type\":\"Detached\"}}",
+	          400, "InvalidOperation");
+	tc_expect(d, "PUT", e, kim.token,
+	          "{\"name\":\"ok\",\"parent\":{\"type\":\"Server\",\"id\":"
+	          "\"01ARZ3NDEKTSV4RRFFQ69G5FAV\"}}",
+	          404, "NotFound");
 	snprintf(body, sizeof(body),
 	         "{\"name\":\"ok\",\"parent\":{\"type\":\"Server\",\"id\":\"%s\"}}", sid);
-	expect("PUT", e, lee.token, body, 403, "MissingPermission");
-	expect("PUT", e, NULL, body, 401, NULL);
+	tc_expect(d, "PUT", e, lee.token, body, 403, "MissingPermission");
+	tc_expect(d, "PUT", e, NULL, body, 401, NULL);
 	/* no upload has this id */
-	expect("PUT", e, kim.token, body, 400, "UnknownAttachment");
+	tc_expect(d, "PUT", e, kim.token, body, 400, "UnknownAttachment");
 
-	expect("GET", e, NULL, NULL, 404, "NotFound");
-	expect("DELETE", e, kim.token, "{}", 404, "NotFound");
+	tc_expect(d, "GET", e, NULL, NULL, 404, "NotFound");
+	tc_expect(d, "DELETE", e, kim.token, "{}", 404, "NotFound");
 
 	snprintf(path, sizeof(path), "/api/servers/%s/emojis", sid);
-	assert_int_equal(call("GET", path, kim.token, NULL, &v), 200);
+	assert_int_equal(tc_call(d, "GET", path, kim.token, NULL, &v), 200);
 	assert_true(json_is_array(v));
 	assert_int_equal(json_array_size(v), 0);
 	json_decref(v);
-	expect("GET", path, lee.token, NULL, 404, "NotFound");
-	expect("GET", "/api/servers/01ARZ3NDEKTSV4RRFFQ69G5FAV/emojis", kim.token, NULL, 404,
-	       "NotFound");
+	tc_expect(d, "GET", path, lee.token, NULL, 404, "NotFound");
+	tc_expect(d, "GET", "/api/servers/01ARZ3NDEKTSV4RRFFQ69G5FAV/emojis", kim.token, NULL, 404,
+	          "NotFound");
 }
 
 static void test_emoji_upload(void **state)
 {
-	struct user ann, bob;
+	struct tc_user ann, bob;
 	char sid[32], body[256], path[160], list[128], mine[64], theirs[64];
 	json_t *v = NULL, *parent;
 
 	(void)state;
-	make_user("ann", &ann);
-	make_user("bob", &bob);
-	assert_int_equal(call("POST", "/api/servers/create", ann.token, "{\"name\":\"E\"}", &v),
-	                 200);
-	snprintf(sid, sizeof(sid), "%s", sval(json_object_get(v, "server"), "_id"));
+	tc_user_make(d, "ann", &ann);
+	tc_user_make(d, "bob", &bob);
+	assert_int_equal(
+	    tc_call(d, "POST", "/api/servers/create", ann.token, "{\"name\":\"E\"}", &v), 200);
+	snprintf(sid, sizeof(sid), "%s", tc_sval(json_object_get(v, "server"), "_id"));
 	json_decref(v);
 	upload_emoji(ann.token, mine);
 	upload_emoji(bob.token, theirs);
@@ -262,34 +184,34 @@ static void test_emoji_upload(void **state)
 
 	/* only the uploader may use an upload */
 	snprintf(path, sizeof(path), "/api/custom/emoji/%s", theirs);
-	expect("PUT", path, ann.token, body, 400, "UnknownAttachment");
+	tc_expect(d, "PUT", path, ann.token, body, 400, "UnknownAttachment");
 
 	snprintf(path, sizeof(path), "/api/custom/emoji/%s", mine);
-	assert_int_equal(call("PUT", path, ann.token, body, &v), 200);
-	assert_string_equal(sval(v, "_id"), mine);
-	assert_string_equal(sval(v, "name"), "red_square");
-	assert_string_equal(sval(v, "creator_id"), ann.id);
+	assert_int_equal(tc_call(d, "PUT", path, ann.token, body, &v), 200);
+	assert_string_equal(tc_sval(v, "_id"), mine);
+	assert_string_equal(tc_sval(v, "name"), "red_square");
+	assert_string_equal(tc_sval(v, "creator_id"), ann.id);
 	parent = json_object_get(v, "parent");
-	assert_string_equal(sval(parent, "type"), "Server");
-	assert_string_equal(sval(parent, "id"), sid);
+	assert_string_equal(tc_sval(parent, "type"), "Server");
+	assert_string_equal(tc_sval(parent, "id"), sid);
 	assert_false(json_is_true(json_object_get(v, "animated")));
 	json_decref(v);
 	/* the upload is used now */
-	expect("PUT", path, ann.token, body, 400, "UnknownAttachment");
+	tc_expect(d, "PUT", path, ann.token, body, 400, "UnknownAttachment");
 
-	assert_int_equal(call("GET", path, NULL, NULL, &v), 200);
-	assert_string_equal(sval(v, "name"), "red_square");
+	assert_int_equal(tc_call(d, "GET", path, NULL, NULL, &v), 200);
+	assert_string_equal(tc_sval(v, "name"), "red_square");
 	json_decref(v);
 	snprintf(list, sizeof(list), "/api/servers/%s/emojis", sid);
-	assert_int_equal(call("GET", list, ann.token, NULL, &v), 200);
+	assert_int_equal(tc_call(d, "GET", list, ann.token, NULL, &v), 200);
 	assert_int_equal(json_array_size(v), 1);
-	assert_string_equal(sval(json_array_get(v, 0), "_id"), mine);
+	assert_string_equal(tc_sval(json_array_get(v, 0), "_id"), mine);
 	json_decref(v);
 
-	expect("DELETE", path, bob.token, NULL, 403, "MissingPermission");
-	expect("DELETE", path, ann.token, NULL, 204, NULL);
-	expect("GET", path, NULL, NULL, 404, "NotFound");
-	assert_int_equal(call("GET", list, ann.token, NULL, &v), 200);
+	tc_expect(d, "DELETE", path, bob.token, NULL, 403, "MissingPermission");
+	tc_expect(d, "DELETE", path, ann.token, NULL, 204, NULL);
+	tc_expect(d, "GET", path, NULL, NULL, 404, "NotFound");
+	assert_int_equal(tc_call(d, "GET", list, ann.token, NULL, &v), 200);
 	assert_int_equal(json_array_size(v), 0);
 	json_decref(v);
 }
