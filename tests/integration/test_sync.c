@@ -17,89 +17,15 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
+#include "tests/support/api_client.h"
 #include "tests/support/daemon.h"
 #include "tests/support/wsclient.h"
 
 #define START_MS 20000
 #define STOP_MS 15000
 
-struct user {
-	char token[128];
-	char id[32];
-};
-
 static struct td *d;
-static struct user alice, bob;
-
-static long call(const char *method, const char *path, const char *token, const char *body,
-                 json_t **out)
-{
-	char h[160];
-	const char *hdrs[2] = {NULL, NULL};
-	struct td_resp r;
-	long status;
-
-	if (token) {
-		snprintf(h, sizeof(h), "X-Session-Token: %s", token);
-		hdrs[0] = h;
-	}
-	assert_int_equal(td_http(td_http_port(d), method, path, hdrs, body, &r), 0);
-	status = r.status;
-	if (out) {
-		*out = r.body_len ? json_loadb(r.body, r.body_len, JSON_DECODE_ANY, NULL) : NULL;
-		if (r.body_len && !*out)
-			fail_msg("%s %s: not JSON: '%s'", method, path, r.body);
-	}
-	td_resp_release(&r);
-	return status;
-}
-
-static const char *sval(const json_t *v, const char *key)
-{
-	return json_string_value(json_object_get(v, key));
-}
-
-static void expect(const char *method, const char *path, const char *token, const char *body,
-                   long status, const char *type)
-{
-	json_t *v = NULL;
-	long s = call(method, path, token, body, &v);
-	const char *t = v ? sval(v, "type") : NULL;
-
-	if (s != status || (type && (!t || strcmp(t, type) != 0))) {
-		char *text = v ? json_dumps(v, 0) : NULL;
-
-		fail_msg("%s %s %s: got %ld %s, want %ld %s", method, path, body ? body : "", s,
-		         text ? text : "(no body)", status, type ? type : "");
-	}
-	json_decref(v);
-}
-
-static void make_user(const char *name, struct user *u)
-{
-	char body[256];
-	json_t *v = NULL;
-
-	snprintf(body, sizeof(body), "{\"email\":\"%s@example.org\",\"password\":\"%s\"}", name,
-	         "correct horse battery");
-	assert_int_equal(call("POST", "/api/auth/account/create", NULL, body, NULL), 204);
-	snprintf(body, sizeof(body),
-	         "{\"email\":\"%s@example.org\",\"password\":\"correct horse battery\"}", name);
-	assert_int_equal(call("POST", "/api/auth/session/login", NULL, body, &v), 200);
-	snprintf(u->token, sizeof(u->token), "%s", sval(v, "token"));
-	snprintf(u->id, sizeof(u->id), "%s", sval(v, "user_id"));
-	json_decref(v);
-	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", name);
-	assert_int_equal(call("POST", "/api/onboard/complete", u->token, body, NULL), 200);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static struct tc_user alice, bob;
 
 static int setup(void **state)
 {
@@ -111,8 +37,8 @@ static int setup(void **state)
 	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
 	if (!d)
 		return -1;
-	make_user("alice", &alice);
-	make_user("bob", &bob);
+	tc_user_make(d, "alice", &alice);
+	tc_user_make(d, "bob", &bob);
 	return 0;
 }
 
@@ -123,23 +49,23 @@ static int teardown(void **state)
 }
 
 /* {key: [revision, value]} from a fetch of `keys` (a JSON array text). */
-static json_t *fetch(const struct user *u, const char *keys)
+static json_t *fetch(const struct tc_user *u, const char *keys)
 {
 	char body[512];
 	json_t *v = NULL;
 
 	snprintf(body, sizeof(body), "{\"keys\":%s}", keys);
-	assert_int_equal(call("POST", "/api/sync/settings/fetch", u->token, body, &v), 200);
+	assert_int_equal(tc_call(d, "POST", "/api/sync/settings/fetch", u->token, body, &v), 200);
 	assert_true(json_is_object(v));
 	return v;
 }
 
-static void set(const struct user *u, const char *query, const char *body)
+static void set(const struct tc_user *u, const char *query, const char *body)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "/api/sync/settings/set%s", query);
-	assert_int_equal(call("POST", path, u->token, body, NULL), 204);
+	assert_int_equal(tc_call(d, "POST", path, u->token, body, NULL), 204);
 }
 
 static int64_t rev_of(const json_t *v, const char *key)
@@ -183,12 +109,12 @@ static void test_settings_revisions(void **state)
 	assert_int_equal(rev_of(v, "locale"), 1000);
 	json_decref(v);
 	/* no timestamp: now; a future one is clamped to now */
-	t0 = now_ms();
+	t0 = tc_now_ms();
 	set(&alice, "", "{\"a\":\"1\"}");
 	set(&alice, "?timestamp=99999999999999", "{\"b\":\"2\"}");
 	v = fetch(&alice, "[\"a\",\"b\"]");
-	assert_true(rev_of(v, "a") >= t0 - 1000 && rev_of(v, "a") <= now_ms() + 1000);
-	assert_true(rev_of(v, "b") >= t0 - 1000 && rev_of(v, "b") <= now_ms() + 1000);
+	assert_true(rev_of(v, "a") >= t0 - 1000 && rev_of(v, "a") <= tc_now_ms() + 1000);
+	assert_true(rev_of(v, "b") >= t0 - 1000 && rev_of(v, "b") <= tc_now_ms() + 1000);
 	json_decref(v);
 	/* an empty update is fine */
 	set(&alice, "", "{}");
@@ -203,53 +129,33 @@ static void test_settings_bad_requests(void **state)
 	char body[512], key[200];
 
 	(void)state;
-	expect("POST", "/api/sync/settings/fetch", alice.token, "{}", 400, "FailedValidation");
-	expect("POST", "/api/sync/settings/fetch", alice.token, "{\"keys\":\"theme\"}", 400,
-	       "FailedValidation");
-	expect("POST", "/api/sync/settings/fetch", alice.token, "{\"keys\":[1]}", 400,
-	       "FailedValidation");
-	expect("POST", "/api/sync/settings/fetch", alice.token, "{\"keys\":", 400,
-	       "FailedValidation");
-	expect("POST", "/api/sync/settings/set", alice.token, "{\"theme\":1}", 400,
-	       "FailedValidation");
-	expect("POST", "/api/sync/settings/set", alice.token, "{\"theme\":null}", 400,
-	       "FailedValidation");
-	expect("POST", "/api/sync/settings/set", alice.token, "[\"theme\"]", 400,
-	       "FailedValidation");
-	expect("POST", "/api/sync/settings/set?timestamp=soon", alice.token, "{\"a\":\"b\"}", 400,
-	       "FailedValidation");
+	tc_expect(d, "POST", "/api/sync/settings/fetch", alice.token, "{}", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/sync/settings/fetch", alice.token, "{\"keys\":\"theme\"}", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/sync/settings/fetch", alice.token, "{\"keys\":[1]}", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/sync/settings/fetch", alice.token, "{\"keys\":", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/sync/settings/set", alice.token, "{\"theme\":1}", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/sync/settings/set", alice.token, "{\"theme\":null}", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/sync/settings/set", alice.token, "[\"theme\"]", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/sync/settings/set?timestamp=soon", alice.token, "{\"a\":\"b\"}",
+	          400, "FailedValidation");
 	memset(key, 'k', 129);
 	key[129] = '\0';
 	snprintf(body, sizeof(body), "{\"%s\":\"v\"}", key);
-	expect("POST", "/api/sync/settings/set", alice.token, body, 400, "FailedValidation");
-	expect("POST", "/api/sync/settings/set", alice.token, "{\"\":\"v\"}", 400,
-	       "FailedValidation");
+	tc_expect(d, "POST", "/api/sync/settings/set", alice.token, body, 400, "FailedValidation");
+	tc_expect(d, "POST", "/api/sync/settings/set", alice.token, "{\"\":\"v\"}", 400,
+	          "FailedValidation");
 	/* no session */
-	expect("POST", "/api/sync/settings/fetch", NULL, "{\"keys\":[]}", 401, NULL);
-	expect("POST", "/api/sync/settings/set", NULL, "{}", 401, NULL);
-	expect("POST", "/api/sync/settings/fetch", "not-a-token", "{\"keys\":[]}", 401,
-	       "InvalidSession");
-}
-
-/* Read messages until one of `type` arrives (bounded); its JSON or NULL. */
-static json_t *ws_wait(struct wsc *c, const char *type, int ms)
-{
-	struct buf got = BUF_INIT(1 << 20);
-	int64_t end = now_ms() + ms;
-	json_t *v = NULL;
-
-	while (now_ms() < end) {
-		buf_reset(&got);
-		if (wsc_recv_text(c, &got, 100) != SE_OK)
-			continue;
-		v = json_loads(buf_cstr(&got), 0, NULL);
-		if (v && sval(v, "type") && strcmp(sval(v, "type"), type) == 0)
-			break;
-		json_decref(v);
-		v = NULL;
-	}
-	buf_release(&got);
-	return v;
+	tc_expect(d, "POST", "/api/sync/settings/fetch", NULL, "{\"keys\":[]}", 401, NULL);
+	tc_expect(d, "POST", "/api/sync/settings/set", NULL, "{}", 401, NULL);
+	tc_expect(d, "POST", "/api/sync/settings/fetch", "not-a-token", "{\"keys\":[]}", 401,
+	          "InvalidSession");
 }
 
 static void test_settings_event(void **state)
@@ -267,10 +173,10 @@ static void test_settings_event(void **state)
 	for (int i = 0; i < 50 && !ev; i++) {
 		snprintf(q, sizeof(q), "{\"ev\":\"%d\"}", i);
 		set(&alice, "", q);
-		ev = ws_wait(c, "UserSettingsUpdate", 200);
+		ev = tc_ws_wait(c, "UserSettingsUpdate", 200);
 	}
 	assert_non_null(ev);
-	assert_string_equal(sval(ev, "id"), alice.id);
+	assert_string_equal(tc_sval(ev, "id"), alice.id);
 	upd = json_object_get(json_object_get(ev, "update"), "ev");
 	assert_true(json_is_array(upd));
 	assert_true(json_is_integer(json_array_get(upd, 0)));
@@ -278,7 +184,7 @@ static void test_settings_event(void **state)
 	json_decref(ev);
 	/* a stale revision changes nothing and announces nothing */
 	set(&alice, "?timestamp=1", "{\"ev\":\"old\"}");
-	ev = ws_wait(c, "UserSettingsUpdate", 300);
+	ev = tc_ws_wait(c, "UserSettingsUpdate", 300);
 	assert_null(ev);
 	wsc_close(c);
 }
@@ -288,19 +194,20 @@ static void test_unreads_and_policy(void **state)
 	json_t *v = NULL;
 
 	(void)state;
-	assert_int_equal(call("GET", "/api/sync/unreads", alice.token, NULL, &v), 200);
+	assert_int_equal(tc_call(d, "GET", "/api/sync/unreads", alice.token, NULL, &v), 200);
 	assert_true(json_is_array(v));
 	assert_int_equal(json_array_size(v), 0);
 	json_decref(v);
-	expect("GET", "/api/sync/unreads", NULL, NULL, 401, NULL);
+	tc_expect(d, "GET", "/api/sync/unreads", NULL, NULL, 401, NULL);
 	/* delta answers `()`: 200 and no body; again is fine */
 	v = NULL;
-	assert_int_equal(call("POST", "/api/policy/acknowledge", alice.token, "{}", &v), 200);
+	assert_int_equal(tc_call(d, "POST", "/api/policy/acknowledge", alice.token, "{}", &v), 200);
 	assert_null(v);
-	assert_int_equal(call("POST", "/api/policy/acknowledge", alice.token, NULL, NULL), 200);
-	expect("POST", "/api/policy/acknowledge", NULL, "{}", 401, NULL);
+	assert_int_equal(tc_call(d, "POST", "/api/policy/acknowledge", alice.token, NULL, NULL),
+	                 200);
+	tc_expect(d, "POST", "/api/policy/acknowledge", NULL, "{}", 401, NULL);
 	/* the 0.8 alias */
-	assert_int_equal(call("GET", "/api/0.8/sync/unreads", bob.token, NULL, NULL), 200);
+	assert_int_equal(tc_call(d, "GET", "/api/0.8/sync/unreads", bob.token, NULL, NULL), 200);
 }
 
 int main(void)
