@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
+#include "tests/support/api_client.h"
 #include "tests/support/daemon.h"
 #include "tests/support/wsclient.h"
 
@@ -27,124 +28,17 @@
 /* a well-formed id nothing has */
 #define NOBODY "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
-struct user {
-	char token[128];
-	char id[32];
-};
-
 static struct td *d;
-static struct user alice, bob, carol, dave;
+static struct tc_user alice, bob, carol, dave;
 
-static long call(const char *method, const char *path, const char *token, const char *body,
-                 json_t **out)
-{
-	char h[160];
-	const char *hdrs[2] = {NULL, NULL};
-	struct td_resp r;
-	long status;
-
-	if (token) {
-		snprintf(h, sizeof(h), "X-Session-Token: %s", token);
-		hdrs[0] = h;
-	}
-	assert_int_equal(td_http(td_http_port(d), method, path, hdrs, body, &r), 0);
-	status = r.status;
-	if (out) {
-		*out = r.body_len ? json_loadb(r.body, r.body_len, JSON_DECODE_ANY, NULL) : NULL;
-		if (r.body_len && !*out)
-			fail_msg("%s %s: not JSON: '%s'", method, path, r.body);
-	}
-	td_resp_release(&r);
-	return status;
-}
-
-static const char *sval(const json_t *v, const char *key)
-{
-	return json_string_value(json_object_get(v, key));
-}
-
-static void expect(const char *method, const char *path, const char *token, const char *body,
-                   long status, const char *type)
-{
-	json_t *v = NULL;
-	long s = call(method, path, token, body, &v);
-	const char *t = v ? sval(v, "type") : NULL;
-
-	if (s != status || (type && (!t || strcmp(t, type) != 0))) {
-		char *text = v ? json_dumps(v, 0) : NULL;
-
-		fail_msg("%s %s %s: got %ld %s, want %ld %s", method, path, body ? body : "", s,
-		         text ? text : "(no body)", status, type ? type : "");
-	}
-	json_decref(v);
-}
-
-static void make_user(const char *name, struct user *u)
-{
-	char body[256];
-	json_t *v = NULL;
-
-	snprintf(body, sizeof(body), "{\"email\":\"%s@example.org\",\"password\":\"%s\"}", name,
-	         "correct horse battery");
-	assert_int_equal(call("POST", "/api/auth/account/create", NULL, body, NULL), 204);
-	snprintf(body, sizeof(body),
-	         "{\"email\":\"%s@example.org\",\"password\":\"correct horse battery\"}", name);
-	assert_int_equal(call("POST", "/api/auth/session/login", NULL, body, &v), 200);
-	snprintf(u->token, sizeof(u->token), "%s", sval(v, "token"));
-	snprintf(u->id, sizeof(u->id), "%s", sval(v, "user_id"));
-	json_decref(v);
-	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", name);
-	assert_int_equal(call("POST", "/api/onboard/complete", u->token, body, NULL), 200);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Read messages until one of `type` arrives (bounded); its JSON or NULL. */
-static json_t *ws_wait(struct wsc *c, const char *type, int ms)
-{
-	struct buf got = BUF_INIT(1 << 20);
-	int64_t end = now_ms() + ms;
-	json_t *v = NULL;
-
-	while (now_ms() < end) {
-		buf_reset(&got);
-		if (wsc_recv_text(c, &got, 100) != SE_OK)
-			continue;
-		v = json_loads(buf_cstr(&got), 0, NULL);
-		if (v && sval(v, "type") && strcmp(sval(v, "type"), type) == 0)
-			break;
-		json_decref(v);
-		v = NULL;
-	}
-	buf_release(&got);
-	return v;
-}
-
-static void expect_perm(const char *method, const char *path, const char *token, const char *body,
-                        const char *permission)
-{
-	json_t *v = NULL;
-
-	assert_int_equal(call(method, path, token, body, &v), 403);
-	assert_string_equal(sval(v, "type"), "MissingPermission");
-	assert_string_equal(sval(v, "permission"), permission);
-	json_decref(v);
-}
-
-static void befriend(const struct user *a, const struct user *b)
+static void befriend(const struct tc_user *a, const struct tc_user *b)
 {
 	char path[96];
 
 	snprintf(path, sizeof(path), "/api/users/%s/friend", b->id);
-	assert_int_equal(call("PUT", path, a->token, "{}", NULL), 200);
+	assert_int_equal(tc_call(d, "PUT", path, a->token, "{}", NULL), 200);
 	snprintf(path, sizeof(path), "/api/users/%s/friend", a->id);
-	assert_int_equal(call("PUT", path, b->token, "{}", NULL), 200);
+	assert_int_equal(tc_call(d, "PUT", path, b->token, "{}", NULL), 200);
 }
 
 static int setup(void **state)
@@ -157,10 +51,10 @@ static int setup(void **state)
 	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
 	if (!d)
 		return -1;
-	make_user("alice", &alice);
-	make_user("bob", &bob);
-	make_user("carol", &carol);
-	make_user("dave", &dave);
+	tc_user_make(d, "alice", &alice);
+	tc_user_make(d, "bob", &bob);
+	tc_user_make(d, "carol", &carol);
+	tc_user_make(d, "dave", &dave);
 	befriend(&alice, &bob);
 	befriend(&alice, &carol);
 	return 0;
@@ -173,10 +67,10 @@ static int teardown(void **state)
 }
 
 /* POST /channels/create as `u`; the group's id into id (when 200). */
-static json_t *create(const struct user *u, const char *body)
+static json_t *create(const struct tc_user *u, const char *body)
 {
 	json_t *v = NULL;
-	long s = call("POST", "/api/channels/create", u->token, body, &v);
+	long s = tc_call(d, "POST", "/api/channels/create", u->token, body, &v);
 
 	if (s != 200)
 		fail_msg("create %s: %ld %s", body, s, v ? json_dumps(v, 0) : "");
@@ -184,23 +78,23 @@ static json_t *create(const struct user *u, const char *body)
 }
 
 /* The ids of GET /channels/{id}/members as `u`, in order, joined with ','. */
-static void members(const struct user *u, const char *id, char *out, size_t n)
+static void members(const struct tc_user *u, const char *id, char *out, size_t n)
 {
 	char path[96];
 	json_t *v = NULL, *m;
 	size_t i, k = 0;
 
 	snprintf(path, sizeof(path), "/api/channels/%s/members", id);
-	assert_int_equal(call("GET", path, u->token, NULL, &v), 200);
+	assert_int_equal(tc_call(d, "GET", path, u->token, NULL, &v), 200);
 	assert_true(json_is_array(v));
 	out[0] = '\0';
 	json_array_foreach(v, i, m)
 	{
-		assert_non_null(sval(m, "username"));
-		assert_non_null(sval(m, "relationship"));
-		if (strcmp(sval(m, "_id"), u->id) != 0)
+		assert_non_null(tc_sval(m, "username"));
+		assert_non_null(tc_sval(m, "relationship"));
+		if (strcmp(tc_sval(m, "_id"), u->id) != 0)
 			assert_null(json_object_get(m, "relations"));
-		k += (size_t)snprintf(out + k, n - k, "%s%s", i ? "," : "", sval(m, "_id"));
+		k += (size_t)snprintf(out + k, n - k, "%s%s", i ? "," : "", tc_sval(m, "_id"));
 	}
 	json_decref(v);
 }
@@ -212,57 +106,58 @@ static void test_create_validation(void **state)
 	size_t k;
 
 	(void)state;
-	expect("POST", "/api/channels/create", alice.token, "{}", 400, "FailedValidation");
-	expect("POST", "/api/channels/create", alice.token, "{\"name\":\"\"}", 400,
-	       "FailedValidation");
-	expect("POST", "/api/channels/create", alice.token, "{\"name\":7}", 400,
-	       "FailedValidation");
-	expect("POST", "/api/channels/create", alice.token,
-	       "{\"name\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", 400, "FailedValidation");
-	expect("POST", "/api/channels/create", alice.token, "[]", 400, "FailedValidation");
-	expect("POST", "/api/channels/create", alice.token, "{\"name\":", 400, "FailedValidation");
-	expect("POST", "/api/channels/create", alice.token, "{\"name\":\"g\",\"users\":\"x\"}", 400,
-	       "FailedValidation");
-	expect("POST", "/api/channels/create", alice.token, "{\"name\":\"g\",\"users\":[1]}", 400,
-	       "FailedValidation");
-	expect("POST", "/api/channels/create", alice.token, "{\"name\":\"g\",\"nsfw\":\"yes\"}",
-	       400, "FailedValidation");
+	tc_expect(d, "POST", "/api/channels/create", alice.token, "{}", 400, "FailedValidation");
+	tc_expect(d, "POST", "/api/channels/create", alice.token, "{\"name\":\"\"}", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/channels/create", alice.token, "{\"name\":7}", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/channels/create", alice.token,
+	          "{\"name\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", 400, "FailedValidation");
+	tc_expect(d, "POST", "/api/channels/create", alice.token, "[]", 400, "FailedValidation");
+	tc_expect(d, "POST", "/api/channels/create", alice.token, "{\"name\":", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/channels/create", alice.token,
+	          "{\"name\":\"g\",\"users\":\"x\"}", 400, "FailedValidation");
+	tc_expect(d, "POST", "/api/channels/create", alice.token, "{\"name\":\"g\",\"users\":[1]}",
+	          400, "FailedValidation");
+	tc_expect(d, "POST", "/api/channels/create", alice.token,
+	          "{\"name\":\"g\",\"nsfw\":\"yes\"}", 400, "FailedValidation");
 	snprintf(body, sizeof(body), "{\"name\":\"g\",\"description\":\"%01025d\"}", 0);
-	expect("POST", "/api/channels/create", alice.token, body, 400, "FailedValidation");
+	tc_expect(d, "POST", "/api/channels/create", alice.token, body, 400, "FailedValidation");
 	/* 50 distinct ids fail validation; 49 pass it and meet the friend check */
 	k = (size_t)snprintf(body, sizeof(body), "{\"name\":\"g\",\"users\":[");
 	for (int i = 0; i < 50; i++)
 		k += (size_t)snprintf(body + k, sizeof(body) - k,
 		                      "%s\"01ARZ3NDEKTSV4RRFFQ69G%04d\"", i ? "," : "", i);
 	snprintf(body + k, sizeof(body) - k, "]}");
-	expect("POST", "/api/channels/create", alice.token, body, 400, "FailedValidation");
+	tc_expect(d, "POST", "/api/channels/create", alice.token, body, 400, "FailedValidation");
 	k = (size_t)snprintf(body, sizeof(body), "{\"name\":\"g\",\"users\":[");
 	for (int i = 0; i < 49; i++)
 		k += (size_t)snprintf(body + k, sizeof(body) - k,
 		                      "%s\"01ARZ3NDEKTSV4RRFFQ69G%04d\"", i ? "," : "", i);
 	snprintf(body + k, sizeof(body) - k, "]}");
-	expect("POST", "/api/channels/create", alice.token, body, 403, "NotFriends");
+	tc_expect(d, "POST", "/api/channels/create", alice.token, body, 403, "NotFriends");
 	/* strangers are refused */
 	snprintf(body, sizeof(body), "{\"name\":\"g\",\"users\":[\"%s\"]}", dave.id);
-	expect("POST", "/api/channels/create", alice.token, body, 403, "NotFriends");
+	tc_expect(d, "POST", "/api/channels/create", alice.token, body, 403, "NotFriends");
 	snprintf(body, sizeof(body), "{\"name\":\"g\",\"users\":[\"%s\",\"%s\"]}", bob.id, dave.id);
-	expect("POST", "/api/channels/create", alice.token, body, 403, "NotFriends");
-	expect("POST", "/api/channels/create", alice.token, "{\"name\":\"g\",\"icon\":\"abc\"}",
-	       400, "UnknownAttachment");
-	expect("POST", "/api/channels/create", NULL, "{\"name\":\"g\"}", 401, NULL);
+	tc_expect(d, "POST", "/api/channels/create", alice.token, body, 403, "NotFriends");
+	tc_expect(d, "POST", "/api/channels/create", alice.token,
+	          "{\"name\":\"g\",\"icon\":\"abc\"}", 400, "UnknownAttachment");
+	tc_expect(d, "POST", "/api/channels/create", NULL, "{\"name\":\"g\"}", 401, NULL);
 	/* 32 characters of two bytes each is a valid name; the caller may list themself */
 	k = 0;
 	for (int i = 0; i < 32; i++)
 		k += (size_t)snprintf(name + k, sizeof(name) - k, "\xc3\xa9");
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"users\":[\"%s\"]}", name, alice.id);
 	v = create(&alice, body);
-	assert_string_equal(sval(v, "channel_type"), "Group");
-	assert_string_equal(sval(v, "name"), name);
-	assert_string_equal(sval(v, "owner"), alice.id);
+	assert_string_equal(tc_sval(v, "channel_type"), "Group");
+	assert_string_equal(tc_sval(v, "name"), name);
+	assert_string_equal(tc_sval(v, "owner"), alice.id);
 	assert_int_equal(json_array_size(json_object_get(v, "recipients")), 1);
 	assert_null(json_object_get(v, "nsfw"));
 	assert_null(json_object_get(v, "description"));
-	assert_int_equal(strlen(sval(v, "_id")), 26);
+	assert_int_equal(strlen(tc_sval(v, "_id")), 26);
 	json_decref(v);
 }
 
@@ -277,8 +172,8 @@ static void test_group_lifecycle(void **state)
 	         "\"users\":[\"%s\",\"%s\",\"%s\"]}",
 	         bob.id, carol.id, bob.id);
 	v = create(&alice, body);
-	snprintf(id, sizeof(id), "%s", sval(v, "_id"));
-	assert_string_equal(sval(v, "description"), "d");
+	snprintf(id, sizeof(id), "%s", tc_sval(v, "_id"));
+	assert_string_equal(tc_sval(v, "description"), "d");
 	assert_true(json_is_true(json_object_get(v, "nsfw")));
 	assert_int_equal(json_array_size(json_object_get(v, "recipients")), 3);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(v, "recipients"), 0)),
@@ -289,91 +184,92 @@ static void test_group_lifecycle(void **state)
 	snprintf(body, sizeof(body), "%s,%s,%s", alice.id, bob.id, carol.id);
 	assert_string_equal(list, body);
 	snprintf(path, sizeof(path), "/api/channels/%s/members", id);
-	assert_int_equal(call("GET", path, bob.token, NULL, &v), 200);
-	assert_string_equal(sval(json_array_get(v, 0), "relationship"), "Friend");
-	assert_string_equal(sval(json_array_get(v, 1), "relationship"), "User");
-	assert_string_equal(sval(json_array_get(v, 2), "relationship"), "None");
+	assert_int_equal(tc_call(d, "GET", path, bob.token, NULL, &v), 200);
+	assert_string_equal(tc_sval(json_array_get(v, 0), "relationship"), "Friend");
+	assert_string_equal(tc_sval(json_array_get(v, 1), "relationship"), "User");
+	assert_string_equal(tc_sval(json_array_get(v, 2), "relationship"), "None");
 	json_decref(v);
 	/* outsiders */
-	expect_perm("GET", path, dave.token, NULL, "ViewChannel");
+	tc_expect_perm(d, "GET", path, dave.token, NULL, "ViewChannel");
 	snprintf(path, sizeof(path), "/api/channels/%s", id);
-	expect_perm("DELETE", path, dave.token, "{}", "ViewChannel");
+	tc_expect_perm(d, "DELETE", path, dave.token, "{}", "ViewChannel");
 	snprintf(path, sizeof(path), "/api/channels/%s/recipients/%s", id, dave.id);
-	expect_perm("PUT", path, dave.token, "{}", "InviteOthers");
+	tc_expect_perm(d, "PUT", path, dave.token, "{}", "InviteOthers");
 	/* unknown ids */
-	expect("GET", "/api/channels/" NOBODY "/members", alice.token, NULL, 404, "UnknownChannel");
-	expect("DELETE", "/api/channels/" NOBODY, alice.token, "{}", 404, "UnknownChannel");
+	tc_expect(d, "GET", "/api/channels/" NOBODY "/members", alice.token, NULL, 404,
+	          "UnknownChannel");
+	tc_expect(d, "DELETE", "/api/channels/" NOBODY, alice.token, "{}", 404, "UnknownChannel");
 	snprintf(path, sizeof(path), "/api/channels/" NOBODY "/recipients/%s", bob.id);
-	expect("PUT", path, alice.token, "{}", 404, "UnknownChannel");
-	expect("DELETE", path, alice.token, "{}", 404, "UnknownChannel");
+	tc_expect(d, "PUT", path, alice.token, "{}", 404, "UnknownChannel");
+	tc_expect(d, "DELETE", path, alice.token, "{}", 404, "UnknownChannel");
 	snprintf(path, sizeof(path), "/api/channels/%s/recipients/" NOBODY, id);
-	expect("PUT", path, alice.token, "{}", 404, "UnknownUser");
-	expect("DELETE", path, alice.token, "{}", 404, "UnknownUser");
+	tc_expect(d, "PUT", path, alice.token, "{}", 404, "UnknownUser");
+	tc_expect(d, "DELETE", path, alice.token, "{}", 404, "UnknownUser");
 	/* adding */
 	snprintf(path, sizeof(path), "/api/channels/%s/recipients/%s", id, dave.id);
-	expect("PUT", path, alice.token, "{}", 403, "NotFriends");
+	tc_expect(d, "PUT", path, alice.token, "{}", 403, "NotFriends");
 	snprintf(path, sizeof(path), "/api/channels/%s/recipients/%s", id, bob.id);
-	expect("PUT", path, alice.token, "{}", 409, "AlreadyInGroup");
+	tc_expect(d, "PUT", path, alice.token, "{}", 409, "AlreadyInGroup");
 	/* removing: owner only, never yourself, only recipients */
 	snprintf(path, sizeof(path), "/api/channels/%s/recipients/%s", id, carol.id);
-	expect_perm("DELETE", path, bob.token, "{}", "ManageChannel");
+	tc_expect_perm(d, "DELETE", path, bob.token, "{}", "ManageChannel");
 	snprintf(path, sizeof(path), "/api/channels/%s/recipients/%s", id, alice.id);
-	expect("DELETE", path, alice.token, "{}", 400, "CannotRemoveYourself");
+	tc_expect(d, "DELETE", path, alice.token, "{}", 400, "CannotRemoveYourself");
 	snprintf(path, sizeof(path), "/api/channels/%s/recipients/%s", id, dave.id);
-	expect("DELETE", path, alice.token, "{}", 404, "NotInGroup");
+	tc_expect(d, "DELETE", path, alice.token, "{}", 404, "NotInGroup");
 	snprintf(path, sizeof(path), "/api/channels/%s/recipients/%s", id, carol.id);
-	assert_int_equal(call("DELETE", path, alice.token, "{}", NULL), 204);
+	assert_int_equal(tc_call(d, "DELETE", path, alice.token, "{}", NULL), 204);
 	snprintf(path, sizeof(path), "/api/channels/%s/members", id);
-	expect_perm("GET", path, carol.token, NULL, "ViewChannel");
+	tc_expect_perm(d, "GET", path, carol.token, NULL, "ViewChannel");
 	members(&alice, id, list, sizeof(list));
 	snprintf(body, sizeof(body), "%s,%s", alice.id, bob.id);
 	assert_string_equal(list, body);
 	snprintf(path, sizeof(path), "/api/channels/%s/recipients/%s", id, carol.id);
-	assert_int_equal(call("PUT", path, alice.token, "{}", NULL), 204);
+	assert_int_equal(tc_call(d, "PUT", path, alice.token, "{}", NULL), 204);
 	members(&carol, id, list, sizeof(list));
 	snprintf(body, sizeof(body), "%s,%s,%s", alice.id, bob.id, carol.id);
 	assert_string_equal(list, body);
 	/* a query value that is not a boolean */
 	snprintf(path, sizeof(path), "/api/channels/%s?leave_silently=maybe", id);
-	expect("DELETE", path, alice.token, "{}", 400, "FailedValidation");
+	tc_expect(d, "DELETE", path, alice.token, "{}", 400, "FailedValidation");
 	/* the owner leaves: bob, next in line, owns it and may remove carol */
 	snprintf(path, sizeof(path), "/api/channels/%s", id);
-	assert_int_equal(call("DELETE", path, alice.token, "{}", NULL), 204);
+	assert_int_equal(tc_call(d, "DELETE", path, alice.token, "{}", NULL), 204);
 	snprintf(path, sizeof(path), "/api/channels/%s/members", id);
-	expect_perm("GET", path, alice.token, NULL, "ViewChannel");
+	tc_expect_perm(d, "GET", path, alice.token, NULL, "ViewChannel");
 	members(&bob, id, list, sizeof(list));
 	snprintf(body, sizeof(body), "%s,%s", bob.id, carol.id);
 	assert_string_equal(list, body);
 	snprintf(path, sizeof(path), "/api/channels/%s/recipients/%s", id, carol.id);
-	assert_int_equal(call("DELETE", path, bob.token, "{}", NULL), 204);
+	assert_int_equal(tc_call(d, "DELETE", path, bob.token, "{}", NULL), 204);
 	/* the last one out deletes it */
 	snprintf(path, sizeof(path), "/api/channels/%s?leave_silently=true", id);
-	assert_int_equal(call("DELETE", path, bob.token, "{}", NULL), 204);
+	assert_int_equal(tc_call(d, "DELETE", path, bob.token, "{}", NULL), 204);
 	snprintf(path, sizeof(path), "/api/channels/%s/members", id);
-	expect("GET", path, bob.token, NULL, 404, "UnknownChannel");
+	tc_expect(d, "GET", path, bob.token, NULL, 404, "UnknownChannel");
 }
 
 /* The DM or saved-messages channel of `u` with `other`. */
-static void open_dm(const struct user *u, const struct user *other, char id[32])
+static void open_dm(const struct tc_user *u, const struct tc_user *other, char id[32])
 {
 	char path[96];
 	json_t *v = NULL;
 
 	snprintf(path, sizeof(path), "/api/users/%s/dm", other->id);
-	assert_int_equal(call("GET", path, u->token, NULL, &v), 200);
-	snprintf(id, 32, "%s", sval(v, "_id"));
+	assert_int_equal(tc_call(d, "GET", path, u->token, NULL, &v), 200);
+	snprintf(id, 32, "%s", tc_sval(v, "_id"));
 	json_decref(v);
 }
 
-static json_t *find_channel(const struct user *u, const char *id)
+static json_t *find_channel(const struct tc_user *u, const char *id)
 {
 	json_t *v = NULL, *c, *found = NULL;
 	size_t i;
 
-	assert_int_equal(call("GET", "/api/users/dms", u->token, NULL, &v), 200);
+	assert_int_equal(tc_call(d, "GET", "/api/users/dms", u->token, NULL, &v), 200);
 	json_array_foreach(v, i, c)
 	{
-		if (strcmp(sval(c, "_id"), id) == 0)
+		if (strcmp(tc_sval(c, "_id"), id) == 0)
 			found = json_incref(c);
 	}
 	json_decref(v);
@@ -388,29 +284,29 @@ static void test_dm_and_saved(void **state)
 	(void)state;
 	open_dm(&alice, &bob, dm);
 	snprintf(path, sizeof(path), "/api/channels/%s", dm);
-	expect_perm("DELETE", path, dave.token, "{}", "ViewChannel");
+	tc_expect_perm(d, "DELETE", path, dave.token, "{}", "ViewChannel");
 	snprintf(path, sizeof(path), "/api/channels/%s/members", dm);
-	expect("GET", path, alice.token, NULL, 400, "InvalidOperation");
+	tc_expect(d, "GET", path, alice.token, NULL, 400, "InvalidOperation");
 	snprintf(path, sizeof(path), "/api/channels/%s/recipients/%s", dm, carol.id);
-	expect("PUT", path, alice.token, "{}", 400, "InvalidOperation");
-	expect("DELETE", path, alice.token, "{}", 400, "InvalidOperation");
+	tc_expect(d, "PUT", path, alice.token, "{}", 400, "InvalidOperation");
+	tc_expect(d, "DELETE", path, alice.token, "{}", 400, "InvalidOperation");
 	snprintf(path, sizeof(path), "/api/channels/%s", dm);
-	assert_int_equal(call("DELETE", path, alice.token, "{}", NULL), 204);
+	assert_int_equal(tc_call(d, "DELETE", path, alice.token, "{}", NULL), 204);
 	c = find_channel(&bob, dm);
 	assert_non_null(c);
-	assert_string_equal(sval(c, "channel_type"), "DirectMessage");
+	assert_string_equal(tc_sval(c, "channel_type"), "DirectMessage");
 	assert_true(json_is_false(json_object_get(c, "active")));
 	json_decref(c);
 	/* closing again is harmless */
-	assert_int_equal(call("DELETE", path, bob.token, "{}", NULL), 204);
+	assert_int_equal(tc_call(d, "DELETE", path, bob.token, "{}", NULL), 204);
 	/* saved messages cannot be deleted: NoEffect is a 200 error */
 	open_dm(&alice, &alice, saved);
 	snprintf(path, sizeof(path), "/api/channels/%s", saved);
-	expect("DELETE", path, alice.token, "{}", 200, "NoEffect");
-	expect_perm("DELETE", path, bob.token, "{}", "ViewChannel");
+	tc_expect(d, "DELETE", path, alice.token, "{}", 200, "NoEffect");
+	tc_expect_perm(d, "DELETE", path, bob.token, "{}", "ViewChannel");
 }
 
-static void warm_up(struct wsc *c, const struct user *u)
+static void warm_up(struct wsc *c, const struct tc_user *u)
 {
 	char body[64];
 	json_t *ev = NULL;
@@ -419,8 +315,9 @@ static void warm_up(struct wsc *c, const struct user *u)
 	 * the last topic arrives, the earlier ones are in place too */
 	for (int i = 0; i < 50 && !ev; i++) {
 		snprintf(body, sizeof(body), "{\"warm\":\"%d\"}", i);
-		assert_int_equal(call("POST", "/api/sync/settings/set", u->token, body, NULL), 204);
-		ev = ws_wait(c, "UserSettingsUpdate", 200);
+		assert_int_equal(tc_call(d, "POST", "/api/sync/settings/set", u->token, body, NULL),
+		                 204);
+		ev = tc_ws_wait(c, "UserSettingsUpdate", 200);
 	}
 	assert_non_null(ev);
 	json_decref(ev);
@@ -449,34 +346,34 @@ static void test_events(void **state)
 	/* ChannelCreate reaches every recipient's private topic */
 	snprintf(body, sizeof(body), "{\"name\":\"ev\",\"users\":[\"%s\"]}", bob.id);
 	v = create(&alice, body);
-	snprintf(id, sizeof(id), "%s", sval(v, "_id"));
+	snprintf(id, sizeof(id), "%s", tc_sval(v, "_id"));
 	json_decref(v);
-	ev = ws_wait(c, "ChannelCreate", 5000);
+	ev = tc_ws_wait(c, "ChannelCreate", 5000);
 	assert_non_null(ev);
-	assert_string_equal(sval(ev, "_id"), id);
-	assert_string_equal(sval(ev, "channel_type"), "Group");
-	assert_string_equal(sval(ev, "owner"), alice.id);
+	assert_string_equal(tc_sval(ev, "_id"), id);
+	assert_string_equal(tc_sval(ev, "channel_type"), "Group");
+	assert_string_equal(tc_sval(ev, "owner"), alice.id);
 	json_decref(ev);
 	/* the channel's own topic: ownership change, leave, delete */
 	subscribe(c, id);
 	subscribe(c, topic);
 	warm_up(c, &bob);
 	snprintf(path, sizeof(path), "/api/channels/%s", id);
-	assert_int_equal(call("DELETE", path, alice.token, "{}", NULL), 204);
-	ev = ws_wait(c, "ChannelUpdate", 5000);
+	assert_int_equal(tc_call(d, "DELETE", path, alice.token, "{}", NULL), 204);
+	ev = tc_ws_wait(c, "ChannelUpdate", 5000);
 	assert_non_null(ev);
-	assert_string_equal(sval(ev, "id"), id);
-	assert_string_equal(sval(json_object_get(ev, "data"), "owner"), bob.id);
+	assert_string_equal(tc_sval(ev, "id"), id);
+	assert_string_equal(tc_sval(json_object_get(ev, "data"), "owner"), bob.id);
 	json_decref(ev);
-	ev = ws_wait(c, "ChannelGroupLeave", 5000);
+	ev = tc_ws_wait(c, "ChannelGroupLeave", 5000);
 	assert_non_null(ev);
-	assert_string_equal(sval(ev, "id"), id);
-	assert_string_equal(sval(ev, "user"), alice.id);
+	assert_string_equal(tc_sval(ev, "id"), id);
+	assert_string_equal(tc_sval(ev, "user"), alice.id);
 	json_decref(ev);
-	assert_int_equal(call("DELETE", path, bob.token, "{}", NULL), 204);
-	ev = ws_wait(c, "ChannelDelete", 5000);
+	assert_int_equal(tc_call(d, "DELETE", path, bob.token, "{}", NULL), 204);
+	ev = tc_ws_wait(c, "ChannelDelete", 5000);
 	assert_non_null(ev);
-	assert_string_equal(sval(ev, "id"), id);
+	assert_string_equal(tc_sval(ev, "id"), id);
 	json_decref(ev);
 	wsc_close(c);
 }
