@@ -17,80 +17,14 @@
 
 #include <cmocka.h>
 
+#include "tests/support/api_client.h"
 #include "tests/support/daemon.h"
 
 #define START_MS 20000
 #define STOP_MS 15000
 
-struct user {
-	char token[128];
-	char id[32];
-};
-
 static struct td *d;
-static struct user alice, bob, carol;
-
-static long call(const char *method, const char *path, const char *token, const char *body,
-                 json_t **out)
-{
-	char h[160];
-	const char *hdrs[2] = {NULL, NULL};
-	struct td_resp r;
-	long status;
-
-	if (token) {
-		snprintf(h, sizeof(h), "X-Session-Token: %s", token);
-		hdrs[0] = h;
-	}
-	assert_int_equal(td_http(td_http_port(d), method, path, hdrs, body, &r), 0);
-	status = r.status;
-	if (out) {
-		*out = r.body_len ? json_loadb(r.body, r.body_len, JSON_DECODE_ANY, NULL) : NULL;
-		if (r.body_len && !*out)
-			fail_msg("%s %s: not JSON: '%s'", method, path, r.body);
-	}
-	td_resp_release(&r);
-	return status;
-}
-
-static const char *sval(const json_t *v, const char *key)
-{
-	return json_string_value(json_object_get(v, key));
-}
-
-static void expect(const char *method, const char *path, const char *token, const char *body,
-                   long status, const char *type)
-{
-	json_t *v = NULL;
-	long s = call(method, path, token, body, &v);
-	const char *t = v ? sval(v, "type") : NULL;
-
-	if (s != status || (type && (!t || strcmp(t, type) != 0))) {
-		char *text = v ? json_dumps(v, 0) : NULL;
-
-		fail_msg("%s %s %s: got %ld %s, want %ld %s", method, path, body ? body : "", s,
-		         text ? text : "(no body)", status, type ? type : "");
-	}
-	json_decref(v);
-}
-
-static void make_user(const char *name, struct user *u)
-{
-	char body[256];
-	json_t *v = NULL;
-
-	snprintf(body, sizeof(body), "{\"email\":\"%s@example.org\",\"password\":\"%s\"}", name,
-	         "correct horse battery");
-	assert_int_equal(call("POST", "/api/auth/account/create", NULL, body, NULL), 204);
-	snprintf(body, sizeof(body),
-	         "{\"email\":\"%s@example.org\",\"password\":\"correct horse battery\"}", name);
-	assert_int_equal(call("POST", "/api/auth/session/login", NULL, body, &v), 200);
-	snprintf(u->token, sizeof(u->token), "%s", sval(v, "token"));
-	snprintf(u->id, sizeof(u->id), "%s", sval(v, "user_id"));
-	json_decref(v);
-	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", name);
-	assert_int_equal(call("POST", "/api/onboard/complete", u->token, body, NULL), 200);
-}
+static struct tc_user alice, bob, carol;
 
 static char sid[32], cid[32];
 
@@ -109,21 +43,21 @@ static int setup(void **state)
 	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
 	if (!d)
 		return -1;
-	make_user("alice", &alice);
-	make_user("bob", &bob);
-	make_user("carol", &carol);
-	assert_int_equal(call("POST", "/api/servers/create", alice.token, "{\"name\":\"S\"}", &v),
-	                 200);
-	snprintf(sid, sizeof(sid), "%s", sval(json_object_get(v, "server"), "_id"));
+	tc_user_make(d, "alice", &alice);
+	tc_user_make(d, "bob", &bob);
+	tc_user_make(d, "carol", &carol);
+	assert_int_equal(
+	    tc_call(d, "POST", "/api/servers/create", alice.token, "{\"name\":\"S\"}", &v), 200);
+	snprintf(sid, sizeof(sid), "%s", tc_sval(json_object_get(v, "server"), "_id"));
 	snprintf(cid, sizeof(cid), "%s",
-	         sval(json_array_get(json_object_get(v, "channels"), 0), "_id"));
+	         tc_sval(json_array_get(json_object_get(v, "channels"), 0), "_id"));
 	json_decref(v);
 	snprintf(path, sizeof(path), "/api/channels/%s/invites", cid);
-	assert_int_equal(call("POST", path, alice.token, "{}", &v), 200);
-	snprintf(code, sizeof(code), "%s", sval(v, "_id"));
+	assert_int_equal(tc_call(d, "POST", path, alice.token, "{}", &v), 200);
+	snprintf(code, sizeof(code), "%s", tc_sval(v, "_id"));
 	json_decref(v);
 	snprintf(path, sizeof(path), "/api/invites/%s", code);
-	assert_int_equal(call("POST", path, bob.token, "{}", NULL), 200);
+	assert_int_equal(tc_call(d, "POST", path, bob.token, "{}", NULL), 200);
 	return 0;
 }
 
@@ -133,14 +67,14 @@ static int teardown(void **state)
 	return td_stop(d, STOP_MS, false) == 0 ? 0 : -1;
 }
 
-static void post(const struct user *u, const char *body, char id[32])
+static void post(const struct tc_user *u, const char *body, char id[32])
 {
 	char path[128];
 	json_t *v = NULL;
 
 	snprintf(path, sizeof(path), "/api/channels/%s/messages", cid);
-	assert_int_equal(call("POST", path, u->token, body, &v), 200);
-	snprintf(id, 32, "%s", sval(v, "_id"));
+	assert_int_equal(tc_call(d, "POST", path, u->token, body, &v), 200);
+	snprintf(id, 32, "%s", tc_sval(v, "_id"));
 	json_decref(v);
 }
 
@@ -150,7 +84,7 @@ static json_t *reactions_of(const char *mid)
 	json_t *v = NULL, *r;
 
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", cid, mid);
-	assert_int_equal(call("GET", path, alice.token, NULL, &v), 200);
+	assert_int_equal(tc_call(d, "GET", path, alice.token, NULL, &v), 200);
 	r = json_incref(json_object_get(v, "reactions"));
 	json_decref(v);
 	return r;
@@ -169,9 +103,9 @@ static void test_react_and_unreact(void **state)
 	(void)state;
 	post(&alice, "{\"content\":\"hello reactions\"}", mid);
 	rpath(path, sizeof(path), mid, THUMBS, "");
-	expect("PUT", path, bob.token, NULL, 204, NULL);
-	expect("PUT", path, alice.token, NULL, 204, NULL);
-	expect("PUT", path, bob.token, NULL, 204, NULL); /* again: no change */
+	tc_expect(d, "PUT", path, bob.token, NULL, 204, NULL);
+	tc_expect(d, "PUT", path, alice.token, NULL, 204, NULL);
+	tc_expect(d, "PUT", path, bob.token, NULL, 204, NULL); /* again: no change */
 	r = reactions_of(mid);
 	assert_int_equal(json_object_size(r), 1);
 	assert_int_equal(json_array_size(json_object_get(r, THUMBS_RAW)), 2);
@@ -180,40 +114,40 @@ static void test_react_and_unreact(void **state)
 	json_decref(r);
 	/* not an emoji; a custom emoji id that does not exist */
 	rpath(path, sizeof(path), mid, "abc", "");
-	expect("PUT", path, bob.token, NULL, 400, "InvalidOperation");
+	tc_expect(d, "PUT", path, bob.token, NULL, 400, "InvalidOperation");
 	rpath(path, sizeof(path), mid, "%F0%9F", "");
-	expect("PUT", path, bob.token, NULL, 400, "InvalidOperation");
+	tc_expect(d, "PUT", path, bob.token, NULL, 400, "InvalidOperation");
 	rpath(path, sizeof(path), mid, NOPE, "");
-	expect("PUT", path, bob.token, NULL, 404, "NotFound");
+	tc_expect(d, "PUT", path, bob.token, NULL, 404, "NotFound");
 	/* carol is not a member; unknown message and channel */
 	rpath(path, sizeof(path), mid, THUMBS, "");
-	expect("PUT", path, carol.token, NULL, 403, "MissingPermission");
-	expect("DELETE", path, carol.token, NULL, 403, "MissingPermission");
+	tc_expect(d, "PUT", path, carol.token, NULL, 403, "MissingPermission");
+	tc_expect(d, "DELETE", path, carol.token, NULL, 403, "MissingPermission");
 	rpath(path, sizeof(path), NOPE, THUMBS, "");
-	expect("PUT", path, bob.token, NULL, 404, "UnknownMessage");
+	tc_expect(d, "PUT", path, bob.token, NULL, 404, "UnknownMessage");
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s/reactions/%s", NOPE, mid,
 	         THUMBS);
-	expect("PUT", path, bob.token, NULL, 404, "UnknownChannel");
-	expect("PUT", path, NULL, NULL, 401, NULL);
+	tc_expect(d, "PUT", path, bob.token, NULL, 404, "UnknownChannel");
+	tc_expect(d, "PUT", path, NULL, NULL, 401, NULL);
 	/* bob removes his own; twice is NotFound */
 	rpath(path, sizeof(path), mid, THUMBS, "");
-	expect("DELETE", path, bob.token, NULL, 204, NULL);
-	expect("DELETE", path, bob.token, NULL, 404, "NotFound");
+	tc_expect(d, "DELETE", path, bob.token, NULL, 204, NULL);
+	tc_expect(d, "DELETE", path, bob.token, NULL, 404, "NotFound");
 	/* removing another's needs ManageMessages */
 	snprintf(path + strlen(path), sizeof(path) - strlen(path), "?user_id=%s", alice.id);
-	expect("DELETE", path, bob.token, NULL, 403, "MissingPermission");
+	tc_expect(d, "DELETE", path, bob.token, NULL, 403, "MissingPermission");
 	rpath(path, sizeof(path), mid, THUMBS, "?remove_all=true");
-	expect("DELETE", path, bob.token, NULL, 403, "MissingPermission");
+	tc_expect(d, "DELETE", path, bob.token, NULL, 403, "MissingPermission");
 	/* the owner may */
-	expect("PUT", path, bob.token, NULL, 204, NULL);
+	tc_expect(d, "PUT", path, bob.token, NULL, 204, NULL);
 	rpath(path, sizeof(path), mid, THUMBS, "");
 	snprintf(path + strlen(path), sizeof(path) - strlen(path), "?user_id=%s", bob.id);
-	expect("DELETE", path, alice.token, NULL, 204, NULL);
+	tc_expect(d, "DELETE", path, alice.token, NULL, 204, NULL);
 	r = reactions_of(mid);
 	assert_int_equal(json_array_size(json_object_get(r, THUMBS_RAW)), 1);
 	json_decref(r);
 	rpath(path, sizeof(path), mid, THUMBS, "?remove_all=true");
-	expect("DELETE", path, alice.token, NULL, 204, NULL);
+	tc_expect(d, "DELETE", path, alice.token, NULL, 204, NULL);
 	r = reactions_of(mid);
 	assert_int_equal(json_object_size(r), 0);
 	json_decref(r);
@@ -230,19 +164,19 @@ static void test_limit_and_clear(void **state)
 	for (int i = 0; i < 21; i++) {
 		snprintf(emoji, sizeof(emoji), "%%F0%%9F%%98%%%02X", 0x80 + i);
 		rpath(path, sizeof(path), mid, emoji, "");
-		expect("PUT", path, bob.token, NULL, i < 20 ? 204 : 400,
-		       i < 20 ? NULL : "InvalidOperation");
+		tc_expect(d, "PUT", path, bob.token, NULL, i < 20 ? 204 : 400,
+		          i < 20 ? NULL : "InvalidOperation");
 	}
 	/* an existing one can still be joined */
 	rpath(path, sizeof(path), mid, "%F0%9F%98%80", "");
-	expect("PUT", path, alice.token, NULL, 204, NULL);
+	tc_expect(d, "PUT", path, alice.token, NULL, 204, NULL);
 	r = reactions_of(mid);
 	assert_int_equal(json_object_size(r), 20);
 	json_decref(r);
 	/* clearing needs ManageMessages */
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s/reactions", cid, mid);
-	expect("DELETE", path, bob.token, NULL, 403, "MissingPermission");
-	expect("DELETE", path, alice.token, NULL, 204, NULL);
+	tc_expect(d, "DELETE", path, bob.token, NULL, 403, "MissingPermission");
+	tc_expect(d, "DELETE", path, alice.token, NULL, 204, NULL);
 	r = reactions_of(mid);
 	assert_int_equal(json_object_size(r), 0);
 	json_decref(r);
@@ -258,22 +192,22 @@ static void test_restricted(void **state)
 	     "\"],\"restrict_reactions\":true}}",
 	     mid);
 	rpath(path, sizeof(path), mid, "%F0%9F%98%80", "");
-	expect("PUT", path, bob.token, NULL, 400, "InvalidOperation");
+	tc_expect(d, "PUT", path, bob.token, NULL, 400, "InvalidOperation");
 	rpath(path, sizeof(path), mid, THUMBS, "");
-	expect("PUT", path, bob.token, NULL, 204, NULL);
+	tc_expect(d, "PUT", path, bob.token, NULL, 204, NULL);
 }
 
-static size_t search(const struct user *u, const char *body, long status, const char *type)
+static size_t search(const struct tc_user *u, const char *body, long status, const char *type)
 {
 	char path[128];
 	json_t *v = NULL;
 	size_t n;
 
 	snprintf(path, sizeof(path), "/api/channels/%s/search", cid);
-	expect("POST", path, u->token, body, status, type);
+	tc_expect(d, "POST", path, u->token, body, status, type);
 	if (status != 200)
 		return 0;
-	assert_int_equal(call("POST", path, u->token, body, &v), 200);
+	assert_int_equal(tc_call(d, "POST", path, u->token, body, &v), 200);
 	n = json_is_array(v) ? json_array_size(v) : json_array_size(json_object_get(v, "messages"));
 	json_decref(v);
 	return n;
