@@ -14,15 +14,11 @@
 
 #include <cmocka.h>
 
+#include "tests/support/api_client.h"
 #include "tests/support/daemon.h"
 
 #define START_MS 20000
 #define STOP_MS 15000
-
-struct who {
-	char token[128];
-	char id[32];
-};
 
 static struct td *start(void)
 {
@@ -35,78 +31,6 @@ static struct td *start(void)
 	return d;
 }
 
-/* One request; the status, and the JSON body in *out when asked (NULL if empty). */
-static long call(struct td *d, const char *method, const char *path, const struct who *w,
-                 const char *body, json_t **out)
-{
-	char h[160];
-	const char *hdrs[2] = {NULL, NULL};
-	struct td_resp r;
-	long status;
-
-	if (w) {
-		snprintf(h, sizeof(h), "X-Session-Token: %s", w->token);
-		hdrs[0] = h;
-	}
-	assert_int_equal(td_http(td_http_port(d), method, path, hdrs, body, &r), 0);
-	status = r.status;
-	if (out) {
-		*out = r.body_len ? json_loadb(r.body, r.body_len, JSON_DECODE_ANY, NULL) : NULL;
-		if (r.body_len && !*out)
-			fail_msg("%s %s: not JSON: '%s'", method, path, r.body);
-	}
-	td_resp_release(&r);
-	return status;
-}
-
-/* call() expecting `status`; returns the body (caller decrefs). */
-static json_t *ok(struct td *d, const char *method, const char *path, const struct who *w,
-                  const char *body, long status)
-{
-	json_t *v = NULL;
-	long s = call(d, method, path, w, body, &v);
-
-	if (s != status)
-		fail_msg("%s %s %s: got %ld %s, want %ld", method, path, body ? body : "", s,
-		         v ? json_dumps(v, 0) : "(no body)", status);
-	return v;
-}
-
-static void expect(struct td *d, const char *method, const char *path, const struct who *w,
-                   const char *body, long status, const char *type, const char *permission)
-{
-	json_t *v = NULL;
-	long s = call(d, method, path, w, body, &v);
-	const char *t = json_string_value(json_object_get(v, "type"));
-	const char *p = json_string_value(json_object_get(v, "permission"));
-
-	if (s != status || !t || strcmp(t, type) != 0 ||
-	    (permission && (!p || strcmp(p, permission) != 0)))
-		fail_msg("%s %s %s: got %ld %s, want %ld %s %s", method, path, body ? body : "", s,
-		         v ? json_dumps(v, 0) : "(no body)", status, type,
-		         permission ? permission : "");
-	json_decref(v);
-}
-
-static void user(struct td *d, const char *name, struct who *w)
-{
-	char body[256];
-	json_t *v;
-
-	memset(w, 0, sizeof(*w));
-	snprintf(body, sizeof(body), "{\"email\":\"%s@example.org\",\"password\":\"%s\"}", name,
-	         "correct horse battery");
-	json_decref(ok(d, "POST", "/api/auth/account/create", NULL, body, 204));
-	snprintf(body, sizeof(body),
-	         "{\"email\":\"%s@example.org\",\"password\":\"correct horse battery\"}", name);
-	v = ok(d, "POST", "/api/auth/session/login", NULL, body, 200);
-	snprintf(w->token, sizeof(w->token), "%s", json_string_value(json_object_get(v, "token")));
-	snprintf(w->id, sizeof(w->id), "%s", json_string_value(json_object_get(v, "user_id")));
-	json_decref(v);
-	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", name);
-	json_decref(ok(d, "POST", "/api/onboard/complete", w, body, 200));
-}
-
 static const char *sget(const json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -116,14 +40,14 @@ static const char *sget(const json_t *o, const char *k)
 }
 
 /* A server of `w` named `name`: its id and first channel's id. */
-static void make_server(struct td *d, const struct who *w, const char *name, char sid[32],
+static void make_server(struct td *d, const struct tc_user *w, const char *name, char sid[32],
                         char cid[32])
 {
 	char body[128];
 	json_t *v, *server, *ch;
 
 	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
-	v = ok(d, "POST", "/api/servers/create", w, body, 200);
+	v = tc_ok(d, "POST", "/api/servers/create", w->token, body, 200);
 	server = json_object_get(v, "server");
 	ch = json_array_get(json_object_get(v, "channels"), 0);
 	snprintf(sid, 32, "%s", sget(server, "_id"));
@@ -135,31 +59,32 @@ static void make_server(struct td *d, const struct who *w, const char *name, cha
 static void test_server_lifecycle(void **state)
 {
 	struct td *d = start();
-	struct who alice, bob;
+	struct tc_user alice, bob;
 	char path[256], body[512], sid[32], cid[32], vid[32];
 	json_t *v, *server, *ch;
 
 	(void)state;
-	user(d, "alice", &alice);
-	user(d, "bob", &bob);
+	tc_user_make(d, "alice", &alice);
+	tc_user_make(d, "bob", &bob);
 
 	/* bad bodies */
-	expect(d, "POST", "/api/servers/create", &alice, "{}", 400, "FailedValidation", NULL);
-	expect(d, "POST", "/api/servers/create", &alice, "{\"name\":\"\"}", 400, "FailedValidation",
-	       NULL);
-	expect(d, "POST", "/api/servers/create", &alice,
-	       "{\"name\":\"123456789012345678901234567890123\"}", 400, "FailedValidation", NULL);
-	expect(d, "POST", "/api/servers/create", &alice, "{\"name\":7}", 400, "FailedValidation",
-	       NULL);
-	expect(d, "POST", "/api/servers/create", &alice, "{\"name\":\"x\",\"nsfw\":\"yes\"}", 400,
-	       "FailedValidation", NULL);
-	expect(d, "POST", "/api/servers/create", NULL, "{\"name\":\"x\"}", 401, "NotAuthenticated",
-	       NULL);
+	tc_expect(d, "POST", "/api/servers/create", alice.token, "{}", 400, "FailedValidation");
+	tc_expect(d, "POST", "/api/servers/create", alice.token, "{\"name\":\"\"}", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/servers/create", alice.token,
+	          "{\"name\":\"123456789012345678901234567890123\"}", 400, "FailedValidation");
+	tc_expect(d, "POST", "/api/servers/create", alice.token, "{\"name\":7}", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", "/api/servers/create", alice.token,
+	          "{\"name\":\"x\",\"nsfw\":\"yes\"}", 400, "FailedValidation");
+	tc_expect(d, "POST", "/api/servers/create", NULL, "{\"name\":\"x\"}", 401,
+	          "NotAuthenticated");
 
 	/* create: the server, the General channel, the owner as member */
-	v = ok(d, "POST", "/api/servers/create", &alice,
-	       "{\"name\":\"Ünïcode server 32 characters ok\",\"description\":\"d\",\"nsfw\":true}",
-	       200);
+	v = tc_ok(
+	    d, "POST", "/api/servers/create", alice.token,
+	    "{\"name\":\"Ünïcode server 32 characters ok\",\"description\":\"d\",\"nsfw\":true}",
+	    200);
 	server = json_object_get(v, "server");
 	ch = json_array_get(json_object_get(v, "channels"), 0);
 	assert_string_equal(sget(server, "owner"), alice.id);
@@ -179,33 +104,34 @@ static void test_server_lifecycle(void **state)
 
 	/* fetch */
 	snprintf(path, sizeof(path), "/api/servers/%s", sid);
-	v = ok(d, "GET", path, &alice, NULL, 200);
+	v = tc_ok(d, "GET", path, alice.token, NULL, 200);
 	assert_string_equal(sget(v, "_id"), sid);
 	assert_true(json_is_string(json_array_get(json_object_get(v, "channels"), 0)));
 	json_decref(v);
 	snprintf(path, sizeof(path), "/api/0.8/servers/%s?include_channels=true", sid);
-	v = ok(d, "GET", path, &alice, NULL, 200);
+	v = tc_ok(d, "GET", path, alice.token, NULL, 200);
 	assert_string_equal(sget(json_array_get(json_object_get(v, "channels"), 0), "name"),
 	                    "General");
 	json_decref(v);
 	snprintf(path, sizeof(path), "/api/servers/%s", sid);
-	expect(d, "GET", path, &bob, NULL, 404, "NotFound", NULL);
-	expect(d, "GET", "/api/servers/01ARZ3NDEKTSV4RRFFQ69G5FAV", &alice, NULL, 404, "NotFound",
-	       NULL);
+	tc_expect(d, "GET", path, bob.token, NULL, 404, "NotFound");
+	tc_expect(d, "GET", "/api/servers/01ARZ3NDEKTSV4RRFFQ69G5FAV", alice.token, NULL, 404,
+	          "NotFound");
 
 	/* edit */
-	v = ok(d, "PATCH", path, &alice, "{\"name\":\"Renamed\",\"description\":\"about\"}", 200);
+	v = tc_ok(d, "PATCH", path, alice.token, "{\"name\":\"Renamed\",\"description\":\"about\"}",
+	          200);
 	assert_string_equal(sget(v, "name"), "Renamed");
 	assert_string_equal(sget(v, "description"), "about");
 	json_decref(v);
-	v = ok(d, "PATCH", path, &alice, "{\"remove\":[\"Description\"]}", 200);
+	v = tc_ok(d, "PATCH", path, alice.token, "{\"remove\":[\"Description\"]}", 200);
 	assert_null(json_object_get(v, "description"));
 	json_decref(v);
 	snprintf(body, sizeof(body),
 	         "{\"categories\":[{\"id\":\"c1\",\"title\":\"Text\",\"channels\":[\"%s\","
 	         "\"01ARZ3NDEKTSV4RRFFQ69G5FAV\"]}],\"system_messages\":{\"user_joined\":\"%s\"}}",
 	         cid, cid);
-	v = ok(d, "PATCH", path, &alice, body, 200);
+	v = tc_ok(d, "PATCH", path, alice.token, body, 200);
 	ch = json_array_get(json_object_get(v, "categories"), 0);
 	assert_int_equal(json_array_size(json_object_get(ch, "channels")), 1);
 	assert_string_equal(sget(json_object_get(v, "system_messages"), "user_joined"), cid);
@@ -214,43 +140,41 @@ static void test_server_lifecycle(void **state)
 	         "{\"categories\":[{\"id\":\"a\",\"title\":\"A\",\"channels\":[\"%s\"]},"
 	         "{\"id\":\"b\",\"title\":\"B\",\"channels\":[\"%s\"]}]}",
 	         cid, cid);
-	expect(d, "PATCH", path, &alice, body, 400, "InvalidOperation", NULL);
-	expect(d, "PATCH", path, &alice,
-	       "{\"system_messages\":{\"user_left\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\"}}", 404,
-	       "NotFound", NULL);
-	expect(d, "PATCH", path, &alice,
-	       "{\"categories\":[{\"id\":\"\",\"title\":\"A\","
-	       "\"channels\":[]}]}",
-	       400, "FailedValidation", NULL);
-	expect(d, "PATCH", path, &alice, "{\"remove\":[\"Name\"]}", 400, "FailedValidation", NULL);
-	expect(d, "PATCH", path, &alice, "{\"flags\":1}", 403, "NotPrivileged", NULL);
-	expect(d, "PATCH", path, &alice, "{\"name\":\"\"}", 400, "FailedValidation", NULL);
-	expect(d, "PATCH", path, &bob, "{\"name\":\"mine\"}", 403, "MissingPermission",
-	       "ManageServer");
-	expect(d, "PATCH", path, &bob, "{\"categories\":[]}", 403, "MissingPermission",
-	       "ManageChannel");
-	expect(d, "PATCH", "/api/servers/01ARZ3NDEKTSV4RRFFQ69G5FAV", &alice, "{\"name\":\"x\"}",
-	       404, "NotFound", NULL);
+	tc_expect(d, "PATCH", path, alice.token, body, 400, "InvalidOperation");
+	tc_expect(d, "PATCH", path, alice.token,
+	          "{\"system_messages\":{\"user_left\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\"}}", 404,
+	          "NotFound");
+	tc_expect(d, "PATCH", path, alice.token,
+	          "{\"categories\":[{\"id\":\"\",\"title\":\"A\","
+	          "\"channels\":[]}]}",
+	          400, "FailedValidation");
+	tc_expect(d, "PATCH", path, alice.token, "{\"remove\":[\"Name\"]}", 400,
+	          "FailedValidation");
+	tc_expect(d, "PATCH", path, alice.token, "{\"flags\":1}", 403, "NotPrivileged");
+	tc_expect(d, "PATCH", path, alice.token, "{\"name\":\"\"}", 400, "FailedValidation");
+	tc_expect_perm(d, "PATCH", path, bob.token, "{\"name\":\"mine\"}", "ManageServer");
+	tc_expect_perm(d, "PATCH", path, bob.token, "{\"categories\":[]}", "ManageChannel");
+	tc_expect(d, "PATCH", "/api/servers/01ARZ3NDEKTSV4RRFFQ69G5FAV", alice.token,
+	          "{\"name\":\"x\"}", 404, "NotFound");
 
 	/* server channels */
 	snprintf(path, sizeof(path), "/api/servers/%s/channels", sid);
-	v = ok(d, "POST", path, &alice,
-	       "{\"type\":\"Voice\",\"name\":\"voice\",\"description\":\"talk\"}", 200);
+	v = tc_ok(d, "POST", path, alice.token,
+	          "{\"type\":\"Voice\",\"name\":\"voice\",\"description\":\"talk\"}", 200);
 	assert_string_equal(sget(v, "channel_type"), "VoiceChannel");
 	assert_string_equal(sget(v, "server"), sid);
 	assert_string_equal(sget(v, "description"), "talk");
 	snprintf(vid, sizeof(vid), "%s", sget(v, "_id"));
 	json_decref(v);
-	v = ok(d, "POST", path, &alice, "{\"name\":\"text\"}", 200);
+	v = tc_ok(d, "POST", path, alice.token, "{\"name\":\"text\"}", 200);
 	assert_string_equal(sget(v, "channel_type"), "TextChannel");
 	json_decref(v);
-	expect(d, "POST", path, &alice, "{\"type\":\"Group\",\"name\":\"x\"}", 400,
-	       "FailedValidation", NULL);
-	expect(d, "POST", path, &alice, "{\"name\":\"\"}", 400, "FailedValidation", NULL);
-	expect(d, "POST", path, &bob, "{\"name\":\"x\"}", 403, "MissingPermission",
-	       "ManageChannel");
+	tc_expect(d, "POST", path, alice.token, "{\"type\":\"Group\",\"name\":\"x\"}", 400,
+	          "FailedValidation");
+	tc_expect(d, "POST", path, alice.token, "{\"name\":\"\"}", 400, "FailedValidation");
+	tc_expect_perm(d, "POST", path, bob.token, "{\"name\":\"x\"}", "ManageChannel");
 	snprintf(path, sizeof(path), "/api/servers/%s", sid);
-	v = ok(d, "GET", path, &alice, NULL, 200);
+	v = tc_ok(d, "GET", path, alice.token, NULL, 200);
 	assert_int_equal(json_array_size(json_object_get(v, "channels")), 3);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(v, "channels"), 1)),
 	                    vid);
@@ -258,20 +182,20 @@ static void test_server_lifecycle(void **state)
 
 	/* ack */
 	snprintf(path, sizeof(path), "/api/servers/%s/ack", sid);
-	json_decref(ok(d, "PUT", path, &alice, "{}", 204));
-	expect(d, "PUT", path, &bob, "{}", 404, "NotFound", NULL);
+	json_decref(tc_ok(d, "PUT", path, alice.token, "{}", 204));
+	tc_expect(d, "PUT", path, bob.token, "{}", 404, "NotFound");
 
 	/* delete: a non-member cannot; the owner deletes everything */
 	snprintf(path, sizeof(path), "/api/servers/%s", sid);
-	expect(d, "DELETE", path, &bob, "{}", 404, "NotFound", NULL);
-	json_decref(ok(d, "DELETE", path, &alice, "{}", 204));
-	expect(d, "GET", path, &alice, NULL, 404, "NotFound", NULL);
-	expect(d, "DELETE", path, &alice, "{}", 404, "NotFound", NULL);
+	tc_expect(d, "DELETE", path, bob.token, "{}", 404, "NotFound");
+	json_decref(tc_ok(d, "DELETE", path, alice.token, "{}", 204));
+	tc_expect(d, "GET", path, alice.token, NULL, 404, "NotFound");
+	tc_expect(d, "DELETE", path, alice.token, "{}", 404, "NotFound");
 	snprintf(path, sizeof(path), "/api/servers/%s/channels", sid);
-	expect(d, "POST", path, &alice, "{\"name\":\"x\"}", 404, "NotFound", NULL);
+	tc_expect(d, "POST", path, alice.token, "{\"name\":\"x\"}", 404, "NotFound");
 	snprintf(path, sizeof(path), "/api/channels/%s/permissions/default", cid);
-	expect(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404,
-	       "NotFound", NULL);
+	tc_expect(d, "PUT", path, alice.token, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404,
+	          "NotFound");
 
 	assert_int_equal(td_stop(d, STOP_MS, false), 0);
 }
@@ -279,21 +203,21 @@ static void test_server_lifecycle(void **state)
 static void test_roles_and_permissions(void **state)
 {
 	struct td *d = start();
-	struct who alice, bob;
+	struct tc_user alice, bob;
 	char path[256], body[512], sid[32], cid[32], r1[32], r2[32];
 	json_t *v, *role;
 
 	(void)state;
-	user(d, "carol", &alice);
-	user(d, "dave", &bob);
+	tc_user_make(d, "carol", &alice);
+	tc_user_make(d, "dave", &bob);
 	make_server(d, &alice, "roles", sid, cid);
 
 	snprintf(path, sizeof(path), "/api/servers/%s/roles", sid);
-	expect(d, "POST", path, &alice, "{}", 400, "FailedValidation", NULL);
-	expect(d, "POST", path, &alice, "{\"name\":\"123456789012345678901234567890123\"}", 400,
-	       "FailedValidation", NULL);
-	expect(d, "POST", path, &bob, "{\"name\":\"x\"}", 403, "MissingPermission", "ManageRole");
-	v = ok(d, "POST", path, &alice, "{\"name\":\"Mods\",\"rank\":5}", 200);
+	tc_expect(d, "POST", path, alice.token, "{}", 400, "FailedValidation");
+	tc_expect(d, "POST", path, alice.token, "{\"name\":\"123456789012345678901234567890123\"}",
+	          400, "FailedValidation");
+	tc_expect_perm(d, "POST", path, bob.token, "{\"name\":\"x\"}", "ManageRole");
+	v = tc_ok(d, "POST", path, alice.token, "{\"name\":\"Mods\",\"rank\":5}", 200);
 	role = json_object_get(v, "role");
 	assert_string_equal(sget(role, "name"), "Mods");
 	assert_int_equal(json_integer_value(json_object_get(role, "rank")), 0);
@@ -301,7 +225,7 @@ static void test_roles_and_permissions(void **state)
 	    json_integer_value(json_object_get(json_object_get(role, "permissions"), "a")), 0);
 	snprintf(r1, sizeof(r1), "%s", sget(v, "id"));
 	json_decref(v);
-	v = ok(d, "POST", path, &alice, "{\"name\":\"Members\"}", 200);
+	v = tc_ok(d, "POST", path, alice.token, "{\"name\":\"Members\"}", 200);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "role"), "rank")),
 	                 1);
 	snprintf(r2, sizeof(r2), "%s", sget(v, "id"));
@@ -309,42 +233,43 @@ static void test_roles_and_permissions(void **state)
 
 	/* fetch */
 	snprintf(path, sizeof(path), "/api/servers/%s/roles/%s", sid, r1);
-	v = ok(d, "GET", path, &alice, NULL, 200);
+	v = tc_ok(d, "GET", path, alice.token, NULL, 200);
 	assert_string_equal(sget(v, "name"), "Mods");
 	json_decref(v);
-	expect(d, "GET", path, &bob, NULL, 404, "NotFound", NULL);
+	tc_expect(d, "GET", path, bob.token, NULL, 404, "NotFound");
 	snprintf(path, sizeof(path), "/api/servers/%s/roles/01ARZ3NDEKTSV4RRFFQ69G5FAV", sid);
-	expect(d, "GET", path, &alice, NULL, 404, "NotFound", NULL);
-	expect(d, "PATCH", path, &alice, "{\"name\":\"x\"}", 404, "NotFound", NULL);
-	expect(d, "DELETE", path, &alice, "{}", 404, "NotFound", NULL);
+	tc_expect(d, "GET", path, alice.token, NULL, 404, "NotFound");
+	tc_expect(d, "PATCH", path, alice.token, "{\"name\":\"x\"}", 404, "NotFound");
+	tc_expect(d, "DELETE", path, alice.token, "{}", 404, "NotFound");
 
 	/* edit */
 	snprintf(path, sizeof(path), "/api/servers/%s/roles/%s", sid, r1);
-	v = ok(d, "PATCH", path, &alice,
-	       "{\"name\":\"Moderators\",\"colour\":\"#FF00aa\",\"hoist\":true}", 200);
+	v = tc_ok(d, "PATCH", path, alice.token,
+	          "{\"name\":\"Moderators\",\"colour\":\"#FF00aa\",\"hoist\":true}", 200);
 	assert_string_equal(sget(v, "name"), "Moderators");
 	assert_string_equal(sget(v, "colour"), "#FF00aa");
 	assert_true(json_is_true(json_object_get(v, "hoist")));
 	json_decref(v);
-	v = ok(
-	    d, "PATCH", path, &alice,
+	v = tc_ok(
+	    d, "PATCH", path, alice.token,
 	    "{\"colour\":\"linear-gradient(30deg, red 10%, var(--accent), rgba(1, 2, 3, 4) 0)\"}",
 	    200);
 	json_decref(v);
-	v = ok(d, "PATCH", path, &alice, "{\"remove\":[\"Colour\"],\"hoist\":false}", 200);
+	v = tc_ok(d, "PATCH", path, alice.token, "{\"remove\":[\"Colour\"],\"hoist\":false}", 200);
 	assert_null(json_object_get(v, "colour"));
 	assert_null(json_object_get(v, "hoist"));
 	json_decref(v);
-	expect(d, "PATCH", path, &alice, "{\"colour\":\"url(javascript:x)\"}", 400,
-	       "FailedValidation", NULL);
-	expect(d, "PATCH", path, &alice, "{\"colour\":\"\"}", 400, "FailedValidation", NULL);
-	expect(d, "PATCH", path, &alice, "{\"remove\":[\"Name\"]}", 400, "FailedValidation", NULL);
-	expect(d, "PATCH", path, &bob, "{\"name\":\"x\"}", 403, "MissingPermission", "ManageRole");
+	tc_expect(d, "PATCH", path, alice.token, "{\"colour\":\"url(javascript:x)\"}", 400,
+	          "FailedValidation");
+	tc_expect(d, "PATCH", path, alice.token, "{\"colour\":\"\"}", 400, "FailedValidation");
+	tc_expect(d, "PATCH", path, alice.token, "{\"remove\":[\"Name\"]}", 400,
+	          "FailedValidation");
+	tc_expect_perm(d, "PATCH", path, bob.token, "{\"name\":\"x\"}", "ManageRole");
 
 	/* ranks */
 	snprintf(path, sizeof(path), "/api/servers/%s/roles/ranks", sid);
 	snprintf(body, sizeof(body), "{\"ranks\":[\"%s\",\"%s\"]}", r2, r1);
-	v = ok(d, "PATCH", path, &alice, body, 200);
+	v = tc_ok(d, "PATCH", path, alice.token, body, 200);
 	assert_int_equal(json_integer_value(json_object_get(
 	                     json_object_get(json_object_get(v, "roles"), r2), "rank")),
 	                 0);
@@ -353,25 +278,25 @@ static void test_roles_and_permissions(void **state)
 	                 1);
 	json_decref(v);
 	snprintf(body, sizeof(body), "{\"ranks\":[\"%s\"]}", r2);
-	expect(d, "PATCH", path, &alice, body, 400, "InvalidOperation", NULL);
+	tc_expect(d, "PATCH", path, alice.token, body, 400, "InvalidOperation");
 	snprintf(body, sizeof(body), "{\"ranks\":[\"%s\",\"%s\"]}", r2, r2);
-	expect(d, "PATCH", path, &alice, body, 400, "InvalidOperation", NULL);
-	expect(d, "PATCH", path, &alice, "{\"ranks\":\"x\"}", 400, "FailedValidation", NULL);
+	tc_expect(d, "PATCH", path, alice.token, body, 400, "InvalidOperation");
+	tc_expect(d, "PATCH", path, alice.token, "{\"ranks\":\"x\"}", 400, "FailedValidation");
 	snprintf(body, sizeof(body), "{\"ranks\":[\"%s\",\"%s\"]}", r1, r2);
-	expect(d, "PATCH", path, &bob, body, 403, "MissingPermission", "ManageRole");
+	tc_expect_perm(d, "PATCH", path, bob.token, body, "ManageRole");
 
 	/* server permissions */
 	snprintf(path, sizeof(path), "/api/servers/%s/permissions/default", sid);
-	v = ok(d, "PUT", path, &alice, "{\"permissions\":1048576}", 200);
+	v = tc_ok(d, "PUT", path, alice.token, "{\"permissions\":1048576}", 200);
 	assert_int_equal(json_integer_value(json_object_get(v, "default_permissions")), 1048576);
 	json_decref(v);
-	expect(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":1,\"deny\":0}}", 400,
-	       "FailedValidation", NULL);
-	expect(d, "PUT", path, &alice, "{}", 400, "FailedValidation", NULL);
-	expect(d, "PUT", path, &bob, "{\"permissions\":0}", 403, "MissingPermission",
-	       "ManagePermissions");
+	tc_expect(d, "PUT", path, alice.token, "{\"permissions\":{\"allow\":1,\"deny\":0}}", 400,
+	          "FailedValidation");
+	tc_expect(d, "PUT", path, alice.token, "{}", 400, "FailedValidation");
+	tc_expect_perm(d, "PUT", path, bob.token, "{\"permissions\":0}", "ManagePermissions");
 	snprintf(path, sizeof(path), "/api/servers/%s/permissions/%s", sid, r1);
-	v = ok(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":8,\"deny\":4194304}}", 200);
+	v = tc_ok(d, "PUT", path, alice.token, "{\"permissions\":{\"allow\":8,\"deny\":4194304}}",
+	          200);
 	role = json_object_get(json_object_get(v, "roles"), r1);
 	assert_int_equal(
 	    json_integer_value(json_object_get(json_object_get(role, "permissions"), "a")), 8);
@@ -379,43 +304,45 @@ static void test_roles_and_permissions(void **state)
 	    json_integer_value(json_object_get(json_object_get(role, "permissions"), "d")),
 	    4194304);
 	json_decref(v);
-	expect(d, "PUT", path, &alice, "{\"permissions\":5}", 400, "FailedValidation", NULL);
-	expect(d, "PUT", path, &bob, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 403,
-	       "MissingPermission", "ManagePermissions");
+	tc_expect(d, "PUT", path, alice.token, "{\"permissions\":5}", 400, "FailedValidation");
+	tc_expect_perm(d, "PUT", path, bob.token, "{\"permissions\":{\"allow\":0,\"deny\":0}}",
+	               "ManagePermissions");
 	snprintf(path, sizeof(path), "/api/servers/%s/permissions/01ARZ3NDEKTSV4RRFFQ69G5FAV", sid);
-	expect(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404,
-	       "NotFound", NULL);
+	tc_expect(d, "PUT", path, alice.token, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404,
+	          "NotFound");
 
 	/* channel permissions */
 	snprintf(path, sizeof(path), "/api/channels/%s/permissions/default", cid);
-	v = ok(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":0,\"deny\":4194304}}", 200);
+	v = tc_ok(d, "PUT", path, alice.token, "{\"permissions\":{\"allow\":0,\"deny\":4194304}}",
+	          200);
 	assert_int_equal(
 	    json_integer_value(json_object_get(json_object_get(v, "default_permissions"), "d")),
 	    4194304);
 	json_decref(v);
-	expect(d, "PUT", path, &alice, "{\"permissions\":5}", 400, "InvalidOperation", NULL);
-	expect(d, "PUT", path, &bob, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 403,
-	       "MissingPermission", "ManagePermissions");
+	tc_expect(d, "PUT", path, alice.token, "{\"permissions\":5}", 400, "InvalidOperation");
+	tc_expect_perm(d, "PUT", path, bob.token, "{\"permissions\":{\"allow\":0,\"deny\":0}}",
+	               "ManagePermissions");
 	snprintf(path, sizeof(path), "/api/channels/%s/permissions/%s", cid, r2);
-	v = ok(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":4194304,\"deny\":0}}", 200);
+	v = tc_ok(d, "PUT", path, alice.token, "{\"permissions\":{\"allow\":4194304,\"deny\":0}}",
+	          200);
 	assert_int_equal(json_integer_value(json_object_get(
 	                     json_object_get(json_object_get(v, "role_permissions"), r2), "a")),
 	                 4194304);
 	json_decref(v);
 	snprintf(path, sizeof(path), "/api/channels/%s/permissions/01ARZ3NDEKTSV4RRFFQ69G5FAV",
 	         cid);
-	expect(d, "PUT", path, &alice, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404,
-	       "NotFound", NULL);
-	expect(d, "PUT", "/api/channels/01ARZ3NDEKTSV4RRFFQ69G5FAV/permissions/default", &alice,
-	       "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404, "NotFound", NULL);
+	tc_expect(d, "PUT", path, alice.token, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404,
+	          "NotFound");
+	tc_expect(d, "PUT", "/api/channels/01ARZ3NDEKTSV4RRFFQ69G5FAV/permissions/default",
+	          alice.token, "{\"permissions\":{\"allow\":0,\"deny\":0}}", 404, "NotFound");
 
 	/* delete a role: gone from the server and from channel overrides */
 	snprintf(path, sizeof(path), "/api/servers/%s/roles/%s", sid, r2);
-	expect(d, "DELETE", path, &bob, "{}", 403, "MissingPermission", "ManageRole");
-	json_decref(ok(d, "DELETE", path, &alice, "{}", 204));
-	expect(d, "GET", path, &alice, NULL, 404, "NotFound", NULL);
+	tc_expect_perm(d, "DELETE", path, bob.token, "{}", "ManageRole");
+	json_decref(tc_ok(d, "DELETE", path, alice.token, "{}", 204));
+	tc_expect(d, "GET", path, alice.token, NULL, 404, "NotFound");
 	snprintf(path, sizeof(path), "/api/servers/%s?include_channels=true", sid);
-	v = ok(d, "GET", path, &alice, NULL, 200);
+	v = tc_ok(d, "GET", path, alice.token, NULL, 200);
 	assert_null(
 	    json_object_get(json_array_get(json_object_get(v, "channels"), 0), "role_permissions"));
 	assert_null(json_object_get(json_object_get(v, "roles"), r2));
@@ -424,9 +351,9 @@ static void test_roles_and_permissions(void **state)
 	/* TooManyRoles: 200 at most */
 	snprintf(path, sizeof(path), "/api/servers/%s/roles", sid);
 	for (int i = 1; i < 200; i++)
-		json_decref(ok(d, "POST", path, &alice, "{\"name\":\"r\"}", 200));
+		json_decref(tc_ok(d, "POST", path, alice.token, "{\"name\":\"r\"}", 200));
 	v = NULL;
-	assert_int_equal(call(d, "POST", path, &alice, "{\"name\":\"r\"}", &v), 400);
+	assert_int_equal(tc_call(d, "POST", path, alice.token, "{\"name\":\"r\"}", &v), 400);
 	assert_string_equal(sget(v, "type"), "TooManyRoles");
 	assert_int_equal(json_integer_value(json_object_get(v, "max")), 200);
 	json_decref(v);
@@ -437,17 +364,17 @@ static void test_roles_and_permissions(void **state)
 static void test_limits(void **state)
 {
 	struct td *d = start();
-	struct who alice;
+	struct tc_user alice;
 	char path[128], sid[32];
 	json_t *v = NULL;
 
 	(void)state;
-	user(d, "erin", &alice);
+	tc_user_make(d, "erin", &alice);
 	/* a new account (< 72 h) may be in 50 servers */
 	for (int i = 0; i < 50; i++)
 		make_server(d, &alice, "s", sid, NULL);
-	assert_int_equal(call(d, "POST", "/api/servers/create", &alice, "{\"name\":\"s\"}", &v),
-	                 400);
+	assert_int_equal(
+	    tc_call(d, "POST", "/api/servers/create", alice.token, "{\"name\":\"s\"}", &v), 400);
 	assert_string_equal(sget(v, "type"), "TooManyServers");
 	assert_int_equal(json_integer_value(json_object_get(v, "max")), 50);
 	json_decref(v);
@@ -455,15 +382,15 @@ static void test_limits(void **state)
 	/* 200 channels at most (the server has General) */
 	snprintf(path, sizeof(path), "/api/servers/%s/channels", sid);
 	for (int i = 1; i < 200; i++)
-		json_decref(ok(d, "POST", path, &alice, "{\"name\":\"c\"}", 200));
-	assert_int_equal(call(d, "POST", path, &alice, "{\"name\":\"c\"}", &v), 400);
+		json_decref(tc_ok(d, "POST", path, alice.token, "{\"name\":\"c\"}", 200));
+	assert_int_equal(tc_call(d, "POST", path, alice.token, "{\"name\":\"c\"}", &v), 400);
 	assert_string_equal(sget(v, "type"), "TooManyChannels");
 	assert_int_equal(json_integer_value(json_object_get(v, "max")), 200);
 	json_decref(v);
 
 	/* deleting a server frees a slot */
 	snprintf(path, sizeof(path), "/api/servers/%s", sid);
-	json_decref(ok(d, "DELETE", path, &alice, "{}", 204));
+	json_decref(tc_ok(d, "DELETE", path, alice.token, "{}", 204));
 	make_server(d, &alice, "again", sid, NULL);
 
 	assert_int_equal(td_stop(d, STOP_MS, false), 0);
