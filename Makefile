@@ -117,6 +117,8 @@ LIB_SRCS += $(SRCS_MSGSEARCH)
 SRCS_EVENTS := src/events/events.c src/events/ready.c src/events/subs.c src/events/presence.c \
                src/events/filter.c
 LIB_SRCS += $(SRCS_EVENTS)
+SRCS_EVVIS := src/events/visibility.c
+LIB_SRCS += $(SRCS_EVVIS)
 MAIN_SRC := src/main.c
 
 # ---- tests ----

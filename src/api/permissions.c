@@ -235,6 +235,7 @@ out:
 static enum err channel_set(struct req_ctx *ctx, bool is_default)
 {
 	struct perm_op op;
+	struct str topics[2];
 	json_t *ev;
 	enum err rc;
 
@@ -249,8 +250,15 @@ static enum err channel_set(struct req_ctx *ctx, bool is_default)
 		goto out;
 	ev = json_pack("{s:s,s:s%,s:O,s:[]}", "type", "ChannelUpdate", "id", op.target.p,
 	               op.target.n, "data", op.data, "clear");
+	/*
+	 * A server channel's overrides go to the server topic as well (as Revolt
+	 * publishes them): sockets that cannot see the channel yet must hear of
+	 * it to turn it into ChannelCreate (src/events/visibility.c).
+	 */
+	topics[0] = op.target;
+	topics[1] = str_from(json_string_value(json_object_get(op.out, "server")));
 	if (ev)
-		api_publish(api_app(ctx), op.target, ev);
+		api_publish_multi(api_app(ctx), topics, topics[1].p ? 2 : 1, ev);
 	rc = api_json(ctx, 200, json_incref(op.out));
 out:
 	reset(&op);

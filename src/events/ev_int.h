@@ -132,6 +132,28 @@ void ev_presence_release(struct ev *ev);
 
 enum gw_verdict ev_filter(void *ctx, struct gw_conn *gc, struct str text);
 
+/* ---- visibility changes (visibility.c) ---- */
+
+/* Does ChannelUpdate `e` change the channel's permission overrides? */
+bool ev_vis_is_perm_update(const json_t *e);
+/*
+ * ChannelUpdate `e` (borrowed) of permission overrides: when the channel's
+ * visibility to c->who changed, (un)subscribe it and queue ChannelCreate /
+ * ChannelDelete instead (GW_DROP); drop it for a socket that neither saw nor
+ * sees the channel; GW_PASS otherwise.
+ */
+enum gw_verdict ev_vis_channel(struct ev *ev, struct gw_conn *gc, struct ev_conn *c,
+                               const json_t *e);
+/*
+ * Recompute which channels of server `sid` c->who can view (only when the
+ * socket is in the server; with `role_id`, only when the member holds that
+ * role), (un)subscribe the differences and queue
+ * Bulk{v:[ChannelCreate..., ChannelDelete..., e]} instead of `e` (GW_DROP).
+ * GW_PASS when nothing changed.
+ */
+enum gw_verdict ev_vis_server(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, const char *sid,
+                              const char *role_id, const json_t *e);
+
 /* Queue `v` (borrowed) as compact JSON on `gc`. */
 void ev_send_json(struct gw_conn *gc, const json_t *v);
 

@@ -14,8 +14,21 @@
 
 /* The types that change a socket's state; everything else passes as is. */
 static const char *const watched[] = {
-    "Auth",         "ChannelCreate", "ChannelDelete",    "ChannelGroupJoin",  "ChannelGroupLeave",
-    "ServerCreate", "ServerDelete",  "ServerMemberJoin", "ServerMemberLeave", "UserRelationship",
+    "Auth",
+    "ChannelCreate",
+    "ChannelDelete",
+    "ChannelGroupJoin",
+    "ChannelGroupLeave",
+    "ChannelUpdate",
+    "ServerCreate",
+    "ServerDelete",
+    "ServerMemberJoin",
+    "ServerMemberLeave",
+    "ServerMemberUpdate",
+    "ServerRoleDelete",
+    "ServerRoleUpdate",
+    "ServerUpdate",
+    "UserRelationship",
 };
 
 #define TYPE_PREFIX "{\"type\":\""
@@ -61,6 +74,19 @@ static bool is_me(const struct ev_conn *c, const char *id)
 	return id && strcmp(id, c->who.user_id) == 0;
 }
 
+static bool has_string(const json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+	{
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Auth{DeleteSession|DeleteAllSessions}: true when this socket must log out. */
 static bool ends_session(const struct ev_conn *c, const json_t *e)
 {
@@ -102,10 +128,42 @@ static void user_relationship(struct gw_conn *gc, struct ev_conn *c, const json_
 		(void)ev_sub_add(gc, c, EV_SUB_USER, id, NULL);
 }
 
+/*
+ * The events that can change which channels of a server the socket sees
+ * (REVOLT.md section 9): own roles, a role's rank or permissions, the
+ * server's default permissions, a role deleted.
+ */
+static enum gw_verdict server_perms(struct ev *ev, struct gw_conn *gc, struct ev_conn *c,
+                                    const char *type, const json_t *e)
+{
+	const json_t *data = json_object_get(e, "data");
+	const json_t *id = json_object_get(e, "id");
+
+	if (strcmp(type, "ServerMemberUpdate") == 0) {
+		if (!is_me(c, sval(id, "user")))
+			return GW_PASS;
+		if (!json_object_get(data, "roles") &&
+		    !has_string(json_object_get(e, "clear"), "Roles"))
+			return GW_PASS;
+		return ev_vis_server(ev, gc, c, sval(id, "server"), NULL, e);
+	}
+	if (strcmp(type, "ServerRoleUpdate") == 0) {
+		if (!json_object_get(data, "rank") && !json_object_get(data, "permissions"))
+			return GW_PASS;
+		return ev_vis_server(ev, gc, c, sval(e, "id"), sval(e, "role_id"), e);
+	}
+	if (strcmp(type, "ServerRoleDelete") == 0)
+		return ev_vis_server(ev, gc, c, sval(e, "id"), NULL, e);
+	if (strcmp(type, "ServerUpdate") == 0 && json_object_get(data, "default_permissions"))
+		return ev_vis_server(ev, gc, c, sval(e, "id"), NULL, e);
+	return GW_PASS;
+}
+
 enum gw_verdict ev_filter(void *ctx, struct gw_conn *gc, struct str text)
 {
 	struct ev *ev = ctx;
 	struct ev_conn *c = gw_conn_data(gc);
+	enum gw_verdict verdict = GW_PASS;
 	const char *type;
 	json_t *e;
 
@@ -156,8 +214,13 @@ enum gw_verdict ev_filter(void *ctx, struct gw_conn *gc, struct str text)
 			ev_sub_drop_server(gc, c, sval(e, "id"));
 	} else if (strcmp(type, "UserRelationship") == 0) {
 		user_relationship(gc, c, e);
+	} else if (strcmp(type, "ChannelUpdate") == 0) {
+		if (ev_vis_is_perm_update(e))
+			verdict = ev_vis_channel(ev, gc, c, e);
+	} else {
+		verdict = server_perms(ev, gc, c, type, e);
 	}
 out:
 	json_decref(e);
-	return GW_PASS;
+	return verdict;
 }

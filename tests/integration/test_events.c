@@ -3,12 +3,14 @@
  * real daemon: handshake with the token query and with Authenticate, bad
  * tokens, the authentication deadline, Ready's contents and its `ready`
  * selection, live events of REST changes reaching the right sockets only,
- * the visibility change of joining and leaving a server, presence, typing
+ * the visibility change of joining and leaving a server, visibility
+ * recomputed when overrides and roles change, presence, typing
  * (and its flood limit), Ping/Pong, and Logout when a session is deleted.
  */
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -466,6 +468,154 @@ static void test_live_events_and_visibility(void **state)
 	wsc_close(cc);
 }
 
+/* Does `v` (an event, or one inside a Bulk) have `type` and "id"/"_id" == id? */
+static bool event_is(const json_t *v, const char *type, const char *id)
+{
+	const char *vid = sval(v, "id") ? sval(v, "id") : sval(v, "_id");
+
+	return sval(v, "type") && strcmp(sval(v, "type"), type) == 0 && vid && strcmp(vid, id) == 0;
+}
+
+/*
+ * Read until `type` for `id` arrives alone or inside a Bulk (bounded); the
+ * message that carried it (a Bulk or the event) into *msg when given.
+ */
+static bool wait_in_bulk(struct wsc *c, const char *type, const char *id, int ms, json_t **msg)
+{
+	int64_t end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		json_t *v = next(c, 100), *x;
+		bool hit = v && event_is(v, type, id);
+		size_t i;
+
+		if (v && sval(v, "type") && strcmp(sval(v, "type"), "Bulk") == 0)
+			json_array_foreach(json_object_get(v, "v"), i, x)
+			{
+				hit = hit || event_is(x, type, id);
+			}
+		if (hit) {
+			if (msg)
+				*msg = v;
+			else
+				json_decref(v);
+			return true;
+		}
+		json_decref(v);
+	}
+	return false;
+}
+
+static void set_channel_perms(const struct user *u, const char *cid, const char *role,
+                              unsigned long long allow, unsigned long long deny)
+{
+	char path[128], body[128];
+
+	snprintf(path, sizeof(path), "/api/channels/%s/permissions/%s", cid, role);
+	snprintf(body, sizeof(body), "{\"permissions\":{\"allow\":%llu,\"deny\":%llu}}", allow,
+	         deny);
+	assert_int_equal(call("PUT", path, u->token, body, NULL), 200);
+}
+
+/* Typing by `from` in `cid` reaches `to` (bounded retries) or, with !reach, does not. */
+static void expect_typing(struct wsc *from, struct wsc *to, const char *cid, bool reach)
+{
+	json_t *v = NULL;
+
+	for (int i = 0; i < (reach ? 10 : 1) && !v; i++) {
+		send_msg(from, "BeginTyping", "channel", cid);
+		v = wait_for(to, "ChannelStartTyping", cid, reach ? 500 : QUIET_MS);
+	}
+	if (reach)
+		assert_non_null(v);
+	else
+		assert_null(v);
+	json_decref(v);
+}
+
+static void test_visibility_changes(void **state)
+{
+	char sid[32], cid[32], code[32], rid[32], path[128], body[128];
+	struct wsc *a, *b;
+	json_t *v = NULL, *last;
+
+	(void)state;
+	make_server(&alice, sid, cid, code);
+	snprintf(path, sizeof(path), "/api/invites/%s", code);
+	assert_int_equal(call("POST", path, bob.token, "{}", NULL), 200);
+	a = connect_as(&alice, NULL, NULL);
+	b = connect_as(&bob, NULL, NULL);
+	expect_typing(a, b, cid, true);
+
+	/* the default override denies ViewChannel: bob's channel goes away */
+	set_channel_perms(&alice, cid, "default", 0, 1048576);
+	assert_true(wait_in_bulk(b, "ChannelDelete", cid, 5000, NULL));
+	/* the owner still sees it and gets the update itself */
+	v = wait_for(a, "ChannelUpdate", cid, 5000);
+	assert_non_null(v);
+	json_decref(v);
+	expect_typing(a, b, cid, false);
+
+	/* allowed again: ChannelCreate with the whole channel, and events flow */
+	set_channel_perms(&alice, cid, "default", 0, 0);
+	v = NULL;
+	assert_true(wait_in_bulk(b, "ChannelCreate", cid, 5000, &v));
+	if (strcmp(sval(v, "type"), "ChannelCreate") == 0) {
+		assert_string_equal(sval(v, "channel_type"), "TextChannel");
+		assert_string_equal(sval(v, "server"), sid);
+	}
+	json_decref(v);
+	expect_typing(a, b, cid, true);
+
+	/* a role with ViewChannel on a channel whose default denies it */
+	set_channel_perms(&alice, cid, "default", 0, 1048576);
+	assert_true(wait_in_bulk(b, "ChannelDelete", cid, 5000, NULL));
+	snprintf(path, sizeof(path), "/api/servers/%s/roles", sid);
+	assert_int_equal(call("POST", path, alice.token, "{\"name\":\"viewers\"}", &v), 200);
+	snprintf(rid, sizeof(rid), "%s", sval(v, "id"));
+	json_decref(v);
+	set_channel_perms(&alice, cid, rid, 1048576, 0);
+	/* bob does not hold the role: he hears nothing of the channel */
+	assert_false(wait_in_bulk(b, "ChannelUpdate", cid, QUIET_MS, NULL));
+	snprintf(path, sizeof(path), "/api/servers/%s/members/%s", sid, bob.id);
+	snprintf(body, sizeof(body), "{\"roles\":[\"%s\"]}", rid);
+	assert_int_equal(call("PATCH", path, alice.token, body, NULL), 200);
+	v = NULL;
+	assert_true(wait_in_bulk(b, "ChannelCreate", cid, 5000, &v));
+	/* a Bulk ending with the member update itself */
+	assert_string_equal(sval(v, "type"), "Bulk");
+	last =
+	    json_array_get(json_object_get(v, "v"), json_array_size(json_object_get(v, "v")) - 1);
+	assert_string_equal(sval(last, "type"), "ServerMemberUpdate");
+	json_decref(v);
+	expect_typing(a, b, cid, true);
+
+	/* the role taken away again: ChannelDelete */
+	assert_int_equal(call("PATCH", path, alice.token, "{\"remove\":[\"Roles\"]}", NULL), 200);
+	assert_true(wait_in_bulk(b, "ChannelDelete", cid, 5000, NULL));
+	expect_typing(a, b, cid, false);
+
+	/* the server's default permissions without ViewChannel hide the channel */
+	set_channel_perms(&alice, cid, "default", 0, 0);
+	assert_true(wait_in_bulk(b, "ChannelCreate", cid, 5000, NULL));
+	snprintf(path, sizeof(path), "/api/servers/%s/permissions/default", sid);
+	snprintf(body, sizeof(body), "{\"permissions\":%llu}", 4000322560ULL & ~1048576ULL);
+	assert_int_equal(call("PUT", path, alice.token, body, NULL), 200);
+	v = NULL;
+	assert_true(wait_in_bulk(b, "ChannelDelete", cid, 5000, &v));
+	assert_string_equal(sval(v, "type"), "Bulk");
+	last =
+	    json_array_get(json_object_get(v, "v"), json_array_size(json_object_get(v, "v")) - 1);
+	assert_string_equal(sval(last, "type"), "ServerUpdate");
+	json_decref(v);
+	snprintf(body, sizeof(body), "{\"permissions\":%llu}", 4000322560ULL);
+	assert_int_equal(call("PUT", path, alice.token, body, NULL), 200);
+	assert_true(wait_in_bulk(b, "ChannelCreate", cid, 5000, NULL));
+	expect_typing(a, b, cid, true);
+	wsc_close(a);
+	wsc_close(b);
+}
+
 static void test_presence(void **state)
 {
 	char path[96];
@@ -584,6 +734,7 @@ int main(void)
 	    cmocka_unit_test(test_auth_timeout),
 	    cmocka_unit_test(test_ready_contents),
 	    cmocka_unit_test(test_live_events_and_visibility),
+	    cmocka_unit_test(test_visibility_changes),
 	    cmocka_unit_test(test_presence),
 	    cmocka_unit_test(test_typing),
 	    cmocka_unit_test(test_logout),
