@@ -153,8 +153,8 @@ UNIT_TESTS += $(UNIT_TESTS_BLOB)
 UNIT_TESTS += tests/unit/channels/test_group.c tests/unit/channels/test_sync.c
 UNIT_TESTS += tests/unit/gateway/test_wire.c
 UNIT_TESTS += tests/unit/messages/test_search.c
-# shared helpers linked into every test: a WebSocket client, daemon launcher, API client
-TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c tests/support/api_client.c
+# shared helpers linked into every test: a WebSocket client, daemon launcher, API client, node runner
+TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c tests/support/api_client.c tests/support/node.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
 INTEG_TESTS += tests/integration/test_users.c
 INTEG_TESTS += tests/integration/test_autumn.c
