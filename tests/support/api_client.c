@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,6 +13,16 @@
 
 #include "core/buf.h"
 #include "tests/support/api_client.h"
+
+struct td *tc_start(const char *const *extra, int timeout_ms)
+{
+	struct td *d;
+
+	setenv("SOLSTICE_RATELIMIT_ENABLED", "false", 1);
+	d = td_start(extra, NULL, timeout_ms);
+	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
+	return d;
+}
 
 long tc_call_h(struct td *d, const char *method, const char *path, const char *hname,
                const char *token, const char *body, json_t **out)
@@ -60,6 +71,14 @@ json_t *tc_ok(struct td *d, const char *method, const char *path, const char *to
 const char *tc_sval(const json_t *v, const char *key)
 {
 	return json_string_value(json_object_get(v, key));
+}
+
+const char *tc_sget(const json_t *v, const char *key)
+{
+	const char *s = json_string_value(json_object_get(v, key));
+
+	assert_non_null(s);
+	return s;
 }
 
 void tc_expect_h(struct td *d, const char *method, const char *path, const char *hname,
@@ -114,15 +133,24 @@ void tc_user_make(struct td *d, const char *name, struct tc_user *u)
 	assert_int_equal(tc_call(d, "POST", "/api/onboard/complete", u->token, body, NULL), 200);
 }
 
+void tc_server_create(struct td *d, const struct tc_user *u, const char *name, char sid[32],
+                      char cid[32])
+{
+	char body[128];
+	json_t *v;
+
+	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
+	v = tc_ok(d, "POST", "/api/servers/create", u->token, body, 200);
+	snprintf(sid, 32, "%s", tc_sget(json_object_get(v, "server"), "_id"));
+	if (cid)
+		snprintf(cid, 32, "%s",
+		         tc_sget(json_array_get(json_object_get(v, "channels"), 0), "_id"));
+	json_decref(v);
+}
+
 void tc_server_make(struct td *d, const struct tc_user *u, char sid[32], char cid[32])
 {
-	json_t *v = NULL;
-
-	assert_int_equal(
-	    tc_call(d, "POST", "/api/servers/create", u->token, "{\"name\":\"Test\"}", &v), 200);
-	snprintf(sid, 32, "%s", tc_sval(json_object_get(v, "server"), "_id"));
-	snprintf(cid, 32, "%s", tc_sval(json_array_get(json_object_get(v, "channels"), 0), "_id"));
-	json_decref(v);
+	tc_server_create(d, u, "Test", sid, cid);
 }
 
 void tc_invite_make(struct td *d, const struct tc_user *u, const char *cid, char code[16])
@@ -134,6 +162,40 @@ void tc_invite_make(struct td *d, const struct tc_user *u, const char *cid, char
 	assert_int_equal(tc_call(d, "POST", path, u->token, "{}", &v), 200);
 	snprintf(code, 16, "%s", tc_sval(v, "_id"));
 	assert_int_equal(strlen(code), 8);
+	json_decref(v);
+}
+
+void tc_join(struct td *d, const struct tc_user *owner, const struct tc_user *u, const char *cid)
+{
+	char path[128];
+	json_t *v;
+
+	snprintf(path, sizeof(path), "/api/channels/%s/invites", cid);
+	v = tc_ok(d, "POST", path, owner->token, "{}", 200);
+	snprintf(path, sizeof(path), "/api/invites/%s", tc_sget(v, "_id"));
+	json_decref(v);
+	json_decref(tc_ok(d, "POST", path, u->token, "{}", 200));
+}
+
+void tc_bot_make(struct td *d, const struct tc_user *owner, const char *name, char id[32],
+                 char token[80])
+{
+	char body[128];
+	json_t *v = NULL, *u;
+
+	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
+	assert_int_equal(tc_call(d, "POST", "/api/bots/create", owner->token, body, &v), 200);
+	snprintf(id, 32, "%s", tc_sval(v, "_id"));
+	snprintf(token, 80, "%s", tc_sval(v, "token"));
+	assert_int_equal(strlen(id), 26);
+	assert_int_equal(strlen(token), 64);
+	assert_string_equal(tc_sval(v, "owner"), owner->id);
+	assert_true(json_is_false(json_object_get(v, "public")));
+	u = json_object_get(v, "user");
+	assert_string_equal(tc_sval(u, "_id"), id);
+	assert_string_equal(tc_sval(u, "username"), name);
+	assert_int_equal(strlen(tc_sval(u, "discriminator")), 4);
+	assert_string_equal(tc_sval(json_object_get(u, "bot"), "owner"), owner->id);
 	json_decref(v);
 }
 
