@@ -36,9 +36,7 @@ static void join(const struct tc_user *u, const char *code)
 static int setup(void **state)
 {
 	(void)state;
-	setenv("SOLSTICE_RATELIMIT_ENABLED", "false", 1);
-	d = td_start(NULL, NULL, START_MS);
-	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
+	d = tc_start(NULL, START_MS);
 	return d ? 0 : -1;
 }
 
