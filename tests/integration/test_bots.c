@@ -22,34 +22,10 @@
 
 static struct td *d;
 
-/* A bot of `owner` named `name`: its id and token. */
-static void make_bot(const struct tc_user *owner, const char *name, char id[32], char token[80])
-{
-	char body[128];
-	json_t *v = NULL, *u;
-
-	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
-	assert_int_equal(tc_call(d, "POST", "/api/bots/create", owner->token, body, &v), 200);
-	snprintf(id, 32, "%s", tc_sval(v, "_id"));
-	snprintf(token, 80, "%s", tc_sval(v, "token"));
-	assert_int_equal(strlen(id), 26);
-	assert_int_equal(strlen(token), 64);
-	assert_string_equal(tc_sval(v, "owner"), owner->id);
-	assert_true(json_is_false(json_object_get(v, "public")));
-	u = json_object_get(v, "user");
-	assert_string_equal(tc_sval(u, "_id"), id);
-	assert_string_equal(tc_sval(u, "username"), name);
-	assert_int_equal(strlen(tc_sval(u, "discriminator")), 4);
-	assert_string_equal(tc_sval(json_object_get(u, "bot"), "owner"), owner->id);
-	json_decref(v);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	setenv("SOLSTICE_RATELIMIT_ENABLED", "false", 1);
-	d = td_start(NULL, NULL, START_MS);
-	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
+	d = tc_start(NULL, START_MS);
 	return d ? 0 : -1;
 }
 
@@ -68,7 +44,7 @@ static void test_bots(void **state)
 	(void)state;
 	tc_user_make(d, "alice", &alice);
 	tc_user_make(d, "bob", &bob);
-	make_bot(&alice, "helper", id, token);
+	tc_bot_make(d, &alice, "helper", id, token);
 
 	/* bad bodies */
 	tc_expect(d, "POST", "/api/bots/create", alice.token, "{}", 400, "FailedValidation");
@@ -150,7 +126,7 @@ static void test_bots(void **state)
 	json_decref(v);
 
 	/* the cap: a new account owns at most 2 */
-	make_bot(&alice, "helper3", id2, token2);
+	tc_bot_make(d, &alice, "helper3", id2, token2);
 	tc_expect(d, "POST", "/api/bots/create", alice.token, "{\"name\":\"helper4\"}", 400,
 	          "ReachedMaximumBots");
 	assert_int_equal(tc_call(d, "GET", "/api/bots/@me", alice.token, NULL, &v), 200);
@@ -173,7 +149,7 @@ static void test_bots(void **state)
 	assert_int_equal(json_integer_value(json_object_get(v, "flags")), 2);
 	json_decref(v);
 	/* the slot is free again */
-	make_bot(&alice, "helper5", id2, token2);
+	tc_bot_make(d, &alice, "helper5", id2, token2);
 }
 
 static void test_bot_invites(void **state)
@@ -185,7 +161,7 @@ static void test_bot_invites(void **state)
 	(void)state;
 	tc_user_make(d, "carol", &carol);
 	tc_user_make(d, "dave", &dave);
-	make_bot(&carol, "inviter", id, token);
+	tc_bot_make(d, &carol, "inviter", id, token);
 	assert_int_equal(
 	    tc_call(d, "POST", "/api/servers/create", carol.token, "{\"name\":\"S\"}", &v), 200);
 	snprintf(sid, sizeof(sid), "%s", tc_sval(json_object_get(v, "server"), "_id"));
