@@ -21,34 +21,10 @@
 
 static struct td *d;
 
-/* A bot of `owner` named `name`: its id and token. */
-static void make_bot(const struct tc_user *owner, const char *name, char id[32], char token[80])
-{
-	char body[128];
-	json_t *v = NULL, *u;
-
-	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
-	assert_int_equal(tc_call(d, "POST", "/api/bots/create", owner->token, body, &v), 200);
-	snprintf(id, 32, "%s", tc_sval(v, "_id"));
-	snprintf(token, 80, "%s", tc_sval(v, "token"));
-	assert_int_equal(strlen(id), 26);
-	assert_int_equal(strlen(token), 64);
-	assert_string_equal(tc_sval(v, "owner"), owner->id);
-	assert_true(json_is_false(json_object_get(v, "public")));
-	u = json_object_get(v, "user");
-	assert_string_equal(tc_sval(u, "_id"), id);
-	assert_string_equal(tc_sval(u, "username"), name);
-	assert_int_equal(strlen(tc_sval(u, "discriminator")), 4);
-	assert_string_equal(tc_sval(json_object_get(u, "bot"), "owner"), owner->id);
-	json_decref(v);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	setenv("SOLSTICE_RATELIMIT_ENABLED", "false", 1);
-	d = td_start(NULL, NULL, START_MS);
-	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
+	d = tc_start(NULL, START_MS);
 	return d ? 0 : -1;
 }
 
@@ -76,7 +52,7 @@ static void test_push(void **state)
 	assert_int_equal(tc_call(d, "POST", "/api/push/unsubscribe", erin.token, "{}", NULL), 204);
 	assert_int_equal(tc_call(d, "POST", "/api/push/unsubscribe", erin.token, "{}", NULL), 204);
 	/* sessions only: a bot token is refused */
-	make_bot(&erin, "pushbot", id, token);
+	tc_bot_make(d, &erin, "pushbot", id, token);
 	tc_expect_h(d, "POST", "/api/push/subscribe", "X-Bot-Token", token, sub, 401, NULL);
 }
 
@@ -139,7 +115,7 @@ static void test_reports(void **state)
 		tc_expect(d, "POST", "/api/safety/report", fay.token, big, 400, "FailedValidation");
 	}
 	/* bots may not report */
-	make_bot(&fay, "reporter", id, token);
+	tc_bot_make(d, &fay, "reporter", id, token);
 	tc_expect_h(d, "POST", "/api/safety/report", "X-Bot-Token", token, body, 400, "IsBot");
 }
 
