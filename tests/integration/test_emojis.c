@@ -105,9 +105,7 @@ static void upload_emoji(const char *token, char id[64])
 static int setup(void **state)
 {
 	(void)state;
-	setenv("SOLSTICE_RATELIMIT_ENABLED", "false", 1);
-	d = td_start(NULL, NULL, START_MS);
-	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
+	d = tc_start(NULL, START_MS);
 	return d ? 0 : -1;
 }
 
