@@ -284,9 +284,7 @@ static void test_disabled(void **state)
 	json_t *v = NULL;
 
 	(void)state;
-	setenv("SOLSTICE_RATELIMIT_ENABLED", "false", 1);
-	d = td_start(NULL, NULL, START_MS);
-	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
+	d = tc_start(NULL, START_MS);
 	assert_non_null(d);
 	tc_user_make(d, "jo", &jo);
 	assert_int_equal(
