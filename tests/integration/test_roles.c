@@ -20,55 +20,6 @@
 #define START_MS 20000
 #define STOP_MS 15000
 
-static struct td *start(void)
-{
-	struct td *d;
-
-	setenv("SOLSTICE_RATELIMIT_ENABLED", "false", 1);
-	d = td_start(NULL, NULL, START_MS);
-	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
-	assert_non_null(d);
-	return d;
-}
-
-static const char *sget(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	assert_non_null(s);
-	return s;
-}
-
-/* A server of `w` named `name`: its id and first channel's id. */
-static void make_server(struct td *d, const struct tc_user *w, const char *name, char sid[32],
-                        char cid[32])
-{
-	char body[128];
-	json_t *v, *server, *ch;
-
-	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
-	v = tc_ok(d, "POST", "/api/servers/create", w->token, body, 200);
-	server = json_object_get(v, "server");
-	ch = json_array_get(json_object_get(v, "channels"), 0);
-	snprintf(sid, 32, "%s", sget(server, "_id"));
-	if (cid)
-		snprintf(cid, 32, "%s", sget(ch, "_id"));
-	json_decref(v);
-}
-
-static void join(struct td *d, const struct tc_user *owner, const struct tc_user *w,
-                 const char *cid)
-{
-	char path[128];
-	json_t *v;
-
-	snprintf(path, sizeof(path), "/api/channels/%s/invites", cid);
-	v = tc_ok(d, "POST", path, owner->token, "{}", 200);
-	snprintf(path, sizeof(path), "/api/invites/%s", sget(v, "_id"));
-	json_decref(v);
-	json_decref(tc_ok(d, "POST", path, w->token, "{}", 200));
-}
-
 static void new_role(struct td *d, const struct tc_user *w, const char *sid, const char *name,
                      char out[32])
 {
@@ -78,7 +29,7 @@ static void new_role(struct td *d, const struct tc_user *w, const char *sid, con
 	snprintf(path, sizeof(path), "/api/servers/%s/roles", sid);
 	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
 	v = tc_ok(d, "POST", path, w->token, body, 200);
-	snprintf(out, 32, "%s", sget(v, "id"));
+	snprintf(out, 32, "%s", tc_sget(v, "id"));
 	json_decref(v);
 }
 
@@ -87,22 +38,23 @@ static void new_role(struct td *d, const struct tc_user *w, const char *sid, con
 
 static void test_ranking(void **state)
 {
-	struct td *d = start();
+	struct td *d = tc_start(NULL, START_MS);
 	struct tc_user alice, bob;
 	char path[256], body[512], sid[32], cid[32], mod[32], low[32], top[32];
 	json_t *v;
 
 	(void)state;
+	assert_non_null(d);
 	tc_user_make(d, "frank", &alice);
 	tc_user_make(d, "grace", &bob);
-	make_server(d, &alice, "ranks", sid, cid);
+	tc_server_create(d, &alice, "ranks", sid, cid);
 	new_role(d, &alice, sid, "Top", top);
 	new_role(d, &alice, sid, "Mod", mod);
 	new_role(d, &alice, sid, "Low", low);
 	snprintf(path, sizeof(path), "/api/servers/%s/permissions/%s", sid, mod);
 	json_decref(tc_ok(d, "PUT", path, alice.token,
 	                  "{\"permissions\":{\"allow\":" MOD_ALLOW ",\"deny\":0}}", 200));
-	join(d, &alice, &bob, cid);
+	tc_join(d, &alice, &bob, cid);
 	snprintf(path, sizeof(path), "/api/servers/%s", sid);
 	v = tc_ok(d, "GET", path, bob.token, NULL, 200);
 	json_decref(v);
@@ -166,7 +118,7 @@ static void test_ranking(void **state)
 	tc_expect_perm(d, "PATCH", path, bob.token, "{\"name\":\"x\"}", "ManageRole");
 
 	/* deleting a role takes it off its members */
-	join(d, &alice, &bob, cid);
+	tc_join(d, &alice, &bob, cid);
 	snprintf(path, sizeof(path), "/api/servers/%s/members/%s", sid, bob.id);
 	snprintf(body, sizeof(body), "{\"roles\":[\"%s\"]}", low);
 	json_decref(tc_ok(d, "PATCH", path, alice.token, body, 200));
