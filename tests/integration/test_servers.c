@@ -20,50 +20,15 @@
 #define START_MS 20000
 #define STOP_MS 15000
 
-static struct td *start(void)
-{
-	struct td *d;
-
-	setenv("SOLSTICE_RATELIMIT_ENABLED", "false", 1);
-	d = td_start(NULL, NULL, START_MS);
-	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
-	assert_non_null(d);
-	return d;
-}
-
-static const char *sget(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	assert_non_null(s);
-	return s;
-}
-
-/* A server of `w` named `name`: its id and first channel's id. */
-static void make_server(struct td *d, const struct tc_user *w, const char *name, char sid[32],
-                        char cid[32])
-{
-	char body[128];
-	json_t *v, *server, *ch;
-
-	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
-	v = tc_ok(d, "POST", "/api/servers/create", w->token, body, 200);
-	server = json_object_get(v, "server");
-	ch = json_array_get(json_object_get(v, "channels"), 0);
-	snprintf(sid, 32, "%s", sget(server, "_id"));
-	if (cid)
-		snprintf(cid, 32, "%s", sget(ch, "_id"));
-	json_decref(v);
-}
-
 static void test_server_lifecycle(void **state)
 {
-	struct td *d = start();
+	struct td *d = tc_start(NULL, START_MS);
 	struct tc_user alice, bob;
 	char path[256], body[512], sid[32], cid[32], vid[32];
 	json_t *v, *server, *ch;
 
 	(void)state;
+	assert_non_null(d);
 	tc_user_make(d, "alice", &alice);
 	tc_user_make(d, "bob", &bob);
 
@@ -87,30 +52,30 @@ static void test_server_lifecycle(void **state)
 	    200);
 	server = json_object_get(v, "server");
 	ch = json_array_get(json_object_get(v, "channels"), 0);
-	assert_string_equal(sget(server, "owner"), alice.id);
+	assert_string_equal(tc_sget(server, "owner"), alice.id);
 	assert_int_equal(json_integer_value(json_object_get(server, "default_permissions")),
 	                 4000322560ll);
 	assert_true(json_is_true(json_object_get(server, "nsfw")));
 	assert_null(json_object_get(server, "roles"));
-	assert_string_equal(sget(ch, "channel_type"), "TextChannel");
-	assert_string_equal(sget(ch, "name"), "General");
-	assert_string_equal(sget(ch, "server"), sget(server, "_id"));
+	assert_string_equal(tc_sget(ch, "channel_type"), "TextChannel");
+	assert_string_equal(tc_sget(ch, "name"), "General");
+	assert_string_equal(tc_sget(ch, "server"), tc_sget(server, "_id"));
 	assert_string_equal(
 	    json_string_value(json_array_get(json_object_get(server, "channels"), 0)),
-	    sget(ch, "_id"));
-	snprintf(sid, sizeof(sid), "%s", sget(server, "_id"));
-	snprintf(cid, sizeof(cid), "%s", sget(ch, "_id"));
+	    tc_sget(ch, "_id"));
+	snprintf(sid, sizeof(sid), "%s", tc_sget(server, "_id"));
+	snprintf(cid, sizeof(cid), "%s", tc_sget(ch, "_id"));
 	json_decref(v);
 
 	/* fetch */
 	snprintf(path, sizeof(path), "/api/servers/%s", sid);
 	v = tc_ok(d, "GET", path, alice.token, NULL, 200);
-	assert_string_equal(sget(v, "_id"), sid);
+	assert_string_equal(tc_sget(v, "_id"), sid);
 	assert_true(json_is_string(json_array_get(json_object_get(v, "channels"), 0)));
 	json_decref(v);
 	snprintf(path, sizeof(path), "/api/0.8/servers/%s?include_channels=true", sid);
 	v = tc_ok(d, "GET", path, alice.token, NULL, 200);
-	assert_string_equal(sget(json_array_get(json_object_get(v, "channels"), 0), "name"),
+	assert_string_equal(tc_sget(json_array_get(json_object_get(v, "channels"), 0), "name"),
 	                    "General");
 	json_decref(v);
 	snprintf(path, sizeof(path), "/api/servers/%s", sid);
@@ -121,8 +86,8 @@ static void test_server_lifecycle(void **state)
 	/* edit */
 	v = tc_ok(d, "PATCH", path, alice.token, "{\"name\":\"Renamed\",\"description\":\"about\"}",
 	          200);
-	assert_string_equal(sget(v, "name"), "Renamed");
-	assert_string_equal(sget(v, "description"), "about");
+	assert_string_equal(tc_sget(v, "name"), "Renamed");
+	assert_string_equal(tc_sget(v, "description"), "about");
 	json_decref(v);
 	v = tc_ok(d, "PATCH", path, alice.token, "{\"remove\":[\"Description\"]}", 200);
 	assert_null(json_object_get(v, "description"));
@@ -134,7 +99,7 @@ static void test_server_lifecycle(void **state)
 	v = tc_ok(d, "PATCH", path, alice.token, body, 200);
 	ch = json_array_get(json_object_get(v, "categories"), 0);
 	assert_int_equal(json_array_size(json_object_get(ch, "channels")), 1);
-	assert_string_equal(sget(json_object_get(v, "system_messages"), "user_joined"), cid);
+	assert_string_equal(tc_sget(json_object_get(v, "system_messages"), "user_joined"), cid);
 	json_decref(v);
 	snprintf(body, sizeof(body),
 	         "{\"categories\":[{\"id\":\"a\",\"title\":\"A\",\"channels\":[\"%s\"]},"
@@ -161,13 +126,13 @@ static void test_server_lifecycle(void **state)
 	snprintf(path, sizeof(path), "/api/servers/%s/channels", sid);
 	v = tc_ok(d, "POST", path, alice.token,
 	          "{\"type\":\"Voice\",\"name\":\"voice\",\"description\":\"talk\"}", 200);
-	assert_string_equal(sget(v, "channel_type"), "VoiceChannel");
-	assert_string_equal(sget(v, "server"), sid);
-	assert_string_equal(sget(v, "description"), "talk");
-	snprintf(vid, sizeof(vid), "%s", sget(v, "_id"));
+	assert_string_equal(tc_sget(v, "channel_type"), "VoiceChannel");
+	assert_string_equal(tc_sget(v, "server"), sid);
+	assert_string_equal(tc_sget(v, "description"), "talk");
+	snprintf(vid, sizeof(vid), "%s", tc_sget(v, "_id"));
 	json_decref(v);
 	v = tc_ok(d, "POST", path, alice.token, "{\"name\":\"text\"}", 200);
-	assert_string_equal(sget(v, "channel_type"), "TextChannel");
+	assert_string_equal(tc_sget(v, "channel_type"), "TextChannel");
 	json_decref(v);
 	tc_expect(d, "POST", path, alice.token, "{\"type\":\"Group\",\"name\":\"x\"}", 400,
 	          "FailedValidation");
@@ -202,15 +167,16 @@ static void test_server_lifecycle(void **state)
 
 static void test_roles_and_permissions(void **state)
 {
-	struct td *d = start();
+	struct td *d = tc_start(NULL, START_MS);
 	struct tc_user alice, bob;
 	char path[256], body[512], sid[32], cid[32], r1[32], r2[32];
 	json_t *v, *role;
 
 	(void)state;
+	assert_non_null(d);
 	tc_user_make(d, "carol", &alice);
 	tc_user_make(d, "dave", &bob);
-	make_server(d, &alice, "roles", sid, cid);
+	tc_server_create(d, &alice, "roles", sid, cid);
 
 	snprintf(path, sizeof(path), "/api/servers/%s/roles", sid);
 	tc_expect(d, "POST", path, alice.token, "{}", 400, "FailedValidation");
@@ -219,22 +185,22 @@ static void test_roles_and_permissions(void **state)
 	tc_expect_perm(d, "POST", path, bob.token, "{\"name\":\"x\"}", "ManageRole");
 	v = tc_ok(d, "POST", path, alice.token, "{\"name\":\"Mods\",\"rank\":5}", 200);
 	role = json_object_get(v, "role");
-	assert_string_equal(sget(role, "name"), "Mods");
+	assert_string_equal(tc_sget(role, "name"), "Mods");
 	assert_int_equal(json_integer_value(json_object_get(role, "rank")), 0);
 	assert_int_equal(
 	    json_integer_value(json_object_get(json_object_get(role, "permissions"), "a")), 0);
-	snprintf(r1, sizeof(r1), "%s", sget(v, "id"));
+	snprintf(r1, sizeof(r1), "%s", tc_sget(v, "id"));
 	json_decref(v);
 	v = tc_ok(d, "POST", path, alice.token, "{\"name\":\"Members\"}", 200);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "role"), "rank")),
 	                 1);
-	snprintf(r2, sizeof(r2), "%s", sget(v, "id"));
+	snprintf(r2, sizeof(r2), "%s", tc_sget(v, "id"));
 	json_decref(v);
 
 	/* fetch */
 	snprintf(path, sizeof(path), "/api/servers/%s/roles/%s", sid, r1);
 	v = tc_ok(d, "GET", path, alice.token, NULL, 200);
-	assert_string_equal(sget(v, "name"), "Mods");
+	assert_string_equal(tc_sget(v, "name"), "Mods");
 	json_decref(v);
 	tc_expect(d, "GET", path, bob.token, NULL, 404, "NotFound");
 	snprintf(path, sizeof(path), "/api/servers/%s/roles/01ARZ3NDEKTSV4RRFFQ69G5FAV", sid);
@@ -246,8 +212,8 @@ static void test_roles_and_permissions(void **state)
 	snprintf(path, sizeof(path), "/api/servers/%s/roles/%s", sid, r1);
 	v = tc_ok(d, "PATCH", path, alice.token,
 	          "{\"name\":\"Moderators\",\"colour\":\"#FF00aa\",\"hoist\":true}", 200);
-	assert_string_equal(sget(v, "name"), "Moderators");
-	assert_string_equal(sget(v, "colour"), "#FF00aa");
+	assert_string_equal(tc_sget(v, "name"), "Moderators");
+	assert_string_equal(tc_sget(v, "colour"), "#FF00aa");
 	assert_true(json_is_true(json_object_get(v, "hoist")));
 	json_decref(v);
 	v = tc_ok(
@@ -354,7 +320,7 @@ static void test_roles_and_permissions(void **state)
 		json_decref(tc_ok(d, "POST", path, alice.token, "{\"name\":\"r\"}", 200));
 	v = NULL;
 	assert_int_equal(tc_call(d, "POST", path, alice.token, "{\"name\":\"r\"}", &v), 400);
-	assert_string_equal(sget(v, "type"), "TooManyRoles");
+	assert_string_equal(tc_sget(v, "type"), "TooManyRoles");
 	assert_int_equal(json_integer_value(json_object_get(v, "max")), 200);
 	json_decref(v);
 
@@ -363,19 +329,20 @@ static void test_roles_and_permissions(void **state)
 
 static void test_limits(void **state)
 {
-	struct td *d = start();
+	struct td *d = tc_start(NULL, START_MS);
 	struct tc_user alice;
 	char path[128], sid[32];
 	json_t *v = NULL;
 
 	(void)state;
+	assert_non_null(d);
 	tc_user_make(d, "erin", &alice);
 	/* a new account (< 72 h) may be in 50 servers */
 	for (int i = 0; i < 50; i++)
-		make_server(d, &alice, "s", sid, NULL);
+		tc_server_create(d, &alice, "s", sid, NULL);
 	assert_int_equal(
 	    tc_call(d, "POST", "/api/servers/create", alice.token, "{\"name\":\"s\"}", &v), 400);
-	assert_string_equal(sget(v, "type"), "TooManyServers");
+	assert_string_equal(tc_sget(v, "type"), "TooManyServers");
 	assert_int_equal(json_integer_value(json_object_get(v, "max")), 50);
 	json_decref(v);
 
@@ -384,14 +351,14 @@ static void test_limits(void **state)
 	for (int i = 1; i < 200; i++)
 		json_decref(tc_ok(d, "POST", path, alice.token, "{\"name\":\"c\"}", 200));
 	assert_int_equal(tc_call(d, "POST", path, alice.token, "{\"name\":\"c\"}", &v), 400);
-	assert_string_equal(sget(v, "type"), "TooManyChannels");
+	assert_string_equal(tc_sget(v, "type"), "TooManyChannels");
 	assert_int_equal(json_integer_value(json_object_get(v, "max")), 200);
 	json_decref(v);
 
 	/* deleting a server frees a slot */
 	snprintf(path, sizeof(path), "/api/servers/%s", sid);
 	json_decref(tc_ok(d, "DELETE", path, alice.token, "{}", 204));
-	make_server(d, &alice, "again", sid, NULL);
+	tc_server_create(d, &alice, "again", sid, NULL);
 
 	assert_int_equal(td_stop(d, STOP_MS, false), 0);
 }
