@@ -86,9 +86,7 @@ static int setup(void **state)
 	json_t *v = NULL;
 
 	(void)state;
-	setenv("SOLSTICE_RATELIMIT_ENABLED", "false", 1);
-	d = td_start(extra, NULL, START_MS);
-	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
+	d = tc_start(extra, START_MS);
 	if (!d)
 		return -1;
 	tc_user_make(d, "alice", &alice);
