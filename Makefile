@@ -169,6 +169,7 @@ INTEG_TESTS += tests/integration/test_events.c
 INTEG_TESTS += tests/integration/test_revoltjs_events.c
 INTEG_TESTS += tests/integration/test_acks.c
 INTEG_TESTS += tests/integration/test_reactions.c
+INTEG_TESTS += tests/integration/test_events_live.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c tests/fuzz/fuzz_multipart.c

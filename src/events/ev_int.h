@@ -59,15 +59,35 @@ struct ev_conn {
 	size_t n_subs, cap_subs;
 	double tokens; /* flood bucket */
 	int64_t refill_ms;
+	json_t *rels; /* {user id: relationship name}, this user's side (owned) */
+	bool ticking; /* subscribed to EV_TICK_TOPIC for Subscribe expiry */
 };
 
 struct ev_presence;
+
+/*
+ * The expiry sweep: a thread publishes a tick to this topic every
+ * active_ms / 4 (at most EV_TICK_MAX_MS) while some socket holds a
+ * Subscribe topic; the filter expires that socket's topics and drops it.
+ */
+#define EV_TICK_TOPIC "sol:ev-tick"
+#define EV_TICK_TEXT "{\"type\":\"SolTick\"}"
+#define EV_TICK_MAX_MS 30000LL
+/* test-only: Subscribe expiry in milliseconds instead of EV_ACTIVE_MS */
+#define EV_ACTIVE_ENV "SOLSTICE_TEST_WS_SUBSCRIBE_EXPIRY_MS"
 
 struct ev {
 	struct app *app;
 	struct gw_handler handler;
 	pthread_mutex_t mu; /* guards buckets */
 	struct ev_presence *buckets[EV_PRESENCE_BUCKETS];
+	int64_t active_ms; /* Subscribe expiry (EV_ACTIVE_MS unless EV_ACTIVE_ENV) */
+	/* the tick thread; `ticking` counts sockets on EV_TICK_TOPIC (atomic) */
+	pthread_t tick_thread;
+	pthread_mutex_t tick_mu;
+	pthread_cond_t tick_cv;
+	bool tick_stop, tick_started;
+	long ticking;
 };
 
 /* Which parts of Ready a socket asked for (the `ready` query). */
@@ -89,10 +109,13 @@ void ev_sub_remove(struct gw_conn *gc, struct ev_conn *c, const char *topic);
 struct ev_sub *ev_sub_find(struct ev_conn *c, const char *topic);
 /* Unsubscribe server `id`, its channels and "<id>u". */
 void ev_sub_drop_server(struct gw_conn *gc, struct ev_conn *c, const char *id);
-/* Subscribe{server_id} for a user socket: LRU of EV_ACTIVE_MAX, EV_ACTIVE_MS. */
-void ev_sub_active(struct gw_conn *gc, struct ev_conn *c, const char *server, int64_t now_ms);
-/* Drop expired "<server>u" topics. */
-void ev_sub_expire(struct gw_conn *gc, struct ev_conn *c, int64_t now_ms);
+/* Subscribe{server_id} for a user socket: LRU of EV_ACTIVE_MAX; joins the tick. */
+void ev_sub_active(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, const char *server,
+                   int64_t now_ms);
+/* Drop "<server>u" topics older than ev->active_ms; leave the tick when none is left. */
+void ev_sub_expire(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, int64_t now_ms);
+/* Leave the tick topic's count (on close). */
+void ev_sub_untick(struct ev *ev, struct gw_conn *gc, struct ev_conn *c);
 void ev_subs_release(struct ev_conn *c);
 
 /* ---- Ready (ready.c) ---- */
@@ -129,6 +152,9 @@ void ev_presence_publish(struct ev *ev, const struct ev_conn *c, bool online);
 void ev_presence_release(struct ev *ev);
 
 /* ---- the per-socket filter (filter.c) ---- */
+
+/* c->rels from a user record's "relations" (borrowed); replaces the old table. */
+void ev_rels_load(struct ev_conn *c, const json_t *me);
 
 enum gw_verdict ev_filter(void *ctx, struct gw_conn *gc, struct str text);
 

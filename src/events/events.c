@@ -7,7 +7,9 @@
  */
 #include "events/events.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "bus/bus.h"
@@ -97,6 +99,8 @@ static void on_close(void *ctx, struct gw_conn *gc)
 		return;
 	if (c->counted && ev_presence_dec(ev, c->who.user_id))
 		ev_presence_publish(ev, c, false);
+	ev_sub_untick(ev, NULL, c);
+	json_decref(c->rels);
 	ev_subs_release(c);
 	gw_conn_set_data(gc, NULL);
 	mem_free(c);
@@ -168,7 +172,7 @@ static void subscribe(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, cons
 		return;
 	s = ev_sub_find(c, sid);
 	if (s && s->kind == EV_SUB_SERVER)
-		ev_sub_active(gc, c, sid, ev_now_ms());
+		ev_sub_active(ev, gc, c, sid, ev_now_ms());
 }
 
 static void on_message(void *ctx, struct gw_conn *gc, struct str text)
@@ -199,7 +203,7 @@ static void on_message(void *ctx, struct gw_conn *gc, struct str text)
 		log_debug("events: flood limit: dropping a %s", type);
 		goto out;
 	}
-	ev_sub_expire(gc, c, ev_now_ms());
+	ev_sub_expire(ev, gc, c, ev_now_ms());
 	if (strcmp(type, "Ping") == 0)
 		pong(gc, msg);
 	else if (strcmp(type, "Subscribe") == 0)
@@ -210,12 +214,78 @@ out:
 	json_decref(msg);
 }
 
+/* The period of the expiry tick: a quarter of the expiry, within [10 ms, EV_TICK_MAX_MS]. */
+static int64_t tick_period_ms(const struct ev *ev)
+{
+	int64_t p = ev->active_ms / 4;
+
+	return p < 10 ? 10 : p > EV_TICK_MAX_MS ? EV_TICK_MAX_MS : p;
+}
+
+/*
+ * The expiry sweep: while some socket holds a Subscribe topic, publish a
+ * tick to EV_TICK_TOPIC; each such socket's filter expires its topics on
+ * the service thread (where its state lives) and drops the tick.
+ */
+static void *tick_main(void *arg)
+{
+	struct ev *ev = arg;
+	int64_t period = tick_period_ms(ev);
+	struct timespec until;
+
+	pthread_mutex_lock(&ev->tick_mu);
+	while (!ev->tick_stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)(period / 1000);
+		until.tv_nsec += (long)(period % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&ev->tick_cv, &ev->tick_mu, &until);
+		if (ev->tick_stop || !__atomic_load_n(&ev->ticking, __ATOMIC_RELAXED))
+			continue;
+		pthread_mutex_unlock(&ev->tick_mu);
+		if (ev->app->bus &&
+		    bus_publish(ev->app->bus, STR_LIT(EV_TICK_TOPIC), STR_LIT(EV_TICK_TEXT)))
+			log_debug("events: cannot publish the expiry tick");
+		pthread_mutex_lock(&ev->tick_mu);
+	}
+	pthread_mutex_unlock(&ev->tick_mu);
+	return NULL;
+}
+
+/* EV_ACTIVE_ENV (test-only) or EV_ACTIVE_MS. */
+static int64_t active_ms_setting(void)
+{
+	const char *v = getenv(EV_ACTIVE_ENV);
+	long long n;
+	char *end;
+
+	if (!v || !*v)
+		return EV_ACTIVE_MS;
+	n = strtoll(v, &end, 10);
+	if (*end || n < 100 || n > EV_ACTIVE_MS) {
+		log_warn("events: ignoring %s=%s (100..%lld)", EV_ACTIVE_ENV, v, EV_ACTIVE_MS);
+		return EV_ACTIVE_MS;
+	}
+	log_warn("events: Subscribe topics expire after %lld ms (%s, for tests)", n, EV_ACTIVE_ENV);
+	return n;
+}
+
 struct ev *ev_new(struct app *app)
 {
 	struct ev *ev = xcalloc(1, sizeof(*ev));
 
 	ev->app = app;
+	ev->active_ms = active_ms_setting();
 	pthread_mutex_init(&ev->mu, NULL);
+	pthread_mutex_init(&ev->tick_mu, NULL);
+	pthread_cond_init(&ev->tick_cv, NULL);
+	ev->tick_started = pthread_create(&ev->tick_thread, NULL, tick_main, ev) == 0;
+	if (!ev->tick_started)
+		log_warn(
+		    "events: no expiry tick thread: Subscribe topics expire on the next message");
 	ev->handler = (struct gw_handler){on_open, on_message, on_close, ev};
 	return ev;
 }
@@ -224,6 +294,15 @@ void ev_free(struct ev *ev)
 {
 	if (!ev)
 		return;
+	if (ev->tick_started) {
+		pthread_mutex_lock(&ev->tick_mu);
+		ev->tick_stop = true;
+		pthread_cond_signal(&ev->tick_cv);
+		pthread_mutex_unlock(&ev->tick_mu);
+		pthread_join(ev->tick_thread, NULL);
+	}
+	pthread_cond_destroy(&ev->tick_cv);
+	pthread_mutex_destroy(&ev->tick_mu);
 	ev_presence_release(ev);
 	pthread_mutex_destroy(&ev->mu);
 	mem_free(ev);

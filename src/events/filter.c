@@ -20,6 +20,7 @@ static const char *const watched[] = {
     "ChannelGroupJoin",
     "ChannelGroupLeave",
     "ChannelUpdate",
+    "Message",
     "ServerCreate",
     "ServerDelete",
     "ServerMemberJoin",
@@ -116,6 +117,22 @@ static void channel_created(struct ev *ev, struct gw_conn *gc, struct ev_conn *c
 		(void)ev_sub_add(gc, c, EV_SUB_CHANNEL, id, server[0] ? server : NULL);
 }
 
+void ev_rels_load(struct ev_conn *c, const json_t *me)
+{
+	json_t *rels = json_object(), *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(me, "relations"), i, r)
+	{
+		const char *id = sval(r, "_id"), *st = sval(r, "status");
+
+		if (rels && id && st && strcmp(st, "None") != 0)
+			json_object_set_new(rels, id, json_string(st));
+	}
+	json_decref(c->rels);
+	c->rels = rels;
+}
+
 static void user_relationship(struct gw_conn *gc, struct ev_conn *c, const json_t *e)
 {
 	const json_t *u = json_object_get(e, "user");
@@ -123,9 +140,46 @@ static void user_relationship(struct gw_conn *gc, struct ev_conn *c, const json_
 
 	if (!id || !rel || is_me(c, id))
 		return;
+	/* the socket's own view of the other user, for Message events */
+	if (is_me(c, sval(e, "id"))) {
+		if (!c->rels)
+			c->rels = json_object();
+		if (strcmp(rel, "None") == 0)
+			json_object_del(c->rels, id);
+		else if (c->rels)
+			json_object_set_new(c->rels, id, json_string(rel));
+	}
 	if (strcmp(rel, "Friend") == 0 || strcmp(rel, "Incoming") == 0 ||
 	    strcmp(rel, "Outgoing") == 0)
 		(void)ev_sub_add(gc, c, EV_SUB_USER, id, NULL);
+}
+
+/*
+ * Message: the author snapshot's "relationship" as this socket's user sees
+ * the author (REVOLT.md section 9), from the relations kept since Ready.
+ * Only when it differs from the published value is the event re-serialised
+ * and queued instead (GW_DROP).
+ */
+static enum gw_verdict message_relationship(struct gw_conn *gc, struct ev_conn *c, json_t *e)
+{
+	json_t *user = json_object_get(e, "user");
+	const char *author = sval(e, "author"), *have = sval(user, "relationship");
+	const char *want;
+
+	if (!author || !json_is_object(user) || !have)
+		return GW_PASS;
+	if (is_me(c, author))
+		want = "User";
+	else
+		want = json_string_value(json_object_get(c->rels, author));
+	if (!want)
+		want = "None";
+	if (strcmp(want, have) == 0)
+		return GW_PASS;
+	if (json_object_set_new(user, "relationship", json_string(want)))
+		return GW_PASS;
+	ev_send_json(gc, e);
+	return GW_DROP;
 }
 
 /*
@@ -159,6 +213,24 @@ static enum gw_verdict server_perms(struct ev *ev, struct gw_conn *gc, struct ev
 	return GW_PASS;
 }
 
+/*
+ * A Message this socket would receive as published: its user has no
+ * relations and did not write it (the common case, decided without parsing).
+ */
+static bool message_unchanged(const struct ev_conn *c, struct str text)
+{
+	char pat[EV_ID_MAX + 16];
+	int n;
+
+	if (text.n < sizeof(TYPE_PREFIX "Message\"") ||
+	    memcmp(text.p, TYPE_PREFIX "Message\"", sizeof(TYPE_PREFIX "Message\"") - 1) != 0)
+		return false;
+	if (json_object_size(c->rels) > 0)
+		return false;
+	n = snprintf(pat, sizeof(pat), "\"author\":\"%s\"", c->who.user_id);
+	return n > 0 && (size_t)n < sizeof(pat) && !memmem(text.p, text.n, pat, (size_t)n);
+}
+
 enum gw_verdict ev_filter(void *ctx, struct gw_conn *gc, struct str text)
 {
 	struct ev *ev = ctx;
@@ -172,13 +244,20 @@ enum gw_verdict ev_filter(void *ctx, struct gw_conn *gc, struct str text)
 	/* after a logout only the Logout itself goes out, then the close */
 	if (c->logged_out)
 		return str_eq_cstr(text, logout) ? GW_PASS : GW_DROP;
-	if (!c->ready || !worth_parsing(text))
+	/* the expiry sweep's tick: never sent */
+	if (str_eq_cstr(text, EV_TICK_TEXT)) {
+		ev_sub_expire(ev, gc, c, ev_now_ms());
+		return GW_DROP;
+	}
+	if (!c->ready || !worth_parsing(text) || message_unchanged(c, text))
 		return GW_PASS;
 	e = json_loadb(text.p, text.n, 0, NULL);
 	type = sval(e, "type");
 	if (!type)
 		goto out;
-	if (strcmp(type, "Auth") == 0) {
+	if (strcmp(type, "Message") == 0) {
+		verdict = message_relationship(gc, c, e);
+	} else if (strcmp(type, "Auth") == 0) {
 		if (ends_session(c, e)) {
 			c->logged_out = true;
 			if (gw_conn_send(gc, STR_LIT(logout)))

@@ -318,6 +318,7 @@ enum err ev_ready_build(struct ev *ev, struct gw_conn *gc, struct ev_conn *c,
 		goto out;
 	}
 	bot = user_is_bot(r.me);
+	ev_rels_load(c, r.me);
 	pres = json_string_value(json_object_get(json_object_get(r.me, "status"), "presence"));
 	c->invisible = pres && strcmp(pres, "Invisible") == 0;
 	json_object_set_new(ready, "type", json_string("Ready"));

@@ -84,19 +84,51 @@ void ev_sub_drop_server(struct gw_conn *gc, struct ev_conn *c, const char *id)
 	}
 }
 
-void ev_sub_expire(struct gw_conn *gc, struct ev_conn *c, int64_t now_ms)
+/* Join the tick topic (the first Subscribe topic of this socket). */
+static void tick_join(struct ev *ev, struct gw_conn *gc, struct ev_conn *c)
 {
+	if (c->ticking)
+		return;
+	if (gw_conn_subscribe(gc, STR_LIT(EV_TICK_TOPIC))) {
+		log_debug("events: cannot subscribe to the expiry tick");
+		return;
+	}
+	c->ticking = true;
+	__atomic_add_fetch(&ev->ticking, 1, __ATOMIC_RELAXED);
+}
+
+void ev_sub_untick(struct ev *ev, struct gw_conn *gc, struct ev_conn *c)
+{
+	if (!c->ticking)
+		return;
+	if (gc)
+		(void)gw_conn_unsubscribe(gc, STR_LIT(EV_TICK_TOPIC));
+	c->ticking = false;
+	__atomic_sub_fetch(&ev->ticking, 1, __ATOMIC_RELAXED);
+}
+
+void ev_sub_expire(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, int64_t now_ms)
+{
+	size_t left = 0;
+
 	if (c->who.kind == AUTHN_BOT)
 		return;
 	for (size_t i = 0; i < c->n_subs;) {
-		if (c->subs[i].kind == EV_SUB_ACTIVE && now_ms - c->subs[i].at_ms > EV_ACTIVE_MS)
-			remove_at(gc, c, i);
-		else
+		if (c->subs[i].kind != EV_SUB_ACTIVE) {
 			i++;
+		} else if (now_ms - c->subs[i].at_ms >= ev->active_ms) {
+			remove_at(gc, c, i);
+		} else {
+			left++;
+			i++;
+		}
 	}
+	if (!left)
+		ev_sub_untick(ev, gc, c);
 }
 
-void ev_sub_active(struct gw_conn *gc, struct ev_conn *c, const char *server, int64_t now_ms)
+void ev_sub_active(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, const char *server,
+                   int64_t now_ms)
 {
 	char topic[EV_ID_MAX + 2];
 	struct ev_sub *s;
@@ -124,6 +156,7 @@ void ev_sub_active(struct gw_conn *gc, struct ev_conn *c, const char *server, in
 		s = ev_sub_find(c, topic);
 		if (s)
 			s->at_ms = now_ms;
+		tick_join(ev, gc, c);
 	} else {
 		log_debug("events: cannot subscribe to member activity");
 	}
