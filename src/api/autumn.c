@@ -2,13 +2,17 @@
  * api/autumn.c: the Autumn file server at /autumn (REVOLT.md section 10;
  * backend crates/services/autumn/src/api.rs): the root document, previews,
  * originals, the legacy /download/ form, conditional GET and Range.
+ * Previews are cached as blobs referenced from the File record.
  * Originals are read into the response body (bounded by the tag's upload
  * limit, 20 MB at most): the HTTP server sends in-memory bodies today.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "api/api_int.h"
@@ -16,6 +20,7 @@
 #include "app.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "files/blob.h"
 #include "files/file.h"
 #include "files/image.h"
@@ -26,6 +31,8 @@
 #define AUTUMN_CACHE "public, max-age=604800, must-revalidate"
 /* the autumn crate version we follow */
 #define AUTUMN_VERSION "0.8.9"
+/* says whether a preview came from the cache ("cached") or not ("generated") */
+#define AUTUMN_PREVIEW_HEADER "X-Preview-Cache"
 
 static int64_t mono_ms(void)
 {
@@ -311,23 +318,118 @@ static enum err autumn_download(struct req_ctx *ctx)
 	return rc;
 }
 
-/* GET /autumn/{tag}/{id}: a WebP preview, generated per request (see autumn.md). */
+/* Decrypt blob `hash` into an unlinked 0600 temp file of the spool dir. */
+static enum err spool_blob(struct req_ctx *ctx, const char *hash, int *fd_out)
+{
+	char *path = arena_printf(ctx->arena, "%s/preview-XXXXXX", api_app(ctx)->spool_dir);
+	char *chunk = arena_alloc(ctx->arena, BLOB_CHUNK);
+	struct blob_reader *r = NULL;
+	int fd = -1;
+	enum err rc;
+
+	if (!path || !chunk)
+		return SE_NOMEM;
+	fd = mkstemp(path);
+	if (fd < 0)
+		return SE_IO;
+	unlink(path);
+	rc = blob_reader_open(api_app(ctx)->blobs, hash, &r, NULL, &ctx->ei);
+	while (!rc) {
+		size_t n = 0, off = 0;
+
+		rc = blob_reader_read(r, chunk, BLOB_CHUNK, &n, &ctx->ei);
+		if (rc || n == 0)
+			break;
+		while (!rc && off < n) {
+			ssize_t k = write(fd, chunk + off, n - off);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				rc = SE_IO;
+			else
+				off += (size_t)k;
+		}
+	}
+	blob_reader_close(r);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	*fd_out = fd;
+	return SE_OK;
+}
+
+struct preview_set {
+	const char *id, *key, *hash;
+	bool recorded;
+};
+
+static enum err preview_set_fn(struct store_wtxn *w, void *arg)
+{
+	struct preview_set *p = arg;
+
+	return file_preview_set(w, str_from(p->id), p->key, p->hash, &p->recorded);
+}
+
+/*
+ * Store the preview `webp` as a blob and reference it from file `id` under
+ * `key`. Under the blob lock from the commit to the end of the write, so the
+ * clean-up sees the reference or no blob; a blob the record did not take
+ * (file deleted meanwhile, failed write) is removed again unless used.
+ */
+static enum err cache_preview(struct req_ctx *ctx, const char *id, const char *key,
+                              const struct buf *webp)
+{
+	struct app *app = api_app(ctx);
+	struct err_info ei = ERR_INFO_INIT;
+	struct blob_writer *bw = NULL;
+	char hash[BLOB_HASH_HEX];
+	struct preview_set p = {id, key, hash, false};
+	bool used = true;
+	enum err rc = blob_writer_begin(app->blobs, 0, &bw, &ei);
+
+	if (!rc)
+		rc = blob_writer_write(bw, webp->ptr, webp->len, &ei);
+	if (rc) {
+		blob_writer_abort(bw);
+		return rc;
+	}
+	file_blob_lock();
+	rc = blob_writer_commit(bw, hash, NULL, &ei);
+	if (rc)
+		goto out;
+	rc = store_write(app->store, preview_set_fn, &p, &ei);
+	if (!p.recorded && !file_hash_used(app->store, hash, &used) && !used &&
+	    blob_delete(app->blobs, hash, &ei))
+		log_warn("autumn: cannot remove an unreferenced preview blob %s", hash);
+out:
+	file_blob_unlock();
+	return rc;
+}
+
+/*
+ * GET /autumn/{tag}/{id}: a WebP preview. The first request generates it
+ * from the original spooled to a temp file (shrink-on-load) and caches it
+ * as a blob referenced from the record; later requests send that blob.
+ */
 static enum err autumn_preview(struct req_ctx *ctx)
 {
 	const json_t *meta;
-	const char *type, *hash;
+	const char *type, *hash, *id, *cached;
 	json_t *rec = NULL;
-	struct buf raw;
 	enum file_tag tag = FILE_TAG_ATTACHMENTS;
 	unsigned bw, bh;
+	char key[64];
+	int fd = -1;
 	enum err rc = find(ctx, ctx->req->params[0], ctx->req->params[1], &rec);
 
 	if (rc)
 		return rc;
-	buf_init(&raw, LIM_RESPONSE_MAX);
 	meta = json_object_get(rec, "metadata");
 	type = json_string_value(json_object_get(rec, "content_type")) ?: "";
 	hash = json_string_value(json_object_get(rec, "hash")) ?: "";
+	id = json_string_value(json_object_get(rec, "_id")) ?: "";
 	(void)file_tag_parse(ctx->req->params[0], &tag);
 	/* GIFs keep their animation except as avatars and icons (autumn) */
 	if (!str_eq_cstr(str_from(json_string_value(json_object_get(meta, "type")) ?: ""),
@@ -336,27 +438,47 @@ static enum err autumn_preview(struct req_ctx *ctx)
 		rc = redirect(ctx, rec);
 		goto out;
 	}
+	if (!blob_is_hash(hash)) {
+		rc = SE_RAISE(&ctx->ei, SE_NotFound);
+		goto out;
+	}
 	common_headers(ctx, hash, "inline");
 	if (not_modified(ctx, hash)) {
 		http_resp_set(ctx->resp, 304, NULL, STR_NULL);
 		goto out;
 	}
-	rc = read_blob(ctx, hash, 0, UINT64_MAX, &raw);
+	file_tag_box(tag, &bw, &bh);
+	snprintf(key, sizeof(key), "%s-%ux%u-q%d", file_tag_name(tag), bw, bh, IMG_PREVIEW_QUALITY);
+	cached = file_preview_get(rec, key);
+	buf_reset(&ctx->resp->body);
+	if (cached) {
+		rc = read_blob(ctx, cached, 0, UINT64_MAX, &ctx->resp->body);
+		if (!rc) {
+			http_resp_header(ctx->resp, AUTUMN_PREVIEW_HEADER, "cached");
+			goto done;
+		}
+		/* a lost preview blob is generated again */
+		buf_reset(&ctx->resp->body);
+	}
+	rc = spool_blob(ctx, hash, &fd);
 	if (rc) {
 		rc = SE_RAISE(&ctx->ei, rc == SE_NOT_FOUND ? SE_NotFound : rc);
 		goto out;
 	}
-	file_tag_box(tag, &bw, &bh);
-	buf_reset(&ctx->resp->body);
-	rc = img_thumbnail(raw.ptr, raw.len, bw, bh, IMG_PREVIEW_QUALITY, &ctx->resp->body);
+	rc = img_thumbnail_fd(fd, bw, bh, IMG_PREVIEW_QUALITY, &ctx->resp->body);
 	if (rc) {
 		rc = SE_RAISE(&ctx->ei, SE_ImageProcessingFailed);
 		goto out;
 	}
+	if (cache_preview(ctx, id, key, &ctx->resp->body))
+		log_warn("autumn: cannot cache the preview of %s", id);
+	http_resp_header(ctx->resp, AUTUMN_PREVIEW_HEADER, "generated");
+done:
 	ctx->resp->status = 200;
 	ctx->resp->content_type = "image/webp";
 out:
-	buf_release(&raw);
+	if (fd >= 0)
+		close(fd);
 	json_decref(rec);
 	return rc;
 }

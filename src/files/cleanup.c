@@ -90,39 +90,68 @@ static enum err collect(struct store *st, const char *index, struct str before, 
 	return rc;
 }
 
-/* Whether a live file still uses `hash`. */
-static enum err hash_used(struct store *st, const char *hash, bool *used)
+/* Delete blob `hash` unless a live file uses it (call under the blob lock). */
+static enum err drop_unused(struct store *st, struct blob_store *blobs, const char *hash,
+                            struct files_cleanup_stats *s)
 {
-	struct store_txn *txn = NULL;
-	struct str ids[1];
-	size_t n = 0;
-	enum err rc = store_read_begin(st, &txn);
+	struct err_info ei = ERR_INFO_INIT;
+	bool used = true;
+	enum err rc = file_hash_used(st, hash, &used);
 
+	if (rc || used || !blob_is_hash(hash))
+		return rc;
+	rc = blob_delete(blobs, hash, &ei);
+	if (rc == SE_NOT_FOUND)
+		return SE_OK;
 	if (!rc)
-		rc = store_index_find(txn, FILE_COLL, FILE_IDX_HASH, str_from(hash), ids, 1, &n,
-		                      NULL);
-	store_read_end(txn);
-	*used = n > 0;
+		s->blobs_removed++;
 	return rc;
 }
 
-/* file_deletion: the blob when unused, then the record */
+/*
+ * The cached previews of file `id` (copied out; at most FILES_PREVIEWS_MAX).
+ * A deleted record gains no preview (file_preview_set), so this list is final.
+ */
+static enum err preview_hashes(struct store *st, const char *id, char (*out)[BLOB_HASH_HEX],
+                               size_t *n)
+{
+	struct store_txn *txn = NULL;
+	json_t *rec = NULL, *pv;
+	const char *k;
+	enum err rc = store_read_begin(st, &txn);
+
+	*n = 0;
+	if (!rc)
+		rc = file_load(txn, str_from(id), &rec);
+	store_read_end(txn);
+	if (rc == SE_NOT_FOUND || rc == SE_PARSE)
+		return SE_OK;
+	json_object_foreach(json_object_get(rec, "preview"), k, pv)
+	{
+		const char *h = json_string_value(pv);
+
+		if (*n < FILES_PREVIEWS_MAX && h && blob_is_hash(h))
+			memcpy(out[(*n)++], h, BLOB_HASH_HEX);
+	}
+	json_decref(rec);
+	return rc;
+}
+
+/* file_deletion: the blob and its previews' blobs when unused, then the record */
 static enum err reap(struct store *st, struct blob_store *blobs, const struct item *it,
                      struct files_cleanup_stats *s)
 {
 	struct err_info ei = ERR_INFO_INIT;
-	bool used = true;
-	enum err rc;
+	char previews[FILES_PREVIEWS_MAX][BLOB_HASH_HEX];
+	size_t np = 0;
+	enum err rc = preview_hashes(st, it->id, previews, &np);
 
+	if (rc)
+		return rc;
 	file_blob_lock();
-	rc = hash_used(st, it->hash, &used);
-	if (!rc && !used && blob_is_hash(it->hash)) {
-		rc = blob_delete(blobs, it->hash, &ei);
-		if (rc == SE_NOT_FOUND)
-			rc = SE_OK;
-		else if (!rc)
-			s->blobs_removed++;
-	}
+	rc = drop_unused(st, blobs, it->hash, s);
+	for (size_t i = 0; !rc && i < np; i++)
+		rc = drop_unused(st, blobs, previews[i], s);
 	file_blob_unlock();
 	if (!rc)
 		rc = store_write(st, remove_fn, (void *)it->id, &ei);

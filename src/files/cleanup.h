@@ -5,8 +5,9 @@
  *
  * Owns: flagging uploads never attached within the grace period deleted
  * (one write per file, so a concurrent attach wins or loses cleanly), and
- * removing deleted files: their blob once no live file shares its hash
- * (under the blob lock of files/file.h), then their record.
+ * removing deleted files: their blob and their cached previews' blobs once
+ * no live file shares the hash (under the blob lock of files/file.h), then
+ * their record.
  * Does not own: the store or the blob store (borrowed), the schedule's
  * clock source for tests (files_cleanup_run takes `now_ms`).
  * Threads: the worker is one thread; start/stop from the main thread.
@@ -30,6 +31,8 @@ struct files_cleanup;
 #define FILES_UNATTACHED_MAX_MS (60ll * 60 * 1000)
 /* files handled per pass and per step (the rest waits for the next pass) */
 #define FILES_CLEANUP_BATCH 256
+/* cached previews looked at per file (one per tag box today) */
+#define FILES_PREVIEWS_MAX 8
 
 struct files_cleanup_stats {
 	size_t flagged;       /* unattached uploads flagged deleted */

@@ -14,6 +14,7 @@
 #include "core/jx.h"
 #include "core/mem.h"
 #include "core/ulid.h"
+#include "files/blob.h"
 
 static const struct {
 	const char *name;
@@ -150,9 +151,65 @@ json_t *file_view(const json_t *rec)
 {
 	json_t *v = json_deep_copy(rec);
 
-	if (v)
+	if (v) {
 		json_object_del(v, "hash");
+		json_object_del(v, "preview");
+	}
 	return v;
+}
+
+const char *file_preview_get(const json_t *rec, const char *key)
+{
+	const char *h = json_string_value(json_object_get(json_object_get(rec, "preview"), key));
+
+	return h && blob_is_hash(h) ? h : NULL;
+}
+
+enum err file_preview_set(struct store_wtxn *w, struct str id, const char *key, const char *hash,
+                          bool *recorded)
+{
+	json_t *rec = NULL, *pv;
+	enum err rc = file_load(store_wtxn_read(w), id, &rec);
+
+	*recorded = false;
+	if (rc == SE_NOT_FOUND || rc == SE_PARSE)
+		return SE_OK;
+	if (rc)
+		return rc;
+	if (json_is_true(json_object_get(rec, "deleted")))
+		goto out;
+	pv = json_object_get(rec, "preview");
+	if (!json_is_object(pv)) {
+		pv = json_object();
+		if (!pv || json_object_set_new(rec, "preview", pv)) {
+			rc = SE_NOMEM;
+			goto out;
+		}
+	}
+	if (json_object_set_new(pv, key, json_string(hash))) {
+		rc = SE_NOMEM;
+		goto out;
+	}
+	rc = put(w, rec, false);
+	*recorded = rc == SE_OK;
+out:
+	json_decref(rec);
+	return rc;
+}
+
+enum err file_hash_used(struct store *st, const char *hash, bool *used)
+{
+	struct store_txn *txn = NULL;
+	struct str ids[1];
+	size_t n = 0;
+	enum err rc = store_read_begin(st, &txn);
+
+	if (!rc)
+		rc = store_index_find(txn, FILE_COLL, FILE_IDX_HASH, str_from(hash), ids, 1, &n,
+		                      NULL);
+	store_read_end(txn);
+	*used = n > 0;
+	return rc;
 }
 
 bool file_is_served(const json_t *rec)
@@ -260,6 +317,25 @@ static enum err x_hash(struct str id, struct str rec, struct store_keys *out, vo
 		return SE_PARSE;
 	if (h && *h && (arg ? deleted : !deleted))
 		rc = store_keys_add(out, str_from(h));
+	/* live files also hold their previews' blobs */
+	if (!rc && !arg && !deleted) {
+		const char *k;
+		json_t *pv;
+
+		json_object_foreach(json_object_get(v, "preview"), k, pv)
+		{
+			const char *p = json_string_value(pv);
+			bool dup = !p || !*p || (h && strcmp(p, h) == 0);
+
+			for (size_t i = 0; !dup && i < out->n; i++)
+				dup = out->k[i].n == strlen(p) &&
+				      memcmp(out->k[i].b, p, out->k[i].n) == 0;
+			if (!dup)
+				rc = store_keys_add(out, str_from(p));
+			if (rc)
+				break;
+		}
+	}
 	json_decref(v);
 	return rc;
 }

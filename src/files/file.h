@@ -4,11 +4,10 @@
  *
  * Owns: the "files" collection, stored in Revolt's shape {_id, tag,
  * filename, metadata, content_type, size, hash, uploaded_at, uploader_id,
- * used_for?, deleted?, reported?}, its indexes, the client view (without
- * the internal blob hash), the per-tag rules (size limit, preview box) and
- * attaching a file to the object that uses it (file_claim).
- *   files  id -> File   indexes: hash (blob hash, live files only),
- *                       unattached ("<uploaded_at>/<id>", ISO 8601),
+ * used_for?, deleted?, reported?} plus the internal preview? {key: hash}, its indexes, the client
+ * view (without the internal blob hash), the per-tag rules (size limit, preview box) and attaching
+ * a file to the object that uses it (file_claim). files  id -> File   indexes: hash (blob hashes of
+ * live files: the original and its cached previews), unattached ("<uploaded_at>/<id>", ISO 8601),
  *                       deleted (blob hash, files flagged deleted)
  * Does not own: the bytes (files/blob.h), sniffing (files/sniff.h), HTTP.
  * Threads: pure functions, or inside the caller's write (store_wtxn). The
@@ -96,6 +95,30 @@ enum err file_load(struct store_txn *txn, struct str id, json_t **out)
 
 /* The client view of a record: a deep copy without "hash" (NULL on OOM). */
 json_t *file_view(const json_t *rec);
+
+/*
+ * The cached preview of `rec` under `key` (borrowed from `rec`), or NULL.
+ * Records keep previews as "preview": {key: blob hash}; file_view strips it.
+ */
+const char *file_preview_get(const json_t *rec, const char *key);
+
+/*
+ * Remember blob `hash` as the preview `key` of file `id`, inside the
+ * caller's write. `*recorded` is false (and nothing is written) when the
+ * file is gone or flagged deleted: the caller then owns the blob's fate.
+ * Call under the blob lock, from blob_writer_commit to the end of the
+ * write, so the clean-up sees either the reference or no blob.
+ * SE_NOMEM, store errors.
+ */
+enum err file_preview_set(struct store_wtxn *w, struct str id, const char *key, const char *hash,
+                          bool *recorded) __attribute__((warn_unused_result));
+
+/*
+ * Whether a live file uses blob `hash` as its original or as a preview
+ * (the hash index). Store errors.
+ */
+enum err file_hash_used(struct store *st, const char *hash, bool *used)
+    __attribute__((warn_unused_result));
 
 /* Served at all: attached (used_for present) and not deleted. */
 bool file_is_served(const json_t *rec);

@@ -478,6 +478,15 @@ static void test_images_attach_serve(void **state)
 	size_of(&r.body, &w, &h);
 	assert_int_equal(w, 128);
 	assert_int_equal(h, 96);
+	assert_string_equal(header(&r, "x-preview-cache", hb, sizeof(hb)), "generated");
+	/* the second preview GET: the same bytes, from the cached blob */
+	get(d, path, NULL, &r2);
+	assert_int_equal(r2.status, 200);
+	assert_string_equal(header(&r2, "x-preview-cache", hb, sizeof(hb)), "cached");
+	assert_string_equal(header(&r2, "content-type", hb, sizeof(hb)), "image/webp");
+	assert_int_equal(r2.body.n, r.body.n);
+	assert_memory_equal(r2.body.p, r.body.p, r.body.n);
+	resp_release(&r2);
 	resp_release(&r);
 	/* ?max_side= is accepted and ignored */
 	snprintf(path, sizeof(path), "/autumn/avatars/%s?max_side=256", id);

@@ -270,6 +270,83 @@ static void test_claim_and_cleanup(void **state)
 	store_read_end(txn);
 }
 
+struct pv {
+	const char *id, *key, *hash;
+	bool recorded;
+};
+
+static enum err pv_fn(struct store_wtxn *w, void *arg)
+{
+	struct pv *p = arg;
+
+	return file_preview_set(w, str_from(p->id), p->key, p->hash, &p->recorded);
+}
+
+static enum err del_fn(struct store_wtxn *w, void *arg)
+{
+	return file_mark_deleted(w, str_from((const char *)arg));
+}
+
+static void test_preview_cleanup(void **state)
+{
+	struct fix *f = *state;
+	struct files_cleanup_stats s;
+	struct claim c = {"pv1", "avatars", "UserAvatar", "01USER", NULL};
+	char h1[BLOB_HASH_HEX], p1[BLOB_HASH_HEX], p2[BLOB_HASH_HEX];
+	struct pv pv = {"pv1", "avatars-128x128-q80", NULL, false};
+	struct store_txn *txn = NULL;
+	json_t *rec = NULL, *view;
+	bool used = false;
+	int64_t now = 1700000000000ll;
+
+	put_blob(f, "original bytes", h1);
+	put_blob(f, "preview bytes", p1);
+	put_blob(f, "shared preview", p2);
+	add_file(f, "pv1", "avatars", h1, now);
+	add_file(f, "other", "avatars", p2, now); /* p2 is also another file's original */
+	assert_int_equal(store_write(f->st, claim_fn, &c, NULL), SE_OK);
+	json_decref(c.out);
+	pv.hash = p1;
+	assert_int_equal(store_write(f->st, pv_fn, &pv, NULL), SE_OK);
+	assert_true(pv.recorded);
+	assert_int_equal(file_hash_used(f->st, p1, &used), SE_OK);
+	assert_true(used);
+	/* the cached preview is internal: not in the client view */
+	assert_int_equal(store_read_begin(f->st, &txn), SE_OK);
+	assert_int_equal(file_load(txn, STR_LIT("pv1"), &rec), SE_OK);
+	store_read_end(txn);
+	assert_string_equal(file_preview_get(rec, "avatars-128x128-q80"), p1);
+	assert_null(file_preview_get(rec, "avatars-256x256-q80"));
+	view = file_view(rec);
+	assert_null(json_object_get(view, "preview"));
+	json_decref(view);
+	json_decref(rec);
+	/* unknown files take no preview */
+	pv.id = "nope";
+	assert_int_equal(store_write(f->st, pv_fn, &pv, NULL), SE_OK);
+	assert_false(pv.recorded);
+	/* the clean-up removes the preview blob with its file; p2 stays for "other" */
+	pv.id = "pv1";
+	pv.key = "avatars-64x64-q80";
+	pv.hash = p2;
+	assert_int_equal(store_write(f->st, pv_fn, &pv, NULL), SE_OK);
+	assert_true(pv.recorded);
+	pv.hash = p1;
+	assert_int_equal(store_write(f->st, del_fn, (void *)"pv1", NULL), SE_OK);
+	/* deleted files take no preview either */
+	assert_int_equal(store_write(f->st, pv_fn, &pv, NULL), SE_OK);
+	assert_false(pv.recorded);
+	assert_int_equal(file_hash_used(f->st, p1, &used), SE_OK);
+	assert_false(used);
+	assert_int_equal(files_cleanup_run(f->st, f->blobs, now, FILES_UNATTACHED_MAX_MS, &s),
+	                 SE_OK);
+	assert_int_equal(s.records_removed, 1);
+	assert_int_equal(s.blobs_removed, 2);
+	assert_false(exists(f, h1));
+	assert_false(exists(f, p1));
+	assert_true(exists(f, p2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +354,7 @@ int main(void)
 	    cmocka_unit_test(test_utf8),
 	    cmocka_unit_test(test_kinds_and_tags),
 	    cmocka_unit_test_setup_teardown(test_claim_and_cleanup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_preview_cleanup, setup, teardown),
 	};
 
 	if (cry_init())
