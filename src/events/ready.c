@@ -20,6 +20,7 @@
 #include "core/mem.h"
 #include "events/ev_int.h"
 #include "perms/perms.h"
+#include "servers/emoji.h"
 #include "servers/members.h"
 #include "servers/server.h"
 #include "users/access.h"
@@ -103,7 +104,44 @@ struct ready {
 	json_t *known;         /* {user id: true}: relations and recipients */
 	json_t *chan_topics;   /* [[channel, server or ""]] */
 	json_t *server_topics; /* [server] */
+	json_t *emojis;        /* every emoji of the joined servers */
 };
+
+/* At most this many emojis per server go into Ready (the per-server cap). */
+#define READY_EMOJIS_PER_SERVER EMOJI_SERVER_MAX
+
+/* Every emoji of the joined servers, off the emojis "server" index. */
+static enum err collect_emojis(struct ready *r)
+{
+	struct store_hit hits[READY_EMOJIS_PER_SERVER];
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(r->server_topics, i, v)
+	{
+		char prefix[EV_ID_MAX + 2];
+		struct store_range range;
+		size_t n = 0;
+		enum err rc;
+
+		snprintf(prefix, sizeof(prefix), "%s/", json_string_value(v));
+		memset(&range, 0, sizeof(range));
+		range.prefix = str_from(prefix);
+		range.dir = STORE_ASC;
+		rc = store_index_scan(r->txn, EMOJI_COLL, EMOJI_IDX_SERVER, &range, hits,
+		                      READY_EMOJIS_PER_SERVER, &n);
+		if (rc)
+			return rc;
+		for (size_t k = 0; k < n; k++) {
+			json_t *e = NULL;
+
+			if (emoji_load(r->txn, hits[k].id, &e) == SE_OK &&
+			    json_array_append_new(r->emojis, e))
+				return SE_NOMEM;
+		}
+	}
+	return SE_OK;
+}
 
 static enum err add_server(struct ready *r, const char *sid)
 {
@@ -297,8 +335,9 @@ enum err ev_ready_build(struct ev *ev, struct gw_conn *gc, struct ev_conn *c,
 	r.known = json_object();
 	r.chan_topics = json_array();
 	r.server_topics = json_array();
+	r.emojis = json_array();
 	if (!ready || !r.users || !r.servers || !r.channels || !r.members || !r.known ||
-	    !r.chan_topics || !r.server_topics) {
+	    !r.chan_topics || !r.server_topics || !r.emojis) {
 		rc = SE_RAISE(ei, SE_NOMEM);
 		goto out;
 	}
@@ -312,6 +351,8 @@ enum err ev_ready_build(struct ev *ev, struct gw_conn *gc, struct ev_conn *c,
 		rc = SE_InvalidSession;
 	if (!rc)
 		rc = collect(ev, &r, f, ready);
+	if (!rc && f->emojis)
+		rc = collect_emojis(&r);
 	store_read_end(r.txn);
 	if (rc) {
 		rc = SE_RAISE(ei, rc);
@@ -330,9 +371,8 @@ enum err ev_ready_build(struct ev *ev, struct gw_conn *gc, struct ev_conn *c,
 		json_object_set(ready, "channels", r.channels);
 	if (f->members)
 		json_object_set(ready, "members", r.members);
-	/* emojis: no emoji collection exists yet, so every server has none */
 	if (f->emojis)
-		json_object_set_new(ready, "emojis", json_array());
+		json_object_set(ready, "emojis", r.emojis);
 	/* policy changes: none are published by this server; absent for bots */
 	if (f->policy_changes && !bot)
 		json_object_set_new(ready, "policy_changes", json_array());
@@ -363,6 +403,7 @@ out:
 	json_decref(r.known);
 	json_decref(r.chan_topics);
 	json_decref(r.server_topics);
+	json_decref(r.emojis);
 	return rc;
 }
 
@@ -451,4 +492,5 @@ void ev_sub_server_load(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, co
 	json_decref(r.channels);
 	json_decref(r.chan_topics);
 	json_decref(r.server_topics);
+	json_decref(r.emojis);
 }

@@ -16,7 +16,9 @@
 
 #include <cmocka.h>
 
+#include "core/buf.h"
 #include "tests/support/api_client.h"
+#include "tests/support/wsclient.h"
 #include "tests/support/daemon.h"
 
 #define START_MS 20000
@@ -205,6 +207,35 @@ static void test_emoji_upload(void **state)
 	assert_int_equal(json_array_size(v), 1);
 	assert_string_equal(tc_sval(json_array_get(v, 0), "_id"), mine);
 	json_decref(v);
+	/* a member's Ready lists the emojis of the servers they are in */
+	{
+		struct buf frame = BUF_INIT(1 << 20);
+		char query[200];
+		struct wsc *ws = NULL;
+		json_t *ready = NULL;
+
+		snprintf(query, sizeof(query), "/?version=1&format=json&token=%s", ann.token);
+		assert_int_equal(wsc_connect(td_ws_port(d), query, 5000, &ws), SE_OK);
+		for (int i = 0; i < 5 && !ready; i++) {
+			json_t *ev;
+
+			buf_reset(&frame);
+			assert_int_equal(wsc_recv_text(ws, &frame, 5000), SE_OK);
+			ev = json_loads(buf_cstr(&frame), 0, NULL);
+			if (ev &&
+			    strcmp(tc_sval(ev, "type") ? tc_sval(ev, "type") : "", "Ready") == 0)
+				ready = ev;
+			else
+				json_decref(ev);
+		}
+		assert_non_null(ready);
+		assert_int_equal(json_array_size(json_object_get(ready, "emojis")), 1);
+		assert_string_equal(
+		    tc_sval(json_array_get(json_object_get(ready, "emojis"), 0), "_id"), mine);
+		json_decref(ready);
+		wsc_close(ws);
+		buf_release(&frame);
+	}
 
 	tc_expect(d, "DELETE", path, bob.token, NULL, 403, "MissingPermission");
 	tc_expect(d, "DELETE", path, ann.token, NULL, 204, NULL);
