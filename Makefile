@@ -68,7 +68,7 @@ SRCS_CORE := src/core/mem.c src/core/buf.c src/core/str.c src/core/err.c src/cor
              src/core/arena.c src/core/jx.c src/core/crypto.c
 SRCS_ULID := src/core/ulid.c
 SRCS_CFG  := src/core/cfg.c src/core/cfg_ini.c src/core/cfg_load.c
-SRCS_STORAGE := storage/store.c storage/store_commit.c storage/queue.c
+SRCS_STORAGE := storage/store.c storage/record.c storage/store_commit.c storage/queue.c
 SRCS_BUS  := src/bus/bus.c
 SRCS_GATEWAY := src/gateway/gateway.c
 SRCS_HTTP := src/http/server.c src/http/server_req.c src/http/router.c src/http/message.c src/http/ratelimit.c
@@ -128,7 +128,7 @@ UNIT_TESTS_CORE := tests/unit/core/test_buf.c tests/unit/core/test_str.c tests/u
 UNIT_TESTS_ULID := tests/unit/core/test_ulid.c
 UNIT_TESTS_CFG  := tests/unit/core/test_cfg.c
 UNIT_TESTS_STORAGE := tests/unit/storage/test_store.c tests/unit/storage/test_queue.c \
-                      tests/unit/storage/test_durability.c
+                      tests/unit/storage/test_durability.c tests/unit/storage/test_record.c
 UNIT_TESTS_BUS  := tests/unit/bus/test_bus.c
 UNIT_TESTS_GATEWAY := tests/unit/gateway/test_gateway.c
 UNIT_TESTS_HTTP := tests/unit/http/test_router.c tests/unit/http/test_server.c \

@@ -25,6 +25,7 @@
 #include "core/jx.h"
 #include "core/limits.h"
 #include "core/mem.h"
+#include "storage/record.h"
 
 void authrec_token_hash(struct str token, char out[AUTHREC_HASH_LEN + 1])
 {
@@ -162,19 +163,7 @@ const struct store_index_def authrec_bot_idx[1] = {
 
 enum err authrec_load(struct store_txn *txn, const char *coll, struct str id, json_t **out)
 {
-	struct str rec;
-	json_t *o;
-	enum err rc = store_get(txn, coll, id, &rec);
-
-	if (rc)
-		return rc;
-	o = parse(rec);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return SE_PARSE;
-	}
-	*out = o;
-	return SE_OK;
+	return store_get_json(txn, coll, id, out);
 }
 
 enum err authrec_find_id(struct store_txn *txn, const char *coll, const char *index, struct str key,

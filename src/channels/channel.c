@@ -2,6 +2,7 @@
  * channels/channel.c: the channels collection, its indexes and loading.
  */
 #include "channels/channel.h"
+#include "storage/record.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -151,20 +152,7 @@ const struct store_index_def channel_idx[4] = {
 
 enum err channel_load(struct store_txn *txn, struct str id, json_t **out)
 {
-	struct str rec;
-	json_t *ch;
-	enum err rc;
-
 	if (id.n == 0 || id.n > 32)
 		return SE_NOT_FOUND;
-	rc = store_get(txn, CHANNEL_COLL, id, &rec);
-	if (rc)
-		return rc;
-	ch = parse(rec);
-	if (!json_is_object(ch)) {
-		json_decref(ch);
-		return SE_PARSE;
-	}
-	*out = ch;
-	return SE_OK;
+	return store_get_json(txn, CHANNEL_COLL, id, out);
 }

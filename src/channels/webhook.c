@@ -11,6 +11,7 @@
 #include "core/mem.h"
 #include "perms/perms.h"
 #include "servers/members.h"
+#include "storage/record.h"
 
 static enum err x_channel(struct str id, struct str rec, struct store_keys *out, void *arg)
 {
@@ -51,20 +52,9 @@ json_t *webhook_record_new(struct str id, struct str name, struct str creator, s
 
 enum err webhook_load(struct store_txn *txn, struct str id, json_t **out)
 {
-	struct str rec;
-	json_t *o;
-	enum err rc;
-
 	if (id.n == 0 || id.n >= STORE_ID_MAX)
 		return SE_NOT_FOUND;
-	rc = store_get(txn, WEBHOOK_COLL, id, &rec);
-	if (rc)
-		return rc;
-	o = json_loadb(rec.p, rec.n, 0, NULL);
-	if (!o)
-		return SE_PARSE;
-	*out = o;
-	return SE_OK;
+	return store_get_json(txn, WEBHOOK_COLL, id, out);
 }
 
 enum err webhook_save(struct store_wtxn *w, const json_t *rec, bool create)

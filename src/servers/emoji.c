@@ -7,6 +7,7 @@
 #include "servers/emoji.h"
 
 #include "files/file.h"
+#include "storage/record.h"
 
 static enum err x_server(struct str id, struct str rec, struct store_keys *out, void *arg)
 {
@@ -47,20 +48,9 @@ bool emoji_name_ok(struct str name)
 
 enum err emoji_load(struct store_txn *txn, struct str id, json_t **out)
 {
-	struct str rec;
-	json_t *o;
-	enum err rc;
-
 	if (id.n == 0 || id.n >= STORE_ID_MAX)
 		return SE_NOT_FOUND;
-	rc = store_get(txn, EMOJI_COLL, id, &rec);
-	if (rc)
-		return rc;
-	o = json_loadb(rec.p, rec.n, 0, NULL);
-	if (!o)
-		return SE_PARSE;
-	*out = o;
-	return SE_OK;
+	return store_get_json(txn, EMOJI_COLL, id, out);
 }
 
 enum err emoji_file_claim(struct store_wtxn *w, struct str file_id, struct str user_id,

@@ -2,6 +2,7 @@
  * servers/server.c: servers, members, bans and invites collections.
  */
 #include "servers/server.h"
+#include "storage/record.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -88,22 +89,9 @@ const struct store_index_def server_invite_idx[2] = {
 
 static enum err load(struct store_txn *txn, const char *coll, struct str id, json_t **out)
 {
-	struct str rec;
-	json_t *o;
-	enum err rc;
-
 	if (id.n == 0 || id.n > 64)
 		return SE_NOT_FOUND;
-	rc = store_get(txn, coll, id, &rec);
-	if (rc)
-		return rc;
-	o = parse(rec);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return SE_PARSE;
-	}
-	*out = o;
-	return SE_OK;
+	return store_get_json(txn, coll, id, out);
 }
 
 enum err server_load(struct store_txn *txn, struct str id, json_t **out)
