@@ -88,6 +88,29 @@ const struct cfg_key cfg_keys[] = {
     {"files", "s3_secret_key", CFG_K_STR, OFF(files.s3_secret_key), 0, 0, "", CFG_KEY_SECRET},
     {"files", "s3_path_style", CFG_K_BOOL, OFF(files.s3_path_style), 0, 0, "true", 0},
     {"files", "s3_timeout", CFG_K_UINT, OFF(files.s3_timeout), 1, 3600, "60", 0},
+    {"federation", "enabled", CFG_K_BOOL, OFF(federation.enabled), 0, 0, "true", 0},
+    {"federation", "allow_private", CFG_K_BOOL, OFF(federation.allow_private), 0, 0, "false", 0},
+    {"federation", "authorized_fetch", CFG_K_BOOL, OFF(federation.authorized_fetch), 0, 0, "false",
+     0},
+    {"federation", "auto_accept_follows", CFG_K_BOOL, OFF(federation.auto_accept_follows), 0, 0,
+     "false", 0},
+    {"federation", "user_agent", CFG_K_STR, OFF(federation.user_agent), 0, 0, "", 0},
+    {"federation", "key_encryption_key", CFG_K_STR, OFF(federation.key_encryption_key), 0, 0, "",
+     CFG_KEY_SECRET},
+    {"federation", "sign_first", CFG_K_STR, OFF(federation.sign_first), 0, 0, "cavage", 0},
+    {"federation", "fetch_timeout", CFG_K_UINT, OFF(federation.fetch_timeout), 1, 300, "10", 0},
+    {"federation", "fetch_max_bytes", CFG_K_SIZE, OFF(federation.fetch_max_bytes), 1024, MB(64),
+     "1048576", 0},
+    {"federation", "max_redirects", CFG_K_UINT, OFF(federation.max_redirects), 0, 20, "3", 0},
+    {"federation", "inbox_max", CFG_K_SIZE, OFF(federation.inbox_max), 1024, MB(64), "1048576", 0},
+    {"federation", "clock_skew", CFG_K_UINT, OFF(federation.clock_skew), 1, 86400, "3600", 0},
+    {"federation", "delivery_workers", CFG_K_UINT, OFF(federation.delivery_workers), 1, 64, "2", 0},
+    {"federation", "delivery_per_host", CFG_K_UINT, OFF(federation.delivery_per_host), 1, 256, "4",
+     0},
+    {"federation", "delivery_inflight", CFG_K_UINT, OFF(federation.delivery_inflight), 1, 4096,
+     "64", 0},
+    {"federation", "unavailable_days", CFG_K_UINT, OFF(federation.unavailable_days), 1, 365, "7",
+     0},
 };
 
 _Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) == CFG_NKEYS, "CFG_NKEYS is out of date");
@@ -474,6 +497,17 @@ enum err cfg_check(const struct cfg *c, struct err_info *ei)
 		return SE_RAISEF(ei, SE_CONFIG,
 		                 "config: 'http.json_body_max' (%zu) exceeds 'http.body_max' (%zu)",
 		                 c->http.json_body_max, c->http.body_max);
+	if (strcmp(c->federation.sign_first, "cavage") != 0 &&
+	    strcmp(c->federation.sign_first, "rfc9421") != 0)
+		return SE_RAISEF(ei, SE_CONFIG,
+		                 "config: 'federation.sign_first' must be \"cavage\" or \"rfc9421\", "
+		                 "not \"%s\"",
+		                 c->federation.sign_first);
+	if (c->federation.delivery_per_host > c->federation.delivery_inflight)
+		return SE_RAISEF(ei, SE_CONFIG,
+		                 "config: 'federation.delivery_per_host' (%u) exceeds "
+		                 "'federation.delivery_inflight' (%u)",
+		                 c->federation.delivery_per_host, c->federation.delivery_inflight);
 	if (c->ws.max_message > c->ws.sendq_max)
 		return SE_RAISEF(ei, SE_CONFIG,
 		                 "config: 'ws.max_message' (%zu) exceeds 'ws.sendq_max' (%zu)",

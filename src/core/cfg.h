@@ -132,6 +132,26 @@ struct cfg_files {
 	unsigned s3_timeout; /* seconds per request */
 };
 
+/* Federation (federation/): fetches, signatures, inbox, delivery. */
+struct cfg_federation {
+	bool enabled;             /* false: no AP routes answer, nothing is delivered */
+	bool allow_private;       /* loopback/private peers and plain http (tests, --dev) */
+	bool authorized_fetch;    /* AS2 GETs must carry a valid signature */
+	bool auto_accept_follows; /* remote Follow of a local user: Accept at once */
+	char *user_agent;         /* "" = "Solstice/<version> (+<public_url>)" */
+	char *key_encryption_key; /* secret; base64 of 32 bytes; "" = <data>/keys/federation.key */
+	char *sign_first;         /* "cavage" or "rfc9421": first attempt for unknown hosts */
+	unsigned fetch_timeout;   /* seconds per outbound request */
+	size_t fetch_max_bytes;   /* response body cap */
+	unsigned max_redirects;
+	size_t inbox_max;        /* inbound activity body cap (bytes) */
+	unsigned clock_skew;     /* seconds a signature's Date/created may be off */
+	unsigned delivery_workers;  /* threads draining the delivery queue */
+	unsigned delivery_per_host; /* concurrent requests to one host */
+	unsigned delivery_inflight; /* concurrent requests in all */
+	unsigned unavailable_days;  /* distinct failing days before a host is skipped */
+};
+
 /* One member per section of the file, one field per key. */
 struct cfg {
 	struct cfg_hosts hosts;
@@ -148,6 +168,7 @@ struct cfg {
 	struct cfg_auth auth;
 	struct cfg_ratelimit ratelimit;
 	struct cfg_files files;
+	struct cfg_federation federation;
 	char *config_file; /* the --config path, "" when none */
 };
 
