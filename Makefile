@@ -19,6 +19,9 @@ PKGS      += libpng
 PKGS      += msgpack hiredis
 # Autumn: image metadata, stripping and previews (libvips), MIME sniffing (libmagic)
 PKGS      += vips libmagic
+# federation: Markdown -> HTML for outbound Notes (cmark), remote HTML -> Markdown (libxml2)
+PKGS      += libcmark
+PKGS      += libxml-2.0
 TEST_PKGS := cmocka libcurl
 
 CC ?= cc
