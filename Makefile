@@ -122,6 +122,8 @@ SRCS_EVENTS := src/events/events.c src/events/ready.c src/events/subs.c src/even
 LIB_SRCS += $(SRCS_EVENTS)
 SRCS_EVVIS := src/events/visibility.c
 LIB_SRCS += $(SRCS_EVVIS)
+SRCS_FED_MAPPING := federation/process.c
+LIB_SRCS += $(SRCS_FED_MAPPING)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
