@@ -14,8 +14,8 @@
  * B/activities/<ULID>, instance actor B/actor, shared inbox B/inbox, where B
  * is hosts.public_url without a trailing slash.
  */
-#ifndef SOL_FED_FED_H
-#define SOL_FED_FED_H
+#ifndef SOL_FEDERATION_FED_H
+#define SOL_FEDERATION_FED_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,6 +32,8 @@ struct store;
 struct fkeys;
 struct fdel;
 struct finbox;
+struct actor_cache;
+struct nodeinfo_cache;
 
 struct fed {
 	const struct cfg *cfg; /* borrowed from the app */
@@ -45,6 +47,8 @@ struct fed {
 	struct fkeys *keys;    /* key ring (federation/keys.h), owned */
 	struct fdel *del;      /* delivery service (federation/deliver.h), owned */
 	struct finbox *inbox;  /* inbox service (federation/inbox.h), owned */
+	struct actor_cache *actors;      /* rendered actor documents (actor.h), owned */
+	struct nodeinfo_cache *nodeinfo; /* usage counts (nodeinfo.h), owned */
 };
 
 /*
@@ -78,4 +82,4 @@ bool fed_local_user_of(const struct fed *f, struct str url, struct str *user_id)
 /* Discovery routes: WebFinger, host-meta, NodeInfo, actors, profile pages. */
 const struct route *api_fed_table(size_t *n);
 
-#endif /* SOL_FED_FED_H */
+#endif /* SOL_FEDERATION_FED_H */
