@@ -188,6 +188,10 @@ BENCH_SRCS += tools/bench/bench_ws.c
 BENCH_SRCS += tools/bench/bench_search.c
 BENCH_SRCS += tools/bench/bench_messages.c
 BENCH_SRCS += tools/bench/bench_autumn.c
+# federation inbox helper: ap_ids, remote actors, inbox
+SRCS_FED_INBOX := federation/objmap.c
+LIB_SRCS += $(SRCS_FED_INBOX)
+UNIT_TESTS += tests/unit/federation/test_objmap.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)

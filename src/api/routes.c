@@ -28,6 +28,7 @@
 #include "files/file.h"
 #include "channels/webhook.h"
 #include "servers/emoji.h"
+#include "federation/objmap.h"
 #include "core/cfg.h"
 #include "core/mem.h"
 #include "http/http.h"
@@ -92,6 +93,7 @@ static const struct store_coll_def collections[] = {
     FILE_COLL_DEF,
     WEBHOOK_COLL_DEF,
     EMOJI_COLL_DEF,
+    FMAP_COLL_DEF,
 };
 /* clang-format on */
 
