@@ -122,7 +122,7 @@ SRCS_EVENTS := src/events/events.c src/events/ready.c src/events/subs.c src/even
 LIB_SRCS += $(SRCS_EVENTS)
 SRCS_EVVIS := src/events/visibility.c
 LIB_SRCS += $(SRCS_EVVIS)
-SRCS_FED_MAPPING := federation/process.c
+SRCS_FED_MAPPING := federation/process.c federation/follows.c
 LIB_SRCS += $(SRCS_FED_MAPPING)
 MAIN_SRC := src/main.c
 
@@ -158,6 +158,7 @@ UNIT_TESTS += $(UNIT_TESTS_BLOB)
 UNIT_TESTS += tests/unit/channels/test_group.c tests/unit/channels/test_sync.c
 UNIT_TESTS += tests/unit/gateway/test_wire.c
 UNIT_TESTS += tests/unit/messages/test_search.c
+UNIT_TESTS += tests/unit/federation/test_follows.c
 # shared helpers linked into every test: a WebSocket client, daemon launcher, API client, node runner
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c tests/support/api_client.c tests/support/node.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c

@@ -22,9 +22,9 @@
 #include "storage/store.h"
 
 #define FFOLLOW_COLL "ap_follows"
-/* key followee + "/" + follower */
+/* key followee + "/" + state letter ('a' accepted, 'p' pending) + follower */
 #define FFOLLOW_IDX_FOLLOWEE "followee"
-/* key follower + "/" + followee */
+/* key follower + "/" + state letter + followee */
 #define FFOLLOW_IDX_FOLLOWER "follower"
 /* unique key follower + "/" + followee */
 #define FFOLLOW_IDX_PAIR "pair"
@@ -94,21 +94,22 @@ enum err ffollow_by_activity(struct store_txn *txn, struct str activity, struct 
     __attribute__((warn_unused_result));
 
 /*
- * Up to `cap` (<= FFOLLOW_PAGE_MAX) follows of `user` on `side`, ordered by
- * the other user's id, starting after the other user id `after` (STR_NULL:
- * from the start); pending ones are skipped unless `pending`. `*n` gets the
- * count, `*more` whether more follow. Returns SE_OK, SE_IO.
+ * Up to `cap` (<= FFOLLOW_PAGE_MAX) follows of `user` on `side` in `state`,
+ * ordered by the other user's id, starting after the other user id `after`
+ * (STR_NULL: from the start). `*n` gets the count, `*more` (may be NULL)
+ * whether more follow. Returns SE_OK, SE_INVAL, SE_PARSE, SE_IO.
  */
-enum err ffollow_list(struct store_txn *txn, enum ffollow_side side, struct str user, bool pending,
-                      struct str after, struct ffollow *out, size_t cap, size_t *n, bool *more)
-    __attribute__((warn_unused_result));
+enum err ffollow_list(struct store_txn *txn, enum ffollow_side side, struct str user,
+                      enum ffollow_state state, struct str after, struct ffollow *out, size_t cap,
+                      size_t *n, bool *more) __attribute__((warn_unused_result));
 
 /*
- * How many accepted follows `user` has on `side` (bounded walk: stops
- * counting at `limit` and returns SE_OK with *n == limit).
+ * How many follows `user` has on `side` in `state` (index keys only; stops
+ * counting at `limit`, then *n == limit).
  */
-enum err ffollow_count(struct store_txn *txn, enum ffollow_side side, struct str user, size_t limit,
-                       size_t *n) __attribute__((warn_unused_result));
+enum err ffollow_count(struct store_txn *txn, enum ffollow_side side, struct str user,
+                       enum ffollow_state state, size_t limit, size_t *n)
+    __attribute__((warn_unused_result));
 
 /* The state's stored name ("pending" / "accepted"). */
 const char *ffollow_state_name(enum ffollow_state s);

@@ -33,6 +33,7 @@
 #include "core/mem.h"
 #include "http/http.h"
 #include "storage/store.h"
+#include "federation/follows.h"
 
 static const struct route core_routes[] = {
     {HTTP_GET, "/api", api_root, 0},
@@ -93,6 +94,7 @@ static const struct store_coll_def collections[] = {
     FILE_COLL_DEF,
     WEBHOOK_COLL_DEF,
     EMOJI_COLL_DEF,
+    FFOLLOW_COLL_DEF,
     FMAP_COLL_DEF,
 };
 /* clang-format on */
