@@ -46,6 +46,17 @@ json_t *fed_instance_actor_doc(struct fed *f, struct err_info *ei);
  */
 bool actor_wants_html(struct str accept);
 
+struct store_txn;
+
+enum actor_state {
+	ACTOR_LIVE,   /* a local user we serve */
+	ACTOR_REMOTE, /* a remote actor's record ("ap"): not ours to serve */
+	ACTOR_GONE,   /* deleted, disabled, suspended or banned: 410 + Tombstone */
+};
+
+/* What to answer for user record `rec` (its account is read in `txn`). */
+enum actor_state actor_state_of(struct store_txn *txn, const json_t *rec);
+
 /* "<username>_<discriminator>" of a user record into arena; NULL on OOM or no username. */
 char *actor_handle(const json_t *user_rec, struct arena *a);
 

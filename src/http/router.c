@@ -1,5 +1,7 @@
 /*
  * http/router.c: segment-wise matching of a path against route patterns.
+ * A pattern segment is a literal, "{name}" (the whole segment) or
+ * "lit{name}" (a literal prefix, then the rest: "/@{handle}").
  * Linear over the table; a table of a few hundred routes matches in well
  * under a microsecond, measured in tools/bench (no allocation).
  */
@@ -37,6 +39,20 @@ static bool is_param(struct str s)
 	return s.n >= 3 && s.p[0] == '{' && s.p[s.n - 1] == '}';
 }
 
+/*
+ * "@{name}": a literal prefix, then a parameter capturing the non-empty rest
+ * of the segment. Returns the prefix length, or 0 when `s` is not one.
+ */
+static size_t prefixed_param(struct str s)
+{
+	long open = str_index(s, '{');
+
+	if (open < 1 || s.p[s.n - 1] != '}' || s.n - (size_t)open < 3 ||
+	    str_index((struct str){s.p, (size_t)open}, '}') >= 0)
+		return 0;
+	return (size_t)open;
+}
+
 static bool match_one(const char *pattern, struct str *segs, size_t nseg,
                       struct str params[LIM_ROUTE_PARAMS], size_t *n_params)
 {
@@ -47,10 +63,17 @@ static bool match_one(const char *pattern, struct str *segs, size_t nseg,
 	if (np != nseg)
 		return false;
 	for (size_t i = 0; i < np; i++) {
+		size_t lit = 0;
+
 		if (is_param(pseg[i])) {
 			if (segs[i].n == 0 || k >= LIM_ROUTE_PARAMS)
 				return false;
 			params[k++] = segs[i];
+		} else if ((lit = prefixed_param(pseg[i])) != 0) {
+			if (segs[i].n <= lit || memcmp(segs[i].p, pseg[i].p, lit) != 0 ||
+			    k >= LIM_ROUTE_PARAMS)
+				return false;
+			params[k++] = (struct str){segs[i].p + lit, segs[i].n - lit};
 		} else if (!str_eq(pseg[i], segs[i])) {
 			return false;
 		}
@@ -118,7 +141,7 @@ enum err router_check(const struct route *table, size_t n, struct err_info *ei)
 			if (pseg[k].n == 0)
 				return SE_RAISEF(ei, SE_INVAL, "route '%s' has an empty segment",
 				                 table[i].pattern);
-			if (is_param(pseg[k]))
+			if (is_param(pseg[k]) || prefixed_param(pseg[k]))
 				params++;
 		}
 		if (params > LIM_ROUTE_PARAMS)

@@ -3,7 +3,9 @@
  *
  * Owns: matching a request path against a static route table. Patterns are
  * '/'-separated literal segments and `{name}` segments that capture one
- * non-empty segment ("/api/users/{target}/profile"). A trailing slash in the
+ * non-empty segment ("/api/users/{target}/profile"), or `lit{name}` segments
+ * that match a segment starting with the literal and capture the non-empty
+ * rest ("/@{handle}"). A trailing slash in the
  * request is ignored except for the root "/". The table is the caller's
  * (static, borrowed for the router's life).
  * Threads: matching is pure and reentrant.

@@ -30,6 +30,8 @@ static const struct route table[] = {
     {HTTP_PATCH, "/api/users/{target}", h_b, 3},
     {HTTP_GET, "/api/channels/{target}/messages/{msg}", h_a, 4},
     {HTTP_PUT, "/api/channels/{target}/messages/{msg}/reactions/{emoji}", h_b, 5},
+    {HTTP_GET, "/@{handle}", h_a, 6},
+    {HTTP_GET, "/x/pre{p}/{q}", h_b, 7},
 };
 
 static void test_match_cases(void **state)
@@ -51,6 +53,15 @@ static void test_match_cases(void **state)
 	    {HTTP_GET, "/api/channels/C/messages/M", ROUTER_MATCH, 4, "C", "M", NULL},
 	    {HTTP_PUT, "/api/channels/C/messages/M/reactions/%F0", ROUTER_MATCH, 5, "C", "M",
 	     "%F0"},
+	    {HTTP_GET, "/@alice_0001", ROUTER_MATCH, 6, "alice_0001", NULL, NULL},
+	    {HTTP_GET, "/@@x", ROUTER_MATCH, 6, "@x", NULL, NULL},
+	    {HTTP_GET, "/@", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/alice", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/@a/b", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/x/prefoo/bar", ROUTER_MATCH, 7, "foo", "bar", NULL},
+	    {HTTP_GET, "/x/pre/bar", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/x/Prefoo/bar", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
+	    {HTTP_GET, "/x/pr/bar", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
 	    {HTTP_GET, "/api/users", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
 	    {HTTP_GET, "/api/users//", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
 	    {HTTP_GET, "/api//users/x", ROUTER_NO_PATH, 0, NULL, NULL, NULL},
@@ -109,6 +120,11 @@ static void test_check(void **state)
 	static const struct route bad2[] = {{HTTP_GET, "/a//b", h_a, 0}};
 	static const struct route bad3[] = {{HTTP_GET, "/{a}/{b}/{c}/{d}/{e}/{f}/{g}", h_a, 0}};
 	static const struct route bad4[] = {{HTTP_GET, "/x", NULL, 0}};
+	static const struct route bad5[] = {{HTTP_GET, "/a{a}/{b}/{c}/{d}/{e}/{f}/{g}", h_a, 0}};
+	static const struct route lit[] = {{HTTP_GET, "/a{}/x}", h_a, 0}};
+	struct str params[LIM_ROUTE_PARAMS];
+	const struct route *r;
+	size_t np;
 	struct err_info ei = ERR_INFO_INIT;
 
 	(void)state;
@@ -118,6 +134,12 @@ static void test_check(void **state)
 	assert_int_equal(router_check(bad3, 1, &ei), SE_INVAL);
 	assert_int_equal(router_check(bad4, 1, &ei), SE_INVAL);
 	assert_non_null(strstr(ei.detail, "/x"));
+	assert_int_equal(router_check(bad5, 1, &ei), SE_INVAL);
+	/* "a{}" and "x}" are literals, not parameters */
+	assert_int_equal(router_check(lit, 1, &ei), SE_OK);
+	assert_int_equal(router_match(lit, 1, HTTP_GET, STR_LIT("/a{}/x}"), &r, params, &np, NULL),
+	                 ROUTER_MATCH);
+	assert_int_equal(np, 0);
 }
 
 int main(void)
