@@ -308,6 +308,70 @@ enum err queue_retry(struct store_wtxn *w, const struct queue_def *q, const char
 	return rc;
 }
 
+enum err queue_retry_at(struct store_wtxn *w, const struct queue_def *q, const char *id,
+                        uint64_t token, int64_t now, int64_t due, struct str error, bool *dead)
+{
+	struct qrec r;
+	enum err rc;
+
+	rc = load_claimed(w, q, id, token, &r);
+	if (rc)
+		return rc;
+	if (now < 0 || due < now)
+		return SE_RAISE(store_wtxn_ei(w), SE_INVAL);
+	r.error = error;
+	if (r.attempts >= q->max_attempts) {
+		r.state = ST_DEAD;
+		r.due = now;
+	} else {
+		r.due = due;
+	}
+	rc = rewrite(w, str_from(id), &r);
+	if (!rc && dead)
+		*dead = r.state == ST_DEAD;
+	return rc;
+}
+
+enum err queue_defer(struct store_wtxn *w, const struct queue_def *q, const char *id,
+                     uint64_t token, int64_t due)
+{
+	struct qrec r;
+	enum err rc;
+
+	rc = load_claimed(w, q, id, token, &r);
+	if (rc)
+		return rc;
+	if (due < 0)
+		return SE_RAISE(store_wtxn_ei(w), SE_INVAL);
+	if (r.attempts > 0)
+		r.attempts--;
+	r.due = due;
+	return rewrite(w, str_from(id), &r);
+}
+
+enum err queue_next_due(struct store_txn *t, const struct queue_def *q, int64_t *due)
+{
+	struct store_key pre;
+	struct store_hit hit;
+	struct store_range rg;
+	size_t n = 0;
+	enum err rc;
+
+	if (!def_ok(q))
+		return SE_INVAL;
+	name_prefix(str_from(q->name), &pre);
+	rg = (struct store_range){{pre.b, pre.n}, STR_NULL, STR_NULL, STORE_ASC};
+	rc = store_index_scan(t, COLL, "due", &rg, &hit, 1, &n);
+	if (rc)
+		return rc;
+	if (n == 0)
+		return SE_NOT_FOUND;
+	if (hit.key.n < pre.n + 8)
+		return SE_PARSE;
+	*due = (int64_t)get_be((const uint8_t *)hit.key.p + pre.n, 8);
+	return SE_OK;
+}
+
 enum err queue_dead_list(struct store_txn *t, const struct queue_def *q, const char *after_id,
                          struct queue_item *out, size_t cap, size_t *n)
 {

@@ -105,6 +105,31 @@ enum err queue_retry(struct store_wtxn *w, const struct queue_def *q, const char
  * up to `cap`, payloads borrowed until the txn ends. Returns SE_OK, store
  * errors.
  */
+/*
+ * Like queue_retry, but due again at the explicit time `due` (>= now)
+ * instead of the queue's own backoff: for callers with their own schedule
+ * (jitter, Retry-After). Dead-letters once attempts reach max_attempts.
+ * Errors as queue_retry, SE_INVAL for due < now.
+ */
+enum err queue_retry_at(struct store_wtxn *w, const struct queue_def *q, const char *id,
+                        uint64_t token, int64_t now, int64_t due, struct str error, bool *dead)
+    __attribute__((warn_unused_result));
+
+/*
+ * Gives a claimed item back, due at `due`, without counting the claim as an
+ * attempt (the worker chose not to try: a host's breaker is open, the
+ * process is stopping). The last error is kept. Errors as queue_ack.
+ */
+enum err queue_defer(struct store_wtxn *w, const struct queue_def *q, const char *id,
+                     uint64_t token, int64_t due) __attribute__((warn_unused_result));
+
+/*
+ * The earliest due time of `q`'s live items (claimed ones: their lease
+ * end) into `*due`. Returns SE_OK, SE_NOT_FOUND (queue empty), store errors.
+ */
+enum err queue_next_due(struct store_txn *t, const struct queue_def *q, int64_t *due)
+    __attribute__((warn_unused_result));
+
 enum err queue_dead_list(struct store_txn *t, const struct queue_def *q, const char *after_id,
                          struct queue_item *out, size_t cap, size_t *n)
     __attribute__((warn_unused_result));

@@ -260,6 +260,89 @@ static void test_invalid(void **state)
 	}
 }
 
+struct at_arg {
+	const char *id;
+	uint64_t token;
+	int64_t now, due;
+	bool defer, dead;
+};
+
+static enum err at_cb(struct store_wtxn *w, void *arg)
+{
+	struct at_arg *a = arg;
+
+	if (a->defer)
+		return queue_defer(w, &QA, a->id, a->token, a->due);
+	return queue_retry_at(w, &QA, a->id, a->token, a->now, a->due, STR_LIT("later"), &a->dead);
+}
+
+static int64_t next_due(struct fx *f, enum err *rc)
+{
+	struct store_txn *t;
+	int64_t due = -1;
+
+	assert_int_equal(store_read_begin(f->s, &t), SE_OK);
+	*rc = queue_next_due(t, &QA, &due);
+	store_read_end(t);
+	return due;
+}
+
+static void test_retry_at_and_defer(void **state)
+{
+	struct fx *f = *state;
+	struct queue_item it;
+	struct at_arg a;
+	char id[ULID_LEN + 1];
+	enum err rc;
+
+	assert_int_equal(next_due(f, &rc), -1);
+	assert_int_equal(rc, SE_NOT_FOUND);
+	enqueue(f, &QA, "x", 100, id);
+	assert_int_equal(next_due(f, &rc), 100);
+	assert_int_equal(claim(f, &QA, 100, 50, &it), SE_OK);
+	/* a claimed item is due at its lease end */
+	assert_int_equal(next_due(f, &rc), 150);
+	/* explicit due time far beyond the queue's own backoff (cap 8000) */
+	a = (struct at_arg){it.id, it.token, 110, 90000, false, true};
+	assert_int_equal(store_write(f->s, at_cb, &a, NULL), SE_OK);
+	assert_false(a.dead);
+	assert_int_equal(next_due(f, &rc), 90000);
+	assert_int_equal(claim(f, &QA, 89999, 50, &it), SE_NOT_FOUND);
+	/* stale token refused */
+	a = (struct at_arg){id, it.token + 7, 110, 200, false, false};
+	assert_int_equal(store_write(f->s, at_cb, &a, NULL), SE_BUSY);
+	assert_int_equal(claim(f, &QA, 90000, 50, &it), SE_OK);
+	assert_int_equal(it.attempts, 2);
+	assert_true(str_eq_cstr(it.error, "later"));
+	/* due before now is refused */
+	a = (struct at_arg){it.id, it.token, 90010, 90009, false, false};
+	assert_int_equal(store_write(f->s, at_cb, &a, NULL), SE_INVAL);
+	/* defer does not count the claim: attempts stays 2 after the next claim... */
+	a = (struct at_arg){it.id, it.token, 0, 95000, true, false};
+	assert_int_equal(store_write(f->s, at_cb, &a, NULL), SE_OK);
+	assert_int_equal(next_due(f, &rc), 95000);
+	assert_int_equal(claim(f, &QA, 94999, 50, &it), SE_NOT_FOUND);
+	assert_int_equal(claim(f, &QA, 95000, 50, &it), SE_OK);
+	assert_int_equal(it.attempts, 2);
+	/* ...and the last error survives a defer */
+	assert_true(str_eq_cstr(it.error, "later"));
+	/* QA allows 4 attempts: the 3rd and 4th retry_at, then dead */
+	a = (struct at_arg){it.id, it.token, 95000, 96000, false, true};
+	assert_int_equal(store_write(f->s, at_cb, &a, NULL), SE_OK);
+	assert_false(a.dead);
+	assert_int_equal(claim(f, &QA, 96000, 50, &it), SE_OK);
+	assert_int_equal(it.attempts, 3);
+	a = (struct at_arg){it.id, it.token, 96000, 97000, false, true};
+	assert_int_equal(store_write(f->s, at_cb, &a, NULL), SE_OK);
+	assert_int_equal(claim(f, &QA, 97000, 50, &it), SE_OK);
+	assert_int_equal(it.attempts, 4);
+	a = (struct at_arg){it.id, it.token, 97000, 98000, false, false};
+	assert_int_equal(store_write(f->s, at_cb, &a, NULL), SE_OK);
+	assert_true(a.dead);
+	assert_int_equal(next_due(f, &rc), -1);
+	assert_int_equal(rc, SE_NOT_FOUND);
+}
+
 static void test_oom_claim(void **state)
 {
 	struct fx *f = *state;
@@ -287,6 +370,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_backoff_and_dead_letter, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_requeue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retry_at_and_defer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_oom_claim, setup, teardown),
 	};
 
