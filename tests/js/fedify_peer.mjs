@@ -13,6 +13,11 @@
 //   GET  /control/inbox?since=N         -> every inbox POST: HTTP status fedify answered,
 //                                          signature scheme, and for the accepted ones the
 //                                          activity, its verified signing key and owner
+//   POST /control/post {inbox, activity, spec, tamper}
+//                                       -> POSTs `activity` to `inbox` signed by fedify's
+//                                          signRequest as peer#main-key (spec "cavage" or
+//                                          "rfc9421"), then spoiled as `tamper` says ("none",
+//                                          "body", "unsigned", "old", "other-key"); {status, body}
 //   GET  /control/followers             -> actor ids that follow peer
 //   POST /control/quit                  -> exits 0
 //
@@ -25,7 +30,7 @@
 
 import http from "node:http";
 import { Temporal } from "@js-temporal/polyfill";
-import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
+import { createFederation, generateCryptoKeyPair, MemoryKvStore, signRequest } from "@fedify/fedify";
 import {
   Accept,
   Activity,
@@ -355,8 +360,41 @@ async function control(method, path, body) {
     await ctx.sendActivity({ identifier: "peer" }, target, act, { immediate: true });
     return { id: id.href };
   }
+  if (method === "POST" && path === "/control/post") return await signedPost(body);
   if (method === "GET" && path === "/control/inbox") return null; // handled by the caller
   throw Object.assign(new Error(`no such control route ${method} ${path}`), { status: 404 });
+}
+
+// A hand-made delivery for the negative tests: fedify signs, then the request
+// is spoiled on purpose; the receiver's answer comes back unchanged.
+async function signedPost({ inbox, activity, spec = "cavage", tamper = "none" }) {
+  if (typeof inbox !== "string" || typeof activity !== "object") {
+    throw Object.assign(new Error("inbox and activity required"), { status: 400 });
+  }
+  const body = JSON.stringify(activity);
+  const keyId = new URL(`${origin}/users/peer#main-key`);
+  const other = tamper === "other-key" ? await generateCryptoKeyPair("RSASSA-PKCS1-v1_5") : null;
+  const when = tamper === "old"
+    ? Temporal.Now.instant().subtract({ hours: 3 })
+    : Temporal.Now.instant();
+  let req = new Request(inbox, {
+    method: "POST",
+    headers: { "Content-Type": "application/activity+json", Accept: "application/activity+json" },
+    body,
+  });
+  if (tamper !== "unsigned") {
+    req = await signRequest(req, (other ?? keyPairs[0]).privateKey, keyId, {
+      spec: spec === "rfc9421" ? "rfc9421" : "draft-cavage-http-signatures-12",
+      currentTime: when,
+    });
+  }
+  const sent = tamper === "body"
+    ? body.replace(/"type":"(\w+)"/, "\"type\":\"$1\",\"tampered\":true")
+    : body;
+  const res = await realFetch(req.url, { method: "POST", headers: req.headers, body: sent });
+  const text = await res.text();
+  log(`post(${spec}, ${tamper}) ${inbox} -> ${res.status}`);
+  return { status: res.status, body: text.slice(0, 500) };
 }
 
 async function readBody(req) {
