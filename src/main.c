@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
+#include "core/fetch.h"
 #include "core/jx.h"
 #include "core/log.h"
 #include "http/server.h"
@@ -77,6 +78,11 @@ int main(int argc, char **argv)
 	jx_init();
 	if (cry_init()) {
 		fprintf(stderr, "solstice: cannot initialise libsodium\n");
+		return 1;
+	}
+	/* libcurl's global state, before any thread exists (core/fetch.h) */
+	if (fetch_global_init()) {
+		fprintf(stderr, "solstice: cannot initialise libcurl\n");
 		return 1;
 	}
 	if (cfg_load(&cfg, argc, argv, environ, &act, &ei)) {
