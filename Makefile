@@ -126,6 +126,16 @@ SRCS_FED_MAPPING := federation/process.c federation/follows.c
 LIB_SRCS += $(SRCS_FED_MAPPING)
 SRCS_FED_FETCH := src/core/fetch.c
 LIB_SRCS += $(SRCS_FED_FETCH)
+# federation content: Markdown -> HTML, HTML -> Markdown, AS2 parse
+SRCS_FED_CONTENT := federation/markdown.c
+LIB_SRCS += $(SRCS_FED_CONTENT)
+# federation discovery: context, WebFinger, host-meta, NodeInfo, actors, profile pages
+SRCS_FED_DISC := federation/fed.c federation/webfinger.c federation/nodeinfo.c federation/actor.c \
+                 federation/profile.c
+LIB_SRCS += $(SRCS_FED_DISC)
+UNIT_TESTS += tests/unit/federation/test_webfinger.c tests/unit/federation/test_actor.c
+SRCS_FED_POLICY := federation/policy.c
+LIB_SRCS += $(SRCS_FED_POLICY)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -161,7 +171,9 @@ UNIT_TESTS += tests/unit/channels/test_group.c tests/unit/channels/test_sync.c
 UNIT_TESTS += tests/unit/gateway/test_wire.c
 UNIT_TESTS += tests/unit/messages/test_search.c
 UNIT_TESTS += tests/unit/federation/test_follows.c
+UNIT_TESTS += tests/unit/federation/test_markdown.c
 UNIT_TESTS += tests/unit/core/test_fetch.c
+UNIT_TESTS += tests/unit/federation/test_policy.c
 # shared helpers linked into every test: a WebSocket client, daemon launcher, API client, node runner
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c tests/support/api_client.c tests/support/node.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
@@ -185,6 +197,7 @@ FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid
 FUZZ_TARGETS += tests/fuzz/fuzz_wire.c
 FUZZ_TARGETS += tests/fuzz/fuzz_sniff.c
 FUZZ_TARGETS += tests/fuzz/fuzz_search.c
+FUZZ_TARGETS += tests/fuzz/fuzz_markdown.c
 FUZZ_TARGETS += tests/fuzz/fuzz_url.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c tools/bench/bench_perms.c tools/bench/bench_server.c

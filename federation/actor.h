@@ -57,6 +57,18 @@ enum actor_state {
 /* What to answer for user record `rec` (its account is read in `txn`). */
 enum actor_state actor_state_of(struct store_txn *txn, const json_t *rec);
 
+/* An explicit AS2/JSON type in Accept that HTML does not outrank. */
+bool actor_wants_as2(struct str accept);
+
+/* The user's profile Markdown as safe HTML into arena; NULL when empty. */
+char *actor_summary_html(const json_t *rec, struct arena *a);
+
+/*
+ * Answer for local user `id`: the AS2 document (cached), the HTML profile
+ * page when `html`, 410 + Tombstone for a gone account, 404 otherwise.
+ */
+enum err actor_serve(struct req_ctx *ctx, struct fed *f, struct str id, bool html);
+
 /* "<username>_<discriminator>" of a user record into arena; NULL on OOM or no username. */
 char *actor_handle(const json_t *user_rec, struct arena *a);
 

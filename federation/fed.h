@@ -36,17 +36,17 @@ struct actor_cache;
 struct nodeinfo_cache;
 
 struct fed {
-	const struct cfg *cfg; /* borrowed from the app */
-	struct store *store;   /* borrowed */
-	struct bus *bus;       /* borrowed */
-	struct app *app;       /* borrowed */
-	char *base;            /* public URL, no trailing slash (owned) */
-	char *host;            /* host[:port] of base, lower case (owned) */
-	bool allow_private;    /* federation.allow_private || dev.enabled */
-	char *user_agent;      /* owned */
-	struct fkeys *keys;    /* key ring (federation/keys.h), owned */
-	struct fdel *del;      /* delivery service (federation/deliver.h), owned */
-	struct finbox *inbox;  /* inbox service (federation/inbox.h), owned */
+	const struct cfg *cfg;           /* borrowed from the app */
+	struct store *store;             /* borrowed */
+	struct bus *bus;                 /* borrowed */
+	struct app *app;                 /* borrowed */
+	char *base;                      /* public URL, no trailing slash (owned) */
+	char *host;                      /* host[:port] of base, lower case (owned) */
+	bool allow_private;              /* federation.allow_private || dev.enabled */
+	char *user_agent;                /* owned */
+	struct fkeys *keys;              /* key ring (federation/keys.h), owned */
+	struct fdel *del;                /* delivery service (federation/deliver.h), owned */
+	struct finbox *inbox;            /* inbox service (federation/inbox.h), owned */
 	struct actor_cache *actors;      /* rendered actor documents (actor.h), owned */
 	struct nodeinfo_cache *nodeinfo; /* usage counts (nodeinfo.h), owned */
 };

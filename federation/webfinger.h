@@ -52,8 +52,8 @@ enum err wf_parse_resource(struct str resource, struct str base, struct str host
     __attribute__((warn_unused_result));
 
 /* Route handlers (federation/fed.c lists them). */
-enum err wf_get(struct req_ctx *ctx);             /* GET /.well-known/webfinger */
-enum err wf_host_meta(struct req_ctx *ctx);       /* GET /.well-known/host-meta */
-enum err wf_host_meta_json(struct req_ctx *ctx);  /* GET /.well-known/host-meta.json */
+enum err wf_get(struct req_ctx *ctx);            /* GET /.well-known/webfinger */
+enum err wf_host_meta(struct req_ctx *ctx);      /* GET /.well-known/host-meta */
+enum err wf_host_meta_json(struct req_ctx *ctx); /* GET /.well-known/host-meta.json */
 
 #endif /* SOL_FEDERATION_WEBFINGER_H */

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "events/events.h"
+#include "federation/fed.h"
 #include "files/blob.h"
 #include "files/cleanup.h"
 #include "files/image.h"
@@ -227,6 +228,9 @@ enum err app_start(struct app *app, struct cfg *cfg, struct err_info *ei)
 	rc = api_init(app, ei);
 	if (rc)
 		goto out;
+	rc = fed_start(app, ei);
+	if (rc)
+		goto out;
 	rc = gw_start(app->gw);
 	if (!rc)
 		rc = http_server_start(app->http);
@@ -252,6 +256,7 @@ void app_stop(struct app *app)
 		gw_stop(app->gw);
 	/* Workers that write to the store stop before it closes. */
 	api_stop(app);
+	fed_stop(app);
 	files_cleanup_stop(app->cleanup);
 	app->cleanup = NULL;
 	http_server_free(app->http);
@@ -264,6 +269,7 @@ void app_stop(struct app *app)
 	app->bus = NULL;
 	store_close(app->store);
 	app->store = NULL;
+	fed_release(app);
 	blob_store_free(app->blobs);
 	app->blobs = NULL;
 	api_release(app);

@@ -27,6 +27,7 @@ struct rl;
 struct route;
 struct blob_store;
 struct files_cleanup;
+struct fed;
 
 struct app {
 	struct cfg *cfg; /* owned by main; finalised URLs filled in by app_start */
@@ -48,6 +49,7 @@ struct app {
 	char *spool_dir;               /* <data>/tmp: large request bodies, owned */
 	struct blob_store *blobs;      /* Autumn's files (files/blob.h), owned */
 	struct files_cleanup *cleanup; /* the file clean-up worker (files/cleanup.h) */
+	struct fed *fed;               /* federation (federation/fed.h), NULL when disabled */
 };
 
 #define APP_INIT                                                                                   \

@@ -15,6 +15,7 @@
 #include "auth/records.h"
 #include "core/arena.h"
 #include "core/crypto.h"
+#include "federation/fed.h"
 #include "http/ratelimit.h"
 #include "mail/mailer.h"
 #include "storage/queue.h"
@@ -138,6 +139,7 @@ static api_table_fn *const tables[] = {
     api_webhooks_table,
     api_webhooks_exec_table,
     api_emojis_table,
+    api_fed_table,
 };
 /* clang-format on */
 
