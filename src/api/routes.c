@@ -35,6 +35,7 @@
 #include "http/http.h"
 #include "storage/store.h"
 #include "federation/follows.h"
+#include "federation/policy.h"
 
 static const struct route core_routes[] = {
     {HTTP_GET, "/api", api_root, 0},
@@ -97,6 +98,7 @@ static const struct store_coll_def collections[] = {
     EMOJI_COLL_DEF,
     FFOLLOW_COLL_DEF,
     FMAP_COLL_DEF,
+    POLICY_COLL_DEF,
 };
 /* clang-format on */
 
