@@ -84,14 +84,26 @@ enum err fres_key_cached(struct fed *f, const char *key_id, void **evp_out, char
 
 /*
  * Pure: validate a fetched actor document `doc` against the URL it was
- * fetched from (`fetched_url`, after redirects) and render the "ap" object
- * the user record keeps (new reference in `*ap_out`), plus the username
- * "<preferredUsername>@<host>" and display name into the given buffers.
- * Fuzzed by tests/fuzz/fuzz_resolve.c. Returns SE_OK or SE_INVAL with the
- * reason in ei->detail.
+ * fetched from (`fetched_url`, after redirects): the id's host[:port] must
+ * equal the fetched one, the type an actor type, inbox and
+ * preferredUsername present, at least one key (publicKey object or array
+ * with publicKeyPem, or an assertionMethod Multikey) whose id is on the same
+ * host. Renders the "ap" object the user record keeps (new reference in
+ * `*ap_out`), the username "<preferredUsername>@<host>" and the display
+ * name (at most 32 characters, controls removed). `allow_http` accepts http
+ * URLs. Fuzzed by tests/fuzz/fuzz_resolve.c. Returns SE_OK, SE_INVAL with
+ * the reason in ei->detail, SE_NOMEM.
  */
 enum err fres_actor_parse(const json_t *doc, const char *fetched_url, int64_t now_ms,
-                          json_t **ap_out, char username[128], char display[128],
+                          bool allow_http, json_t **ap_out, char username[128], char display[128],
                           struct err_info *ei) __attribute__((warn_unused_result));
+
+/*
+ * Pure: the href of the first "self" link of a WebFinger JRD whose type is
+ * application/activity+json or application/ld+json with the AS2 profile.
+ * Returns SE_OK, SE_INVAL (not a JRD), SE_NOT_FOUND (no such link).
+ */
+enum err fres_jrd_self(const json_t *jrd, bool allow_http, char href[2048], struct err_info *ei)
+    __attribute__((warn_unused_result));
 
 #endif /* SOL_FEDERATION_RESOLVE_H */
