@@ -134,8 +134,12 @@ SRCS_FED_DISC := federation/fed.c federation/webfinger.c federation/nodeinfo.c f
                  federation/profile.c
 LIB_SRCS += $(SRCS_FED_DISC)
 UNIT_TESTS += tests/unit/federation/test_webfinger.c tests/unit/federation/test_actor.c
+FUZZ_TARGETS += tests/fuzz/fuzz_webfinger.c
 SRCS_FED_POLICY := federation/policy.c
 LIB_SRCS += $(SRCS_FED_POLICY)
+# federation signatures: HTTP signatures (cavage + RFC 9421), actor keys, base58
+SRCS_FED_SIG := federation/httpsig.c federation/httpsig_parse.c federation/keys.c federation/base58.c
+LIB_SRCS += $(SRCS_FED_SIG)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
