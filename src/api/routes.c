@@ -36,6 +36,7 @@
 #include "storage/store.h"
 #include "federation/follows.h"
 #include "federation/policy.h"
+#include "federation/keys.h"
 
 static const struct route core_routes[] = {
     {HTTP_GET, "/api", api_root, 0},
@@ -99,6 +100,7 @@ static const struct store_coll_def collections[] = {
     FFOLLOW_COLL_DEF,
     FMAP_COLL_DEF,
     POLICY_COLL_DEF,
+    FKEYS_COLL_DEF,
 };
 /* clang-format on */
 
