@@ -211,9 +211,10 @@ BENCH_SRCS += tools/bench/bench_search.c
 BENCH_SRCS += tools/bench/bench_messages.c
 BENCH_SRCS += tools/bench/bench_autumn.c
 # federation inbox helper: ap_ids, remote actors, inbox
-SRCS_FED_INBOX := federation/objmap.c
+SRCS_FED_INBOX := federation/objmap.c federation/resolve_parse.c federation/resolve_cache.c
 LIB_SRCS += $(SRCS_FED_INBOX)
-UNIT_TESTS += tests/unit/federation/test_objmap.c
+UNIT_TESTS += tests/unit/federation/test_objmap.c tests/unit/federation/test_resolve.c
+FUZZ_TARGETS += tests/fuzz/fuzz_resolve.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)
