@@ -178,6 +178,7 @@ UNIT_TESTS += tests/unit/federation/test_follows.c
 UNIT_TESTS += tests/unit/federation/test_markdown.c
 UNIT_TESTS += tests/unit/core/test_fetch.c
 UNIT_TESTS += tests/unit/federation/test_policy.c
+UNIT_TESTS += tests/unit/storage/test_store_multiproc.c
 # shared helpers linked into every test: a WebSocket client, daemon launcher, API client, node runner
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c tests/support/api_client.c tests/support/node.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c

@@ -240,6 +240,27 @@ void store_close(struct store *s)
 	mem_free(s);
 }
 
+int store_adopt_mapsize(struct store *s)
+{
+	MDB_envinfo info;
+	int mrc;
+
+	pthread_rwlock_wrlock(&s->resize);
+	mrc = mdb_env_set_mapsize(s->env, 0);
+	pthread_rwlock_unlock(&s->resize);
+	if (mrc) {
+		log_error("store: adopt map size: %s", mdb_strerror(mrc));
+		return mrc;
+	}
+	mdb_env_info(s->env, &info);
+	pthread_mutex_lock(&s->mu);
+	if (info.me_mapsize > s->map_size)
+		s->map_size = info.me_mapsize;
+	pthread_mutex_unlock(&s->mu);
+	log_info("store: map resized by another process, now %zu bytes", info.me_mapsize);
+	return 0;
+}
+
 /* ---- reads ---- */
 
 enum err store_read_begin(struct store *s, struct store_txn **out)
@@ -250,6 +271,13 @@ enum err store_read_begin(struct store *s, struct store_txn **out)
 
 	pthread_rwlock_rdlock(&s->resize);
 	mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	if (mrc == MDB_MAP_RESIZED) {
+		pthread_rwlock_unlock(&s->resize);
+		mrc = store_adopt_mapsize(s);
+		pthread_rwlock_rdlock(&s->resize);
+		if (!mrc)
+			mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	}
 	if (mrc) {
 		pthread_rwlock_unlock(&s->resize);
 		log_warn("store: begin read: %s", mdb_strerror(mrc));

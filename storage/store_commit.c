@@ -316,8 +316,18 @@ static void run_batch(struct store *s, struct wreq **b, size_t n)
 		int env = 0, mrc;
 
 		start = i;
+		/* held shared for the whole transaction: a map adoption must not remap under it */
+		pthread_rwlock_rdlock(&s->resize);
 		mrc = mdb_txn_begin(s->env, NULL, 0, &parent);
+		if (mrc == MDB_MAP_RESIZED) {
+			pthread_rwlock_unlock(&s->resize);
+			mrc = store_adopt_mapsize(s);
+			pthread_rwlock_rdlock(&s->resize);
+			if (!mrc)
+				mrc = mdb_txn_begin(s->env, NULL, 0, &parent);
+		}
 		if (mrc) {
+			pthread_rwlock_unlock(&s->resize);
 			fail_range(b, i, n, SE_IO, mdb_strerror(mrc));
 			return;
 		}
@@ -334,6 +344,7 @@ static void run_batch(struct store *s, struct wreq **b, size_t n)
 		if (env != MDB_MAP_FULL) {
 			mrc = mdb_txn_commit(parent);
 			parent = NULL;
+			pthread_rwlock_unlock(&s->resize);
 			if (mrc == 0) {
 				pthread_mutex_lock(&s->mu);
 				s->st.commits++;
@@ -345,8 +356,10 @@ static void run_batch(struct store *s, struct wreq **b, size_t n)
 				continue;
 			}
 		}
-		if (parent)
+		if (parent) {
 			mdb_txn_abort(parent);
+			pthread_rwlock_unlock(&s->resize);
+		}
 		if (++retries > MAX_BATCH_RETRIES || !grow(s)) {
 			fail_range(b, start, n, SE_FULL, "map full");
 			return;

@@ -95,5 +95,12 @@ struct scoll *store_coll_find(struct store *s, const char *name);
  * is drained.
  */
 void *store_committer_main(void *arg);
+/*
+ * Another process (solstice-admin, a second daemon on the same data) wrote
+ * past our map: adopt the size it recorded (mdb_env_set_mapsize(env, 0))
+ * under the resize lock, which excludes our readers and the committer's
+ * transaction. Call without holding the lock. Returns an LMDB code.
+ */
+int store_adopt_mapsize(struct store *s);
 
 #endif /* SOL_STORAGE_STORE_INT_H */
