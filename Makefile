@@ -135,6 +135,7 @@ SRCS_FED_DISC := federation/fed.c federation/webfinger.c federation/nodeinfo.c f
 LIB_SRCS += $(SRCS_FED_DISC)
 UNIT_TESTS += tests/unit/federation/test_webfinger.c tests/unit/federation/test_actor.c
 FUZZ_TARGETS += tests/fuzz/fuzz_webfinger.c
+INTEG_TESTS += tests/integration/test_fed_discovery.c
 SRCS_FED_POLICY := federation/policy.c
 LIB_SRCS += $(SRCS_FED_POLICY)
 # federation signatures: HTTP signatures (cavage + RFC 9421), actor keys, base58
