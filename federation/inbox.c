@@ -72,6 +72,22 @@ struct fres_cache *finbox_cache(struct fed *f)
 	return f && f->inbox ? f->inbox->cache : NULL;
 }
 
+static const char *type_of(const json_t *doc)
+{
+	const json_t *t = json_object_get(doc, "type");
+
+	if (json_is_array(t))
+		t = json_array_get(t, 0);
+	return json_string_value(t);
+}
+
+static const char *id_of(const json_t *v)
+{
+	if (json_is_object(v))
+		v = json_object_get(v, "id");
+	return json_string_value(v);
+}
+
 /* ---- the worker ---- */
 
 static void wake(struct finbox *ib)
@@ -99,8 +115,15 @@ static void process_item(struct finbox *ib, struct queue_item *it)
 		if (!json_is_object(in.activity) || !in.actor_user_id)
 			rc = SE_RAISEF(&ei, SE_PARSE, "queued item without activity or actor");
 	}
-	if (!rc)
+	if (!rc) {
+		const char *aid = id_of(json_object_get(in.activity, "id"));
+		char esc[200];
+
+		log_escape(esc, sizeof(esc), aid ? aid : "", aid ? strlen(aid) : 0);
+		log_info("inbox: processing '%s' %s",
+		         type_of(in.activity) ? type_of(in.activity) : "?", esc);
 		rc = fproc_handle(ib->f, &in, &ei);
+	}
 	if (!rc) {
 		qrc = queue_ack_one(ib->f->store, &finbox_queue, it->id, it->token, &qei);
 	} else {
@@ -304,22 +327,6 @@ static enum err read_body(const struct http_req *req, size_t max, struct buf *ou
 	return buf_err(out);
 }
 
-static const char *type_of(const json_t *doc)
-{
-	const json_t *t = json_object_get(doc, "type");
-
-	if (json_is_array(t))
-		t = json_array_get(t, 0);
-	return json_string_value(t);
-}
-
-static const char *id_of(const json_t *v)
-{
-	if (json_is_object(v))
-		v = json_object_get(v, "id");
-	return json_string_value(v);
-}
-
 /* ---- idempotency + durable queue ---- */
 
 struct enq_op {
@@ -409,10 +416,17 @@ static int verify_request(struct fed *f, const struct hsig_request *r, const cha
 	rc = hsig_verify(r, &v->sig, key, now_s, skew, ei);
 	fkeys_pkey_free(key);
 	key = NULL;
-	if (rc && !cached_only) {
+	/*
+	 * key rotation: refetch the actor once and try its current key, only when
+	 * the signature itself failed (hsig_verify's "bad signature" / "wrong key
+	 * type"), not for a stale Date or a missing component: a refetch cannot
+	 * fix those.
+	 */
+	if (rc && !cached_only &&
+	    (strncmp(ei->detail, "bad signature", 13) == 0 ||
+	     strncmp(ei->detail, "wrong key type", 14) == 0)) {
 		struct err_info e2 = ERR_INFO_INIT;
 
-		/* key rotation: refetch the actor once and try its current key */
 		if (!fres_key(f, v->sig.key_id, true, &key, v->user_id, v->actor_id, &e2)) {
 			rc = hsig_verify(r, &v->sig, key, now_s, skew, ei);
 			fkeys_pkey_free(key);
@@ -516,8 +530,14 @@ static enum err handle(struct req_ctx *ctx, const char *recipient)
 	}
 	if (rc)
 		goto out;
-	if (!op.dup)
+	if (op.dup) {
+		char esc[200];
+
+		log_escape(esc, sizeof(esc), id, strlen(id));
+		log_info("inbox: duplicate activity '%s' ignored", esc);
+	} else if (f->inbox) {
 		wake(f->inbox);
+	}
 	rc = accepted(ctx);
 out:
 	mem_free(text);
