@@ -406,3 +406,37 @@ enum err ffollow_count(struct store_txn *txn, enum ffollow_side side, struct str
 	*n = total < limit ? total : limit;
 	return SE_OK;
 }
+
+enum perm_relationship ffollow_relation(enum perm_relationship cur, const struct ffollow *out,
+                                        const struct ffollow *in)
+{
+	if (cur == PERM_REL_BLOCKED || cur == PERM_REL_BLOCKED_OTHER || cur == PERM_REL_USER)
+		return cur;
+	if (!out && !in)
+		return PERM_REL_NONE;
+	if (!out)
+		return PERM_REL_INCOMING;
+	if (!in)
+		return PERM_REL_OUTGOING;
+	if (out->state == FFOLLOW_ACCEPTED && in->state == FFOLLOW_ACCEPTED)
+		return PERM_REL_FRIEND;
+	if (cur == PERM_REL_FRIEND)
+		return PERM_REL_FRIEND;
+	return in->state == FFOLLOW_PENDING ? PERM_REL_INCOMING : PERM_REL_OUTGOING;
+}
+
+enum perm_relationship ffollow_relation_mirror(enum perm_relationship r)
+{
+	switch (r) {
+	case PERM_REL_OUTGOING:
+		return PERM_REL_INCOMING;
+	case PERM_REL_INCOMING:
+		return PERM_REL_OUTGOING;
+	case PERM_REL_BLOCKED:
+		return PERM_REL_BLOCKED_OTHER;
+	case PERM_REL_BLOCKED_OTHER:
+		return PERM_REL_BLOCKED;
+	default:
+		return r;
+	}
+}

@@ -19,6 +19,7 @@
 
 #include "core/err.h"
 #include "core/str.h"
+#include "perms/perms.h"
 #include "storage/store.h"
 
 #define FFOLLOW_COLL "ap_follows"
@@ -110,6 +111,21 @@ enum err ffollow_list(struct store_txn *txn, enum ffollow_side side, struct str 
 enum err ffollow_count(struct store_txn *txn, enum ffollow_side side, struct str user,
                        enum ffollow_state state, size_t limit, size_t *n)
     __attribute__((warn_unused_result));
+
+/*
+ * The Revolt relationship a local user L should have toward a remote user R
+ * given L's current status `cur` and the follows L -> R (`out`) and R -> L
+ * (`in`), NULL when absent (docs/federation.md "Friends and follows"):
+ * blocks are kept; no follows: None; only R -> L: Incoming (a friend
+ * request); only L -> R: Outgoing; both accepted: Friend; both, one
+ * pending: Friend if L already was (L accepted locally), else Incoming when
+ * R's is the pending one, Outgoing otherwise. R's status is the mirror
+ * (ffollow_relation_mirror). Pure.
+ */
+enum perm_relationship ffollow_relation(enum perm_relationship cur, const struct ffollow *out,
+                                        const struct ffollow *in);
+/* Friend -> Friend, Outgoing <-> Incoming, Blocked <-> BlockedOther, None -> None. */
+enum perm_relationship ffollow_relation_mirror(enum perm_relationship r);
 
 /* The state's stored name ("pending" / "accepted"). */
 const char *ffollow_state_name(enum ffollow_state s);

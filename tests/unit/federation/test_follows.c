@@ -303,6 +303,47 @@ static void test_count_many(void **state)
 	store_read_end(t);
 }
 
+/* The relationship table: blocks kept, one-way follows are requests, both accepted is Friend. */
+static void test_relation(void **state)
+{
+	enum { NO, PE, AC };
+	static const struct {
+		enum perm_relationship cur;
+		int out, in;
+		enum perm_relationship want;
+	} cases[] = {
+	    {PERM_REL_NONE, NO, NO, PERM_REL_NONE},
+	    {PERM_REL_FRIEND, NO, NO, PERM_REL_NONE},
+	    {PERM_REL_NONE, NO, PE, PERM_REL_INCOMING},
+	    {PERM_REL_NONE, NO, AC, PERM_REL_INCOMING},
+	    {PERM_REL_NONE, PE, NO, PERM_REL_OUTGOING},
+	    {PERM_REL_FRIEND, AC, NO, PERM_REL_OUTGOING},
+	    {PERM_REL_OUTGOING, AC, AC, PERM_REL_FRIEND},
+	    {PERM_REL_OUTGOING, PE, AC, PERM_REL_OUTGOING},
+	    {PERM_REL_FRIEND, PE, AC, PERM_REL_FRIEND},
+	    {PERM_REL_INCOMING, AC, PE, PERM_REL_INCOMING},
+	    {PERM_REL_BLOCKED, AC, AC, PERM_REL_BLOCKED},
+	    {PERM_REL_BLOCKED_OTHER, NO, NO, PERM_REL_BLOCKED_OTHER},
+	};
+	struct ffollow fo, fi;
+
+	(void)state;
+	memset(&fo, 0, sizeof(fo));
+	memset(&fi, 0, sizeof(fi));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		fo.state = cases[i].out == AC ? FFOLLOW_ACCEPTED : FFOLLOW_PENDING;
+		fi.state = cases[i].in == AC ? FFOLLOW_ACCEPTED : FFOLLOW_PENDING;
+		if (ffollow_relation(cases[i].cur, cases[i].out == NO ? NULL : &fo,
+		                     cases[i].in == NO ? NULL : &fi) != cases[i].want)
+			fail_msg("case %zu", i);
+	}
+	assert_int_equal(ffollow_relation_mirror(PERM_REL_OUTGOING), PERM_REL_INCOMING);
+	assert_int_equal(ffollow_relation_mirror(PERM_REL_INCOMING), PERM_REL_OUTGOING);
+	assert_int_equal(ffollow_relation_mirror(PERM_REL_FRIEND), PERM_REL_FRIEND);
+	assert_int_equal(ffollow_relation_mirror(PERM_REL_BLOCKED), PERM_REL_BLOCKED_OTHER);
+	assert_int_equal(ffollow_relation_mirror(PERM_REL_NONE), PERM_REL_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +352,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile_ids, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_count_many, setup, teardown),
+	    cmocka_unit_test(test_relation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
