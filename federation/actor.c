@@ -22,6 +22,7 @@
 #include "core/mem.h"
 #include "core/ulid.h"
 #include "federation/fed.h"
+#include "federation/keys.h"
 #include "federation/markdown.h"
 #include "http/http.h"
 #include "storage/store.h"
@@ -88,6 +89,19 @@ static bool cache_serve(struct actor_cache *c, struct str id, struct str key,
 	      memcmp(s->key, key.p, key.n) == 0;
 	if (hit)
 		http_resp_set(resp, 200, ACTOR_AS2_TYPE, (struct str){s->doc, s->doc_len});
+	pthread_mutex_unlock(&c->mu);
+	return hit;
+}
+
+/* True when the cached document of `id` was made from records starting with `prefix`. */
+static bool cache_has_prefix(struct actor_cache *c, struct str id, struct str prefix)
+{
+	struct actor_slot *s = &c->slots[slot_of(id)];
+	bool hit;
+
+	pthread_mutex_lock(&c->mu);
+	hit = s->doc && str_eq_cstr(id, s->id) && s->key_len >= prefix.n &&
+	      memcmp(s->key, prefix.p, prefix.n) == 0;
 	pthread_mutex_unlock(&c->mu);
 	return hit;
 }
@@ -329,6 +343,24 @@ static json_t *image_of(struct fed *f, const json_t *file, struct arena *a)
 	            : json_pack("{s:s, s:s}", "type", "Image", "url", url);
 }
 
+/* publicKey (RSA, draft-cavage) and assertionMethod (Ed25519 Multikey, FEP-521a). */
+static enum err add_keys(json_t *doc, const char *actor, const struct fkeys_pub *k, struct arena *a)
+{
+	char *rsa_id = arena_printf(a, "%s#main-key", actor);
+	char *ed_id = arena_printf(a, "%s#ed25519-key", actor);
+
+	if (!rsa_id || !ed_id ||
+	    json_object_set_new(doc, "publicKey",
+	                        json_pack("{s:s, s:s, s:s}", "id", rsa_id, "owner", actor,
+	                                  "publicKeyPem", k->rsa_pem)) ||
+	    json_object_set_new(doc, "assertionMethod",
+	                        json_pack("[{s:s, s:s, s:s, s:s}]", "id", ed_id, "type", "Multikey",
+	                                  "controller", actor, "publicKeyMultibase",
+	                                  k->ed_multibase)))
+		return SE_NOMEM;
+	return SE_OK;
+}
+
 /* Fields every actor of ours has, for actor URL `id`. */
 static json_t *actor_base(struct fed *f, const char *id, const char *type, const char *username,
                           struct arena *a)
@@ -347,8 +379,8 @@ static json_t *actor_base(struct fed *f, const char *id, const char *type, const
 	                 "featured", featured, "endpoints", "sharedInbox", shared);
 }
 
-static json_t *actor_doc_arena(struct fed *f, const json_t *rec, struct arena *a,
-                               struct err_info *ei)
+static json_t *actor_doc_arena(struct fed *f, const json_t *rec, const struct fkeys_pub *keys,
+                               struct arena *a, struct err_info *ei)
 {
 	const char *uid = user_id_of(rec), *display;
 	char *actor, *handle, *url, *summary;
@@ -390,7 +422,7 @@ static json_t *actor_doc_arena(struct fed *f, const json_t *rec, struct arena *a
 		bad |= json_object_set_new(doc, "icon", img);
 	if ((img = json_is_object(bg) ? image_of(f, bg, a) : NULL) != NULL)
 		bad |= json_object_set_new(doc, "image", img);
-	if (bad) {
+	if (bad || add_keys(doc, actor, keys, a)) {
 		json_decref(doc);
 		SE_RAISE(ei, SE_NOMEM);
 		return NULL;
@@ -401,7 +433,14 @@ static json_t *actor_doc_arena(struct fed *f, const json_t *rec, struct arena *a
 json_t *fed_actor_doc(struct fed *f, const json_t *user_rec, struct err_info *ei)
 {
 	struct arena a = ARENA_INIT(1u << 20);
-	json_t *doc = actor_doc_arena(f, user_rec, &a, ei);
+	struct fkeys_pub keys;
+	const char *uid = user_id_of(user_rec);
+	json_t *doc = NULL;
+
+	if (!uid[0] || json_object_get(user_rec, "ap") || !ulid_is_valid(str_from(uid)))
+		SE_RAISEF(ei, SE_INVAL, "not a local user record");
+	else if (!fkeys_public(f->keys, str_from(uid), &a, &keys, ei))
+		doc = actor_doc_arena(f, user_rec, &keys, &a, ei);
 
 	arena_release(&a);
 	return doc;
@@ -411,9 +450,14 @@ static json_t *instance_doc_arena(struct fed *f, struct arena *a, struct err_inf
 {
 	char *actor = arena_printf(a, "%s/actor", f->base);
 	char *name = arena_strndup(a, f->host, strcspn(f->host, ":"));
-	json_t *doc = actor && name ? actor_base(f, actor, "Application", name, a) : NULL;
+	struct fkeys_pub keys;
+	json_t *doc;
 
-	if (!doc || json_object_set_new(doc, "name", json_string(name)) ||
+	if (fkeys_public(f->keys, STR_LIT(FKEYS_INSTANCE), a, &keys, ei))
+		return NULL;
+	doc = actor && name ? actor_base(f, actor, "Application", name, a) : NULL;
+	if (!doc || add_keys(doc, actor, &keys, a) ||
+	    json_object_set_new(doc, "name", json_string(name)) ||
 	    json_object_set_new(doc, "url", json_string(f->base)) ||
 	    json_object_set_new(doc, "manuallyApprovesFollowers", json_true()) ||
 	    json_object_set_new(doc, "discoverable", json_false())) {
@@ -465,19 +509,20 @@ static enum err reply_tombstone(struct req_ctx *ctx, const char *id, const char 
 enum err actor_serve(struct req_ctx *ctx, struct fed *f, struct str id, bool html)
 {
 	struct store_txn *txn = NULL;
-	struct str raw = STR_NULL, key;
+	struct str raw = STR_NULL;
 	struct buf kb = BUF_INIT(2u << 20), out = BUF_INIT(ACTOR_DOC_MAX);
-	size_t user_len = 0;
-	bool has_acct = false;
+	size_t user_len = 0, acct_len = 0;
+	bool has_acct = false, live_known;
+	struct fkeys_pub keys;
 	json_t *rec = NULL, *acct = NULL, *doc;
 	enum actor_state st;
-	char *actor;
+	char *actor = fed_actor_url(f, ctx->arena, id);
 	enum err rc;
 
-	if (!ulid_is_valid(id))
+	if (!ulid_is_valid(id) || !actor)
 		return SE_RAISE(&ctx->ei, SE_NotFound);
 	http_resp_header(ctx->resp, "Vary", "Accept");
-	/* the cache key: user record NUL account record (copied out of the view) */
+	/* the cache key: user record NUL account record NUL RSA PEM NUL Ed25519 multibase */
 	rc = store_read_begin(f->store, &txn);
 	if (rc)
 		return SE_RAISE(&ctx->ei, rc);
@@ -488,45 +533,62 @@ enum err actor_serve(struct req_ctx *ctx, struct fed *f, struct str id, bool htm
 		user_len = raw.n;
 		if (!store_get(txn, AUTHREC_ACCOUNTS, id, &raw)) {
 			buf_append_str(&kb, raw);
+			acct_len = raw.n;
 			has_acct = true;
 		}
+		buf_putc(&kb, '\0');
 	}
 	store_read_end(txn);
 	if (rc == SE_NOT_FOUND)
 		return SE_RAISE(&ctx->ei, SE_NotFound);
 	if (rc || (rc = buf_err(&kb)) != SE_OK)
 		goto out;
-	key = buf_str(&kb);
-	if (!html && cache_serve(f->actors, id, key, ctx->resp))
-		goto out;
-	rc = jx_parse_object((struct str){kb.ptr, user_len}, LIM_JSON_BODY_MAX, &rec, &ctx->ei);
-	if (!rc && has_acct)
-		rc = jx_parse_object((struct str){kb.ptr + user_len + 1, kb.len - user_len - 1},
-		                     LIM_JSON_BODY_MAX, &acct, &ctx->ei);
+	/* records unchanged since a live document was cached: still live */
+	live_known = !html && cache_has_prefix(f->actors, id, buf_str(&kb));
+	if (!live_known) {
+		rc = jx_parse_object((struct str){kb.ptr, user_len}, LIM_JSON_BODY_MAX, &rec,
+		                     &ctx->ei);
+		if (!rc && has_acct)
+			rc = jx_parse_object((struct str){kb.ptr + user_len + 1, acct_len},
+			                     LIM_JSON_BODY_MAX, &acct, &ctx->ei);
+		if (rc)
+			goto out;
+		st = state_from(rec, acct);
+		if (st == ACTOR_REMOTE) {
+			rc = SE_RAISE(&ctx->ei, SE_NotFound);
+			goto out;
+		}
+		if (st == ACTOR_GONE) {
+			rc = reply_tombstone(ctx, actor, user_is_bot(rec) ? "Service" : "Person");
+			goto out;
+		}
+		if (html) {
+			rc = actor_profile_render(f, ctx, rec, actor_summary_html(rec, ctx->arena));
+			goto out;
+		}
+	}
+	/* a live local user: its keys (created on first use, outside any read view) */
+	rc = fkeys_public(f->keys, id, ctx->arena, &keys, &ctx->ei);
 	if (rc)
 		goto out;
-	st = state_from(rec, acct);
-	actor = fed_actor_url(f, ctx->arena, id);
-	if (st == ACTOR_REMOTE) {
-		rc = SE_RAISE(&ctx->ei, SE_NotFound);
+	buf_puts(&kb, keys.rsa_pem);
+	buf_putc(&kb, '\0');
+	buf_puts(&kb, keys.ed_multibase);
+	if ((rc = buf_err(&kb)) != SE_OK)
 		goto out;
-	}
-	if (st == ACTOR_GONE) {
-		rc = reply_tombstone(ctx, actor, user_is_bot(rec) ? "Service" : "Person");
+	if (live_known && cache_serve(f->actors, id, buf_str(&kb), ctx->resp))
 		goto out;
-	}
-	if (html) {
-		rc = actor_profile_render(f, ctx, rec, actor_summary_html(rec, ctx->arena));
+	if (!rec && (rc = jx_parse_object((struct str){kb.ptr, user_len}, LIM_JSON_BODY_MAX, &rec,
+	                                  &ctx->ei)) != SE_OK)
 		goto out;
-	}
-	doc = actor_doc_arena(f, rec, ctx->arena, &ctx->ei);
+	doc = actor_doc_arena(f, rec, &keys, ctx->arena, &ctx->ei);
 	if (!doc) {
 		rc = ctx->ei.detail[0] ? SE_INVAL : SE_NOMEM;
 		goto out;
 	}
 	rc = reply_doc(ctx, 200, doc, &out);
 	if (!rc && !buf_err(&out))
-		cache_put(f->actors, id, key, buf_str(&out));
+		cache_put(f->actors, id, buf_str(&kb), buf_str(&out));
 out:
 	json_decref(rec);
 	json_decref(acct);

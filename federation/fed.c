@@ -15,6 +15,7 @@
 #include "core/mem.h"
 #include "core/ulid.h"
 #include "federation/actor.h"
+#include "federation/keys.h"
 #include "federation/nodeinfo.h"
 #include "federation/webfinger.h"
 #include "http/router.h"
@@ -51,6 +52,7 @@ static void fed_free(struct fed *f)
 {
 	if (!f)
 		return;
+	fkeys_close(f->keys);
 	actor_cache_free(f->actors);
 	nodeinfo_cache_free(f->nodeinfo);
 	mem_free(f->base);
@@ -64,6 +66,7 @@ enum err fed_start(struct app *app, struct err_info *ei)
 	const struct cfg *c = app->cfg;
 	struct fed *f;
 	size_t n;
+	enum err rc;
 
 	app->fed = NULL;
 	if (!c->federation.enabled)
@@ -99,6 +102,11 @@ enum err fed_start(struct app *app, struct err_info *ei)
 	}
 	f->actors = actor_cache_new();
 	f->nodeinfo = nodeinfo_cache_new();
+	rc = fkeys_open(c, f->store, &f->keys, ei);
+	if (rc) {
+		fed_free(f);
+		return rc;
+	}
 	app->fed = f;
 	log_info("federation on as %s", f->host);
 	return SE_OK;

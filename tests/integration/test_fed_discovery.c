@@ -17,6 +17,9 @@
 #include <strings.h>
 
 #include <cmocka.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "tests/support/api_client.h"
 #include "tests/support/daemon.h"
@@ -291,6 +294,35 @@ static void test_host_meta_nodeinfo(void **state)
 	assert_int_equal(status_of(f, "/nodeinfo/x", NULL), 404);
 }
 
+/* publicKey: a 2048-bit RSA SPKI PEM OpenSSL reads; assertionMethod: an Ed25519 Multikey. */
+static void check_keys(const json_t *v, const char *actor)
+{
+	const json_t *pk = json_object_get(v, "publicKey");
+	const json_t *am = json_array_get(json_object_get(v, "assertionMethod"), 0);
+	const char *pem = tc_sget(pk, "publicKeyPem");
+	char want[256];
+	BIO *bio;
+	EVP_PKEY *key;
+
+	snprintf(want, sizeof(want), "%s#main-key", actor);
+	assert_string_equal(tc_sget(pk, "id"), want);
+	assert_string_equal(tc_sget(pk, "owner"), actor);
+	bio = BIO_new_mem_buf(pem, (int)strlen(pem));
+	assert_non_null(bio);
+	key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (!key)
+		fail_msg("publicKeyPem does not parse: %s", pem);
+	assert_int_equal(EVP_PKEY_get_base_id(key), EVP_PKEY_RSA);
+	assert_int_equal(EVP_PKEY_get_bits(key), 2048);
+	EVP_PKEY_free(key);
+	snprintf(want, sizeof(want), "%s#ed25519-key", actor);
+	assert_string_equal(tc_sget(am, "id"), want);
+	assert_string_equal(tc_sget(am, "type"), "Multikey");
+	assert_string_equal(tc_sget(am, "controller"), actor);
+	assert_true(strncmp(tc_sget(am, "publicKeyMultibase"), "z6Mk", 4) == 0);
+}
+
 static void check_actor(struct fx *f, const json_t *v, const char *id, const char *handle,
                         const char *type)
 {
@@ -310,6 +342,7 @@ static void check_actor(struct fx *f, const json_t *v, const char *id, const cha
 	assert_string_equal(tc_sget(v, "url"), want);
 	assert_true(json_is_array(json_object_get(v, "@context")));
 	assert_non_null(tc_sval(v, "published"));
+	check_keys(v, tc_sget(v, "id"));
 }
 
 static void test_actor(void **state)
@@ -340,6 +373,16 @@ static void test_actor(void **state)
 			assert_true(json_is_true(json_object_get(v, "manuallyApprovesFollowers")));
 			json_decref(v);
 		}
+	}
+	/* the same key on every fetch */
+	{
+		json_t *a = get_json(f, path, AS2, 200, AS2),
+		       *b = get_json(f, path, NULL, 200, AS2);
+
+		assert_string_equal(tc_sget(json_object_get(a, "publicKey"), "publicKeyPem"),
+		                    tc_sget(json_object_get(b, "publicKey"), "publicKeyPem"));
+		json_decref(a);
+		json_decref(b);
 	}
 	/* an edit shows at once (the cache follows the record) */
 	assert_int_equal(tc_call(f->d, "PATCH", "/api/users/@me", f->alice.token,
@@ -377,6 +420,7 @@ static void test_actor(void **state)
 	assert_string_equal(tc_sget(v, "id"), path);
 	assert_string_equal(tc_sget(v, "type"), "Application");
 	assert_string_equal(tc_sget(v, "preferredUsername"), "127.0.0.1");
+	check_keys(v, path);
 	json_decref(v);
 
 	/* bots are Service */

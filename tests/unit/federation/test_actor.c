@@ -20,11 +20,12 @@
 #include "core/ulid.h"
 #include "federation/actor.h"
 #include "federation/fed.h"
+#include "federation/keys.h"
 #include "federation/nodeinfo.h"
 #include "storage/store.h"
 #include "users/user.h"
 
-static const struct store_coll_def colls[] = {AUTHREC_COLL_DEFS, USER_COLL_DEF};
+static const struct store_coll_def colls[] = {AUTHREC_COLL_DEFS, USER_COLL_DEF, FKEYS_COLL_DEF};
 static const struct store_schema schema = {colls, sizeof(colls) / sizeof(colls[0])};
 
 struct fx {
@@ -51,6 +52,12 @@ static int setup(void **state)
 	f->fed.base = (char *)"http://chat.example:8443";
 	f->fed.host = (char *)"chat.example:8443";
 	f->fed.actors = actor_cache_new();
+	{
+		unsigned char key[32];
+
+		memset(key, 7, sizeof(key));
+		assert_int_equal(fkeys_open_with_key(key, f->s, &f->fed.keys, NULL), SE_OK);
+	}
 	*state = f;
 	return 0;
 }
@@ -61,6 +68,7 @@ static int teardown(void **state)
 	char p[128];
 
 	actor_cache_free(f->fed.actors);
+	fkeys_close(f->fed.keys);
 	cfg_release(&f->cfg);
 	store_close(f->s);
 	snprintf(p, sizeof(p), "%s/data.mdb", f->dir);
@@ -160,6 +168,21 @@ static void test_person(void **state)
 	assert_string_equal(sget(json_object_get(doc, "icon"), "type"), "Image");
 	assert_string_equal(sget(json_object_get(doc, "image"), "url"),
 	                    "http://chat.example:8443/autumn/backgrounds/download/bg1");
+	{
+		const json_t *pk = json_object_get(doc, "publicKey");
+		const json_t *am = json_array_get(json_object_get(doc, "assertionMethod"), 0);
+
+		snprintf(want, sizeof(want), "http://chat.example:8443/users/%s#main-key", id);
+		assert_string_equal(sget(pk, "id"), want);
+		snprintf(want, sizeof(want), "http://chat.example:8443/users/%s", id);
+		assert_string_equal(sget(pk, "owner"), want);
+		assert_non_null(strstr(sget(pk, "publicKeyPem"), "-----BEGIN PUBLIC KEY-----"));
+		assert_string_equal(sget(am, "type"), "Multikey");
+		assert_string_equal(sget(am, "controller"), want);
+		snprintf(want, sizeof(want), "http://chat.example:8443/users/%s#ed25519-key", id);
+		assert_string_equal(sget(am, "id"), want);
+		assert_true(strncmp(sget(am, "publicKeyMultibase"), "z6Mk", 4) == 0);
+	}
 	ctx = json_object_get(doc, "@context");
 	assert_true(json_is_array(ctx));
 	assert_int_equal(json_array_size(ctx), 4);
@@ -209,6 +232,8 @@ static void test_instance(void **state)
 	assert_string_equal(sget(doc, "type"), "Application");
 	assert_string_equal(sget(doc, "preferredUsername"), "chat.example");
 	assert_string_equal(sget(doc, "inbox"), "http://chat.example:8443/actor/inbox");
+	assert_string_equal(sget(json_object_get(doc, "publicKey"), "id"),
+	                    "http://chat.example:8443/actor#main-key");
 	json_decref(doc);
 }
 
