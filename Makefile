@@ -197,6 +197,7 @@ INTEG_TESTS += tests/integration/test_revoltjs_events.c
 INTEG_TESTS += tests/integration/test_acks.c
 INTEG_TESTS += tests/integration/test_reactions.c
 INTEG_TESTS += tests/integration/test_events_live.c
+INTEG_TESTS += tests/integration/test_admin_cli.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c tests/fuzz/fuzz_multipart.c
@@ -289,6 +290,17 @@ $(B)/tools/%: $(B)/tools/%.o $(LIB)
 # tools/bench/bare_civetweb links civetweb only for the HTTP design comparison.
 CIVET_LIBS ?= -lcivetweb
 $(B)/tools/bench/bare_civetweb: BENCH_EXTRA_LIBS = $(CIVET_LIBS)
+
+# operator CLI (tools/admin/), built by `make` as build/solstice-admin
+ADMIN_BIN := $(B)/solstice-admin
+all: build/solstice-admin
+build/solstice-admin: $(ADMIN_BIN)
+	$(Q)if [ "$(VARIANT)" = release ]; then cp -f $< $@; fi
+$(ADMIN_BIN): $(B)/tools/admin/solstice-admin.o $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(OPT) -pthread -o $@ $< $(LIB) $(LDLIBS_ALL)
+test-variant: $(ADMIN_BIN)
+-include $(B)/tools/admin/solstice-admin.d
 
 test: deps-check
 	$(Q)$(MAKE) --no-print-directory test-variant
