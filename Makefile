@@ -218,6 +218,12 @@ SRCS_FED_INBOX := federation/objmap.c federation/resolve_parse.c federation/reso
 LIB_SRCS += $(SRCS_FED_INBOX)
 UNIT_TESTS += tests/unit/federation/test_objmap.c tests/unit/federation/test_resolve.c
 FUZZ_TARGETS += tests/fuzz/fuzz_resolve.c
+# federation delivery: persistent queue workers (curl multi), per-host state, admin API
+SRCS_FED_DELIVER := federation/deliver.c federation/deliver_worker.c federation/deliver_admin.c \
+                    federation/hosts.c
+LIB_SRCS += $(SRCS_FED_DELIVER)
+UNIT_TESTS += tests/unit/federation/test_deliver.c
+FUZZ_TARGETS += tests/fuzz/fuzz_deliver.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)

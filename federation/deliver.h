@@ -36,8 +36,8 @@ struct queue_def;
 #define FDEL_URL_MAX 2048
 /* bytes of a signer id (a user ULID or "instance") */
 #define FDEL_SIGNER_MAX 64
-/* attempts of one delivery (the first send and 16 retries, ~2 days) */
-#define FDEL_ATTEMPTS 17
+/* attempts of one delivery (the first send and 15 retries, ~2.1 days) */
+#define FDEL_ATTEMPTS 16
 /* largest delay a Retry-After may ask for */
 #define FDEL_RETRY_AFTER_CAP_MS (6LL * 3600 * 1000)
 
@@ -97,6 +97,12 @@ enum err fdel_enqueue_one(struct fed *f, struct str activity_json, struct str ac
                           struct str signer, const struct str *inboxes, size_t n,
                           struct err_info *ei) __attribute__((warn_unused_result));
 
+/* The same, giving the delivery key (27 bytes) the admin API shows. */
+enum err fdel_enqueue_one_key(struct fed *f, struct str activity_json, struct str activity_id,
+                              struct str signer, const struct str *inboxes, size_t n,
+                              char key_out[27], struct err_info *ei)
+    __attribute__((warn_unused_result));
+
 /* Wakes idle workers (after a caller's write that called fdel_enqueue). Any thread. */
 void fdel_kick(struct fed *f);
 
@@ -107,12 +113,12 @@ void fdel_host_seen(struct fed *f, struct str host);
 
 enum fdel_outcome {
 	FDEL_OK,        /* 2xx: delivered */
-	FDEL_RESIGN,    /* 400/401 after a cavage signature: try RFC 9421 once */
+	FDEL_RESIGN,    /* 400/401 after the first scheme: sign with the other one, once */
 	FDEL_RETRY,     /* 401/408/429/5xx/network: retry later, counts against the host */
 	FDEL_PERMANENT, /* other 4xx (and 3xx): give up, not the host's fault */
 };
 /* status 0 means a network error. `resigned`: this was already the second scheme. */
-enum fdel_outcome fdel_classify(long status, bool cavage_sent, bool resigned);
+enum fdel_outcome fdel_classify(long status, bool resigned);
 
 /*
  * Delay before retry number `n` (1 = after the first failure), in ms:

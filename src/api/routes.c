@@ -37,6 +37,8 @@
 #include "federation/follows.h"
 #include "federation/policy.h"
 #include "federation/keys.h"
+#include "federation/deliver.h"
+#include "federation/hosts.h"
 
 static const struct route core_routes[] = {
     {HTTP_GET, "/api", api_root, 0},
@@ -101,6 +103,8 @@ static const struct store_coll_def collections[] = {
     FMAP_COLL_DEF,
     POLICY_COLL_DEF,
     FKEYS_COLL_DEF,
+    FDEL_COLL_DEFS,
+    FHOST_COLL_DEF,
 };
 /* clang-format on */
 
@@ -144,6 +148,7 @@ static api_table_fn *const tables[] = {
     api_webhooks_exec_table,
     api_emojis_table,
     api_fed_table,
+    api_fed_admin_table,
 };
 /* clang-format on */
 

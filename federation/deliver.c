@@ -1,0 +1,627 @@
+/*
+ * federation/deliver.c: persisting deliveries (one stored activity, one
+ * queue item and status record per distinct inbox), the retry schedule
+ * (Mastodon's n^4 + 15 + rand), Retry-After (RFC 9110 10.2.3) and response
+ * classification, and the service's start/stop. The workers live in
+ * deliver_worker.c, the routes in deliver_admin.c.
+ */
+#include "federation/deliver.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/cfg.h"
+#include "core/jx.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/ulid.h"
+#include "federation/deliver_int.h"
+#include "federation/fed.h"
+#include "federation/objmap.h"
+#include "storage/queue.h"
+
+const struct queue_def fdel_queue = {"ap_delivery", 1000, 1000, FDEL_ATTEMPTS};
+
+/* ---- schema ---- */
+
+static enum err extract_apid(struct str id, struct str rec, struct store_keys *out, void *arg)
+{
+	json_t *o = NULL;
+	const json_t *v;
+	char hex[FMAP_HEX_LEN];
+	enum err rc;
+
+	(void)id;
+	(void)arg;
+	rc = jx_parse_object(rec, FDEL_BODY_MAX * 2 + 8192, &o, NULL);
+	if (rc)
+		return rc;
+	v = json_object_get(o, "id");
+	if (json_is_string(v)) {
+		fmap_id_hex((struct str){json_string_value(v), json_string_length(v)}, hex);
+		rc = store_keys_add(out, (struct str){hex, FMAP_HEX_LEN - 1});
+	}
+	json_decref(o);
+	return rc;
+}
+
+static enum err extract_self(struct str id, struct str rec, struct store_keys *out, void *arg)
+{
+	(void)rec;
+	(void)arg;
+	return store_keys_add(out, id);
+}
+
+const struct store_index_def fdel_act_indexes[2] = {
+    {FDEL_ACT_IDX_APID, false, extract_apid, NULL},
+    {FDEL_ACT_IDX_ALL, true, extract_self, NULL},
+};
+const struct store_index_def fdel_status_indexes[1] = {
+    {FDEL_STATUS_IDX_ACT, true, extract_self, NULL},
+};
+
+int64_t fdel_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- pure helpers ---- */
+
+enum fdel_outcome fdel_classify(long status, bool resigned)
+{
+	if (status >= 200 && status < 300)
+		return FDEL_OK;
+	if ((status == 400 || status == 401) && !resigned)
+		return FDEL_RESIGN;
+	if (status < 200 || status == 401 || status == 408 || status == 429 || status >= 500)
+		return FDEL_RETRY;
+	return FDEL_PERMANENT;
+}
+
+int64_t fdel_backoff_ms(unsigned n, int64_t unit_ms, uint32_t rnd)
+{
+	int64_t k = n > 1000 ? 1000 : n;
+
+	return (k * k * k * k + 15 + (int64_t)(rnd % 30) * (k + 1)) * unit_ms;
+}
+
+static const char *const months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* A run of 1..max digits at *p; false otherwise. */
+static bool digits(struct str s, size_t *p, size_t min, size_t max, long *out)
+{
+	size_t i = *p, n = 0;
+	long v = 0;
+
+	while (i < s.n && n < max && s.p[i] >= '0' && s.p[i] <= '9') {
+		v = v * 10 + (s.p[i] - '0');
+		i++;
+		n++;
+	}
+	if (n < min || (i < s.n && s.p[i] >= '0' && s.p[i] <= '9'))
+		return false;
+	*p = i;
+	*out = v;
+	return true;
+}
+
+static bool lit(struct str s, size_t *p, const char *l)
+{
+	size_t n = strlen(l);
+
+	if (s.n - *p < n || memcmp(s.p + *p, l, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+static bool month(struct str s, size_t *p, int *mon)
+{
+	for (int i = 0; i < 12; i++)
+		if (lit(s, p, months[i])) {
+			*mon = i;
+			return true;
+		}
+	return false;
+}
+
+static bool hms(struct str s, size_t *p, long *h, long *m, long *sec)
+{
+	return digits(s, p, 2, 2, h) && lit(s, p, ":") && digits(s, p, 2, 2, m) && lit(s, p, ":") &&
+	       digits(s, p, 2, 2, sec) && *h < 24 && *m < 60 && *sec < 61;
+}
+
+/* Skips a day name ("Sun" or "Sunday") and returns the position after it. */
+static bool dayname(struct str s, size_t *p)
+{
+	size_t i = *p;
+
+	while (i < s.n && i - *p < 10 &&
+	       ((s.p[i] >= 'A' && s.p[i] <= 'Z') || (s.p[i] >= 'a' && s.p[i] <= 'z')))
+		i++;
+	if (i - *p < 3)
+		return false;
+	*p = i;
+	return true;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* An HTTP-date in any of its three forms -> unix seconds. */
+static bool http_date(struct str s, int64_t *out)
+{
+	size_t p = 0;
+	long day, year, h, m, sec;
+	int mon = 0;
+
+	if (!dayname(s, &p))
+		return false;
+	if (lit(s, &p, ", ")) {
+		size_t q = p;
+
+		if (digits(s, &q, 2, 2, &day) && lit(s, &q, " ")) {
+			/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+			p = q;
+			if (!month(s, &p, &mon) || !lit(s, &p, " ") || !digits(s, &p, 4, 4, &year))
+				return false;
+		} else {
+			/* RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" */
+			if (!digits(s, &p, 2, 2, &day) || !lit(s, &p, "-") || !month(s, &p, &mon) ||
+			    !lit(s, &p, "-") || !digits(s, &p, 2, 2, &year))
+				return false;
+			/* RFC 9110: a two-digit year more than 50 years ahead is in the past */
+			year += year < 70 ? 2000 : 1900;
+		}
+		if (!lit(s, &p, " ") || !hms(s, &p, &h, &m, &sec) || !lit(s, &p, " GMT"))
+			return false;
+	} else {
+		/* asctime: "Sun Nov  6 08:49:37 1994" */
+		if (!lit(s, &p, " ") || !month(s, &p, &mon) || !lit(s, &p, " "))
+			return false;
+		lit(s, &p, " ");
+		if (!digits(s, &p, 1, 2, &day) || !lit(s, &p, " ") || !hms(s, &p, &h, &m, &sec) ||
+		    !lit(s, &p, " ") || !digits(s, &p, 4, 4, &year))
+			return false;
+	}
+	if (p != s.n || day < 1 || day > 31)
+		return false;
+	*out = days_from_civil(year, (unsigned)mon + 1, (unsigned)day) * 86400 + h * 3600 + m * 60 +
+	       sec;
+	return true;
+}
+
+bool fdel_parse_retry_after(struct str v, int64_t now_ms, int64_t *delay_ms)
+{
+	struct str t = str_trim(v);
+	uint64_t secs;
+	int64_t at;
+
+	if (t.n == 0 || t.n > 64)
+		return false;
+	if (t.p[0] >= '0' && t.p[0] <= '9') {
+		if (!str_to_u64(t, UINT32_MAX, &secs))
+			return false;
+		*delay_ms = (int64_t)secs * 1000;
+	} else {
+		if (!http_date(t, &at))
+			return false;
+		*delay_ms = at * 1000 > now_ms ? at * 1000 - now_ms : 0;
+	}
+	if (*delay_ms > FDEL_RETRY_AFTER_CAP_MS)
+		*delay_ms = FDEL_RETRY_AFTER_CAP_MS;
+	return true;
+}
+
+/* ---- queue payload: "1\n<did>\n<act>\n<signer>\n<inbox>" ---- */
+
+enum err fdel_item_decode(struct str payload, struct fdel_item *out)
+{
+	struct str s = payload, v = str_cut(&s, '\n');
+
+	if (!str_eq_cstr(v, "1"))
+		return SE_PARSE;
+	out->did = str_cut(&s, '\n');
+	out->act = str_cut(&s, '\n');
+	out->signer = str_cut(&s, '\n');
+	out->inbox = s;
+	if (out->did.n == 0 || out->did.n >= FDEL_DID_MAX || out->act.n != ULID_LEN ||
+	    out->signer.n == 0 || out->signer.n > FDEL_SIGNER_MAX || out->inbox.n == 0 ||
+	    out->inbox.n > FDEL_URL_MAX || str_index(out->inbox, '\n') >= 0)
+		return SE_PARSE;
+	return SE_OK;
+}
+
+/* ---- status records ---- */
+
+enum err fdel_status_set(struct store_wtxn *w, struct str did, const char *state, unsigned attempts,
+                         long code, struct str error, int64_t now_ms)
+{
+	json_t *o = NULL;
+	struct str rec;
+	char *text = NULL;
+	enum err rc;
+
+	rc = store_get(store_wtxn_read(w), FDEL_STATUS_COLL, did, &rec);
+	if (rc)
+		return rc;
+	rc = jx_parse_object(rec, 64 * 1024, &o, NULL);
+	if (rc)
+		return rc;
+	rc = SE_NOMEM;
+	if (error.n > FDEL_ERROR_MAX)
+		error.n = FDEL_ERROR_MAX;
+	if ((state && json_object_set_new(o, "state", json_string(state))) ||
+	    json_object_set_new(o, "attempts", json_integer(attempts)) ||
+	    json_object_set_new(o, "code", code ? json_integer(code) : json_null()) ||
+	    json_object_set_new(o, "error",
+	                        error.n ? json_stringn(error.p, error.n) : json_null()) ||
+	    json_object_set_new(o, "updated", json_integer(now_ms)))
+		goto out;
+	text = jx_dump(o);
+	if (!text)
+		goto out;
+	rc = store_put(w, FDEL_STATUS_COLL, did, str_from(text));
+out:
+	mem_free(text);
+	json_decref(o);
+	return rc;
+}
+
+/* ---- enqueue ---- */
+
+static bool clean(struct str s, size_t max)
+{
+	if (s.n == 0 || s.n > max)
+		return false;
+	for (size_t i = 0; i < s.n; i++)
+		if ((unsigned char)s.p[i] < 0x21 || s.p[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static uint64_t hash_str(struct str s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < s.n; i++)
+		h = (h ^ (unsigned char)s.p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * Indexes of the first occurrence of each distinct inbox, in order, into
+ * `keep` (n entries); returns how many. SIZE_MAX on OOM.
+ */
+static size_t dedup(const struct str *in, size_t n, size_t *keep)
+{
+	size_t cap = 16, kept = 0;
+	size_t *slots;
+
+	while (cap < n * 2)
+		cap *= 2;
+	slots = mem_try_alloc(cap * sizeof(*slots));
+	if (!slots)
+		return SIZE_MAX;
+	memset(slots, 0, cap * sizeof(*slots));
+	for (size_t i = 0; i < n; i++) {
+		size_t k = (size_t)hash_str(in[i]) & (cap - 1);
+		bool dup = false;
+
+		for (; slots[k]; k = (k + 1) & (cap - 1))
+			if (str_eq(in[slots[k] - 1], in[i])) {
+				dup = true;
+				break;
+			}
+		if (dup)
+			continue;
+		slots[k] = i + 1;
+		keep[kept++] = i;
+	}
+	mem_free(slots);
+	return kept;
+}
+
+static enum err put_activity(struct store_wtxn *w, const char *key, struct str body,
+                             struct str activity_id, struct str signer, size_t n, int64_t now_ms)
+{
+	json_t *o = json_object();
+	char *text = NULL;
+	enum err rc = SE_NOMEM;
+
+	if (!o || json_object_set_new(o, "id", json_stringn(activity_id.p, activity_id.n)) ||
+	    json_object_set_new(o, "signer", json_stringn(signer.p, signer.n)) ||
+	    json_object_set_new(o, "created", json_integer(now_ms)) ||
+	    json_object_set_new(o, "inboxes", json_integer((json_int_t)n)))
+		goto out;
+	/* json_stringn refuses invalid UTF-8: the body must be JSON text */
+	if (json_object_set_new(o, "body", json_stringn(body.p, body.n))) {
+		rc = SE_RAISEF(store_wtxn_ei(w), SE_INVAL, "deliver: activity body is not UTF-8");
+		goto out;
+	}
+	text = jx_dump(o);
+	if (!text)
+		goto out;
+	rc = store_create(w, FDEL_ACT_COLL, str_from(key), str_from(text));
+out:
+	mem_free(text);
+	json_decref(o);
+	return rc;
+}
+
+static enum err put_one(struct store_wtxn *w, const char *key, size_t i, struct str inbox,
+                        struct str signer, int64_t now_ms)
+{
+	struct err_info *ei = store_wtxn_ei(w);
+	struct fetch_url u;
+	char did[FDEL_DID_MAX], *url = NULL, *text = NULL;
+	struct buf pl = BUF_INIT(FDEL_URL_MAX + 256);
+	json_t *o = NULL;
+	enum err rc;
+
+	if (!clean(inbox, FDEL_URL_MAX))
+		return SE_RAISEF(ei, inbox.n > FDEL_URL_MAX ? SE_TOO_LARGE : SE_INVAL,
+		                 "deliver: bad inbox URL");
+	url = mem_try_alloc(inbox.n + 1);
+	if (!url)
+		return SE_NOMEM;
+	memcpy(url, inbox.p, inbox.n);
+	url[inbox.n] = '\0';
+	rc = fetch_url_parse(url, &u, ei);
+	if (rc)
+		goto out;
+	snprintf(did, sizeof(did), "%s.%08zx", key, i);
+	o = json_pack("{s:s, s:s%, s:s, s:s, s:i, s:n, s:n, s:I}", "act", key, "inbox", inbox.p,
+	              inbox.n, "host", u.hostport, "state", FDEL_ST_QUEUED, "attempts", 0, "code",
+	              "error", "updated", (json_int_t)now_ms);
+	text = o ? jx_dump(o) : NULL;
+	if (!text) {
+		rc = SE_NOMEM;
+		goto out;
+	}
+	rc = store_create(w, FDEL_STATUS_COLL, str_from(did), str_from(text));
+	if (rc)
+		goto out;
+	buf_printf(&pl, "1\n%s\n%s\n%.*s\n", did, key, (int)signer.n, signer.p);
+	buf_append_str(&pl, inbox);
+	rc = buf_err(&pl);
+	if (!rc)
+		rc = queue_enqueue(w, &fdel_queue, buf_str(&pl), now_ms, now_ms, NULL);
+out:
+	buf_release(&pl);
+	mem_free(text);
+	json_decref(o);
+	mem_free(url);
+	return rc;
+}
+
+enum err fdel_enqueue_key(struct store_wtxn *w, struct str activity_json, struct str activity_id,
+                          struct str signer, const struct str *inboxes, size_t n_inboxes,
+                          int64_t now_ms, char key_out[27])
+{
+	struct err_info *ei = store_wtxn_ei(w);
+	size_t *keep = NULL, n;
+	char key[ULID_LEN + 1];
+	struct ulid u;
+	enum err rc;
+
+	if (activity_json.n > FDEL_BODY_MAX || activity_id.n > FDEL_URL_MAX ||
+	    n_inboxes > FDEL_INBOXES_MAX)
+		return SE_RAISEF(ei, SE_TOO_LARGE, "deliver: activity or inbox list too large");
+	if (activity_json.n == 0 || !clean(activity_id, FDEL_URL_MAX) ||
+	    !clean(signer, FDEL_SIGNER_MAX) || n_inboxes == 0 || !inboxes || now_ms < 0)
+		return SE_RAISEF(ei, SE_INVAL, "deliver: empty activity, id, signer or inbox list");
+	keep = mem_try_alloc(n_inboxes * sizeof(*keep));
+	if (!keep)
+		return SE_NOMEM;
+	n = dedup(inboxes, n_inboxes, keep);
+	if (n == SIZE_MAX) {
+		rc = SE_NOMEM;
+		goto out;
+	}
+	rc = ulid_generate_at(NULL, (uint64_t)now_ms, &u);
+	if (rc)
+		goto out;
+	ulid_encode(&u, key);
+	rc = put_activity(w, key, activity_json, activity_id, signer, n, now_ms);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = put_one(w, key, i, inboxes[keep[i]], signer, now_ms);
+	if (!rc && key_out)
+		memcpy(key_out, key, ULID_LEN + 1);
+out:
+	mem_free(keep);
+	return rc;
+}
+
+enum err fdel_enqueue(struct store_wtxn *w, struct str activity_json, struct str activity_id,
+                      struct str signer, const struct str *inboxes, size_t n_inboxes,
+                      int64_t now_ms)
+{
+	return fdel_enqueue_key(w, activity_json, activity_id, signer, inboxes, n_inboxes, now_ms,
+	                        NULL);
+}
+
+struct enq_arg {
+	struct str body, id, signer;
+	const struct str *inboxes;
+	size_t n;
+	int64_t now;
+	char *key;
+};
+
+static enum err enq_cb(struct store_wtxn *w, void *arg)
+{
+	struct enq_arg *a = arg;
+
+	return fdel_enqueue_key(w, a->body, a->id, a->signer, a->inboxes, a->n, a->now, a->key);
+}
+
+enum err fdel_enqueue_one_key(struct fed *f, struct str activity_json, struct str activity_id,
+                              struct str signer, const struct str *inboxes, size_t n,
+                              char key_out[27], struct err_info *ei)
+{
+	struct enq_arg a = {activity_json, activity_id, signer, inboxes, n, fdel_now_ms(), key_out};
+	enum err rc;
+
+	rc = store_write(f->store, enq_cb, &a, ei);
+	if (!rc)
+		fdel_kick(f);
+	return rc;
+}
+
+enum err fdel_enqueue_one(struct fed *f, struct str activity_json, struct str activity_id,
+                          struct str signer, const struct str *inboxes, size_t n,
+                          struct err_info *ei)
+{
+	return fdel_enqueue_one_key(f, activity_json, activity_id, signer, inboxes, n, NULL, ei);
+}
+
+void fdel_kick(struct fed *f)
+{
+	if (f && f->del)
+		fdel_workers_kick(f->del);
+}
+
+/* ---- hosts seen inbound ---- */
+
+struct seen_arg {
+	struct str host;
+	int64_t now;
+};
+
+static enum err seen_cb(struct store_wtxn *w, void *arg)
+{
+	struct seen_arg *a = arg;
+	struct fhost_rec r;
+	enum err rc;
+
+	rc = fhost_load(store_wtxn_read(w), a->host, a->now, &r);
+	if (rc == SE_NOT_FOUND)
+		return SE_OK;
+	if (rc && rc != SE_PARSE)
+		return rc;
+	if (!fhost_rec_cleared(&r) && rc != SE_PARSE)
+		return SE_OK;
+	return fhost_save(w, &r);
+}
+
+void fdel_host_seen(struct fed *f, struct str host)
+{
+	char low[FHOST_HOST_MAX];
+	struct store_txn *t = NULL;
+	struct fhost_rec r;
+	struct seen_arg a;
+	bool dirty = false;
+	enum err rc;
+
+	if (!f || host.n == 0 || host.n >= sizeof(low))
+		return;
+	for (size_t i = 0; i < host.n; i++)
+		low[i] = (char)(host.p[i] >= 'A' && host.p[i] <= 'Z' ? host.p[i] + 32 : host.p[i]);
+	low[host.n] = '\0';
+	a = (struct seen_arg){{low, host.n}, fdel_now_ms()};
+	if (f->del)
+		fhosts_reset(f->del->hosts, low);
+	/* a read first: most inbound hosts have nothing to clear */
+	if (store_read_begin(f->store, &t))
+		return;
+	rc = fhost_load(t, a.host, a.now, &r);
+	dirty = !rc && (r.n_days > 0 || r.unavailable);
+	store_read_end(t);
+	if (!dirty)
+		return;
+	rc = store_write(f->store, seen_cb, &a, NULL);
+	if (rc)
+		log_warn("deliver: clearing host '%s' failed: %s", low, err_type(rc));
+	else
+		log_info("deliver: host '%s' seen inbound, marked available", low);
+}
+
+/* ---- lifecycle ---- */
+
+/* A positive integer from the environment (test knobs, --dev only), else `def`. */
+static int64_t knob(const char *name, int64_t def, int64_t max)
+{
+	const char *v = getenv(name);
+	uint64_t x;
+
+	if (!v || !str_to_u64(str_from(v), (uint64_t)max, &x) || x == 0)
+		return def;
+	log_warn("deliver: test knob %s=%llu in effect", name, (unsigned long long)x);
+	return (int64_t)x;
+}
+
+enum err fdel_start(struct fed *f, struct err_info *ei)
+{
+	const struct cfg_federation *c = &f->cfg->federation;
+	struct fdel *d;
+	enum err rc;
+
+	d = mem_try_alloc(sizeof(*d));
+	if (!d)
+		return SE_RAISE(ei, SE_NOMEM);
+	memset(d, 0, sizeof(*d));
+	d->f = f;
+	d->q = fdel_queue;
+	d->unit_ms = 1000;
+	d->timeout_s = c->fetch_timeout ? c->fetch_timeout : FETCH_DEFAULT_TIMEOUT_S;
+	/* a lease covers the longest wait for a host slot plus the transfer */
+	d->lease_ms = 600 * 1000 + 4 * (int64_t)d->timeout_s * 1000;
+	if (f->cfg->dev.enabled) {
+		d->unit_ms = knob("SOLSTICE_TEST_DELIVERY_UNIT_MS", d->unit_ms, 1000);
+		d->lease_ms = knob("SOLSTICE_TEST_DELIVERY_LEASE_MS", d->lease_ms, d->lease_ms);
+		d->q.max_attempts =
+		    (unsigned)knob("SOLSTICE_TEST_DELIVERY_ATTEMPTS", FDEL_ATTEMPTS, FDEL_ATTEMPTS);
+	}
+	d->n_workers = c->delivery_workers ? c->delivery_workers : 1;
+	d->inflight_per_worker = (c->delivery_inflight + d->n_workers - 1) / d->n_workers;
+	if (d->inflight_per_worker == 0)
+		d->inflight_per_worker = 1;
+	d->sign_first = c->sign_first && strcmp(c->sign_first, "rfc9421") == 0
+	                    ? FHOST_SCHEME_RFC9421
+	                    : FHOST_SCHEME_CAVAGE;
+	d->fopts =
+	    (struct fetch_opts){f->allow_private, d->timeout_s, FDEL_RESP_MAX, 0, f->user_agent};
+	atomic_init(&d->stop, false);
+	rc = fhosts_new(c->delivery_per_host, &d->hosts);
+	if (rc) {
+		mem_free(d);
+		return SE_RAISE(ei, rc);
+	}
+	f->del = d;
+	rc = fdel_workers_start(d, ei);
+	if (rc)
+		fdel_stop(f);
+	return rc;
+}
+
+void fdel_stop(struct fed *f)
+{
+	struct fdel *d = f ? f->del : NULL;
+
+	if (!d)
+		return;
+	fdel_workers_stop(d);
+	fhosts_free(d->hosts);
+	mem_free(d);
+	f->del = NULL;
+}

@@ -1,0 +1,86 @@
+/*
+ * federation/deliver_int.h: what the delivery files share (deliver.c:
+ * enqueue, status records, pure helpers; deliver_worker.c: the curl multi
+ * workers; deliver_admin.c: the admin and dev routes). Nothing outside
+ * federation/deliver*.c includes this.
+ */
+#ifndef SOL_FEDERATION_DELIVER_INT_H
+#define SOL_FEDERATION_DELIVER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/fetch.h"
+#include "core/str.h"
+#include "federation/hosts.h"
+#include "storage/queue.h"
+#include "storage/store.h"
+
+struct fed;
+struct fdel_worker;
+
+/* delivery states of one inbox (ap_deliveries "state") */
+#define FDEL_ST_QUEUED "queued"
+#define FDEL_ST_DELIVERED "delivered"
+#define FDEL_ST_FAILED "failed"
+#define FDEL_ST_SKIPPED "skipped"
+#define FDEL_ST_BLOCKED "blocked"
+
+/* bytes of a status record id: "<ULID>.<8 hex>" */
+#define FDEL_DID_MAX 40
+/* response body bytes read (and thrown away) per delivery */
+#define FDEL_RESP_MAX (64u << 10)
+/* items one claim write takes at most */
+#define FDEL_CLAIM_BATCH 256
+/* bytes of an error kept in a status record */
+#define FDEL_ERROR_MAX 200
+
+struct fdel {
+	struct fed *f;
+	struct fhosts *hosts;
+	struct queue_def q; /* fdel_queue, attempts possibly lowered by the test knob */
+	int64_t unit_ms;    /* backoff unit: 1000 (seconds); test knob */
+	int64_t lease_ms;   /* claim lease; longer than any transfer */
+	unsigned timeout_s;
+	unsigned n_workers;
+	unsigned inflight_per_worker;
+	enum fhost_scheme sign_first;
+	struct fetch_opts fopts;
+	atomic_bool stop;
+	struct fdel_worker **workers;
+	pthread_t *threads;
+	unsigned started;
+};
+
+/* A queue payload, decoded (slices borrow from the payload). */
+struct fdel_item {
+	struct str did;    /* ap_deliveries id */
+	struct str act;    /* ap_activities id (the delivery key) */
+	struct str inbox;  /* target URL */
+	struct str signer; /* "instance" or a user id */
+};
+
+/* Decodes a queue payload. Pure. SE_PARSE for anything malformed. */
+enum err fdel_item_decode(struct str payload, struct fdel_item *out);
+
+/*
+ * Updates status record `did`: state (NULL keeps it), attempts, HTTP code
+ * (0: none), error (empty: clears), updated = now. SE_NOT_FOUND when gone.
+ */
+enum err fdel_status_set(struct store_wtxn *w, struct str did, const char *state, unsigned attempts,
+                         long code, struct str error, int64_t now_ms)
+    __attribute__((warn_unused_result));
+
+/* Wall clock, ms. */
+int64_t fdel_now_ms(void);
+
+/* Workers: create/start/stop (deliver_worker.c). */
+enum err fdel_workers_start(struct fdel *d, struct err_info *ei)
+    __attribute__((warn_unused_result));
+void fdel_workers_stop(struct fdel *d);
+void fdel_workers_kick(struct fdel *d);
+
+#endif /* SOL_FEDERATION_DELIVER_INT_H */

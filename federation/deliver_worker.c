@@ -1,0 +1,897 @@
+/*
+ * federation/deliver_worker.c: the delivery workers. Each thread runs one
+ * libcurl multi loop: it claims a batch of due items in one store write,
+ * signs each request right before sending (Date must be fresh), keeps at
+ * most delivery_per_host transfers per host across all workers, double-knocks
+ * with the other signature scheme on 400/401, and records every finished
+ * batch of transfers (ack / retry / status / host days) in one store write.
+ */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/cfg.h"
+#include "core/crypto.h"
+#include "core/jx.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/ulid.h"
+#include "federation/deliver.h"
+#include "federation/deliver_int.h"
+#include "federation/fed.h"
+#include "federation/httpsig.h"
+#include "federation/keys.h"
+#include "federation/policy.h"
+
+/* host records one batch write keeps loaded */
+#define HOST_CACHE 32
+/* a claimed item not started this close to its lease end is left to expire */
+#define LEASE_MARGIN_MS 5000
+/* how long fdel_stop waits for transfers in flight */
+#define STOP_WAIT_MS 3000
+/* longest sleep of an idle worker (items enqueued in other modules' writes) */
+#define IDLE_MS 500
+
+enum job_kind {
+	J_DELIVERED,
+	J_FAILED, /* permanent: no retry */
+	J_RETRY,
+	J_DEFER, /* not tried (breaker open): back to the queue, no attempt counted */
+};
+
+struct job {
+	struct job *next;
+	struct job *anext, *aprev; /* the worker's list of transfers in flight */
+	char qid[ULID_LEN + 1];
+	uint64_t token;
+	unsigned attempts;
+	int64_t lease_end;
+	char did[FDEL_DID_MAX];
+	char act[ULID_LEN + 1];
+	char signer[FDEL_SIGNER_MAX + 1];
+	char *inbox; /* owned */
+	char *body;  /* owned */
+	size_t body_n;
+	struct fetch_url url;
+	enum fhost_scheme scheme; /* the scheme of the current attempt */
+	bool resigned;
+	/* transfer */
+	CURL *easy;
+	struct curl_slist *hdrs;
+	struct fetch_guard guard;
+	size_t resp_n;
+	long status;
+	bool has_ra;
+	int64_t ra_ms;
+	/* outcome */
+	enum job_kind kind;
+	int64_t due;
+	char err[160];
+};
+
+struct fdel_worker {
+	struct fdel *d;
+	CURLM *multi;
+	atomic_bool kicked;
+	unsigned active;
+	struct job *inflight; /* list through anext/aprev */
+	size_t n_pending;
+	struct job *pending; /* claimed, waiting for a slot */
+	struct job *done;    /* finished, waiting for the batch write */
+};
+
+static void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	if (j->easy)
+		curl_easy_cleanup(j->easy);
+	curl_slist_free_all(j->hdrs);
+	mem_free(j->inbox);
+	mem_free(j->body);
+	mem_free(j);
+}
+
+static void jobs_free(struct job *j)
+{
+	while (j) {
+		struct job *nx = j->next;
+
+		job_free(j);
+		j = nx;
+	}
+}
+
+/* ---- host records within one write ---- */
+
+struct hcache {
+	size_t n;
+	struct {
+		struct fhost_rec r;
+		bool dirty;
+	} e[HOST_CACHE];
+};
+
+/* The host record of `host` in `hc` (loaded, or created when missing), or NULL on errors. */
+static struct fhost_rec *hc_get(struct store_wtxn *w, struct hcache *hc, const char *host,
+                                int64_t now, enum err *rc)
+{
+	size_t i;
+
+	*rc = SE_OK;
+	for (i = 0; i < hc->n; i++)
+		if (strcmp(hc->e[i].r.host, host) == 0)
+			return &hc->e[i].r;
+	if (hc->n == HOST_CACHE) {
+		/* full: write the dirty ones out and start over */
+		for (i = 0; i < hc->n; i++)
+			if (hc->e[i].dirty && (*rc = fhost_save(w, &hc->e[i].r)))
+				return NULL;
+		hc->n = 0;
+	}
+	i = hc->n;
+	*rc = fhost_load(store_wtxn_read(w), str_from(host), now, &hc->e[i].r);
+	hc->e[i].dirty = *rc == SE_NOT_FOUND || *rc == SE_PARSE;
+	if (*rc && !hc->e[i].dirty)
+		return NULL;
+	*rc = SE_OK;
+	hc->n++;
+	return &hc->e[i].r;
+}
+
+static void hc_dirty(struct hcache *hc, const struct fhost_rec *r)
+{
+	for (size_t i = 0; i < hc->n; i++)
+		if (&hc->e[i].r == r)
+			hc->e[i].dirty = true;
+}
+
+static enum err hc_flush(struct store_wtxn *w, struct hcache *hc)
+{
+	enum err rc = SE_OK;
+
+	for (size_t i = 0; !rc && i < hc->n; i++)
+		if (hc->e[i].dirty)
+			rc = fhost_save(w, &hc->e[i].r);
+	return rc;
+}
+
+/* ---- claiming ---- */
+
+struct claim_arg {
+	struct fdel *d;
+	int64_t now;
+	size_t max;
+	struct job *jobs; /* output (re-built when the write re-runs) */
+	size_t n;
+	struct hcache *hc;
+	char last_act[ULID_LEN + 1];
+	char *last_body; /* owned copy of the last activity body */
+	size_t last_body_n;
+};
+
+/* The activity body of `act` into a->last_body (cached across the batch). */
+static enum err load_body(struct store_wtxn *w, struct claim_arg *a, const char *act)
+{
+	json_t *o = NULL;
+	const json_t *b;
+	struct str rec;
+	enum err rc;
+
+	if (a->last_body && strcmp(a->last_act, act) == 0)
+		return SE_OK;
+	rc = store_get(store_wtxn_read(w), FDEL_ACT_COLL, str_from(act), &rec);
+	if (rc)
+		return rc;
+	rc = jx_parse_object(rec, FDEL_BODY_MAX * 2 + 8192, &o, NULL);
+	if (rc)
+		return rc;
+	b = json_object_get(o, "body");
+	if (!json_is_string(b)) {
+		json_decref(o);
+		return SE_PARSE;
+	}
+	mem_free(a->last_body);
+	a->last_body = mem_try_alloc(json_string_length(b) + 1);
+	if (a->last_body) {
+		a->last_body_n = json_string_length(b);
+		memcpy(a->last_body, json_string_value(b), a->last_body_n + 1);
+		memcpy(a->last_act, act, ULID_LEN + 1);
+	}
+	json_decref(o);
+	return a->last_body ? SE_OK : SE_NOMEM;
+}
+
+/* Settles a claimed item without a transfer: ack it and set its status. */
+static enum err settle(struct store_wtxn *w, const struct fdel *d, const struct queue_item *it,
+                       struct str did, const char *state, const char *why, int64_t now)
+{
+	enum err rc = queue_ack(w, &d->q, it->id, it->token);
+
+	if (!rc && did.n) {
+		rc = fdel_status_set(w, did, state, it->attempts, 0, str_from(why), now);
+		if (rc == SE_NOT_FOUND)
+			rc = SE_OK;
+	}
+	return rc;
+}
+
+static enum err claim_cb(struct store_wtxn *w, void *arg)
+{
+	struct claim_arg *a = arg;
+	struct fdel *d = a->d;
+	struct store_txn *t = store_wtxn_read(w);
+	struct job *tail = NULL;
+	enum err rc = SE_OK;
+
+	jobs_free(a->jobs);
+	a->jobs = NULL;
+	a->n = 0;
+	a->hc->n = 0;
+	for (size_t i = 0; i < a->max; i++) {
+		struct queue_item it;
+		struct fdel_item fi;
+		struct fhost_rec *hr;
+		struct job *j;
+
+		rc = queue_claim(w, &d->q, a->now, d->lease_ms, &it);
+		if (rc == SE_NOT_FOUND) {
+			rc = SE_OK;
+			break;
+		}
+		if (rc)
+			break;
+		if (fdel_item_decode(it.payload, &fi)) {
+			log_warn("deliver: dropping malformed queue item '%s'", it.id);
+			rc = queue_ack(w, &d->q, it.id, it.token);
+			if (rc)
+				break;
+			continue;
+		}
+		j = mem_try_alloc(sizeof(*j));
+		if (!j) {
+			rc = SE_NOMEM;
+			break;
+		}
+		memset(j, 0, sizeof(*j));
+		memcpy(j->qid, it.id, sizeof(j->qid));
+		j->token = it.token;
+		j->attempts = it.attempts;
+		j->lease_end = a->now + d->lease_ms;
+		memcpy(j->did, fi.did.p, fi.did.n);
+		memcpy(j->act, fi.act.p, ULID_LEN);
+		memcpy(j->signer, fi.signer.p, fi.signer.n);
+		j->inbox = mem_try_alloc(fi.inbox.n + 1);
+		if (!j->inbox) {
+			job_free(j);
+			rc = SE_NOMEM;
+			break;
+		}
+		memcpy(j->inbox, fi.inbox.p, fi.inbox.n);
+		j->inbox[fi.inbox.n] = '\0';
+		if (fetch_url_parse(j->inbox, &j->url, NULL)) {
+			rc = settle(w, d, &it, fi.did, FDEL_ST_FAILED, "bad inbox URL", a->now);
+			job_free(j);
+			if (rc)
+				break;
+			continue;
+		}
+		if (!policy_allows_host(t, str_from(j->url.hostport))) {
+			rc = settle(w, d, &it, fi.did, FDEL_ST_BLOCKED, "domain blocked", a->now);
+			job_free(j);
+			if (rc)
+				break;
+			continue;
+		}
+		hr = hc_get(w, a->hc, j->url.hostport, a->now, &rc);
+		if (!hr) {
+			job_free(j);
+			break;
+		}
+		if (hr->unavailable) {
+			rc = settle(w, d, &it, fi.did, FDEL_ST_SKIPPED, "host unavailable", a->now);
+			job_free(j);
+			if (rc)
+				break;
+			continue;
+		}
+		j->scheme = hr->scheme ? hr->scheme : d->sign_first;
+		rc = load_body(w, a, j->act);
+		if (rc == SE_NOT_FOUND || rc == SE_PARSE) {
+			rc = settle(w, d, &it, fi.did, FDEL_ST_FAILED, "activity gone", a->now);
+			job_free(j);
+			if (rc)
+				break;
+			continue;
+		}
+		if (!rc) {
+			j->body = mem_try_alloc(a->last_body_n + 1);
+			rc = j->body ? SE_OK : SE_NOMEM;
+		}
+		if (rc) {
+			job_free(j);
+			break;
+		}
+		memcpy(j->body, a->last_body, a->last_body_n + 1);
+		j->body_n = a->last_body_n;
+		if (tail)
+			tail->next = j;
+		else
+			a->jobs = j;
+		tail = j;
+		a->n++;
+	}
+	if (!rc)
+		rc = hc_flush(w, a->hc);
+	return rc;
+}
+
+/* ---- transfers ---- */
+
+static size_t body_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct job *j = arg;
+
+	(void)p;
+	j->resp_n += size * n;
+	return j->resp_n > FDEL_RESP_MAX ? 0 : size * n;
+}
+
+static size_t header_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct job *j = arg;
+	struct str line = {p, size * n}, name;
+
+	/* a new response (after 100 Continue): forget the old one's headers */
+	if (str_has_prefix(line, STR_LIT("HTTP/")))
+		j->has_ra = false;
+	name = str_cut(&line, ':');
+	if (line.p && str_eq_nocase(str_trim(name), STR_LIT("retry-after"))) {
+		while (line.n && (line.p[line.n - 1] == '\n' || line.p[line.n - 1] == '\r'))
+			line.n--;
+		j->has_ra = fdel_parse_retry_after(line, fdel_now_ms(), &j->ra_ms);
+	}
+	return size * n;
+}
+
+static void key_id(const struct fdel *d, const char *signer, char *out, size_t n)
+{
+	if (strcmp(signer, FKEYS_INSTANCE) == 0)
+		snprintf(out, n, "%s/actor#main-key", d->f->base);
+	else
+		snprintf(out, n, "%s/users/%s#main-key", d->f->base, signer);
+}
+
+/* Signs and adds `j` to the multi handle. On failure j->err says why. */
+static enum err start(struct fdel_worker *wk, struct job *j)
+{
+	struct fdel *d = wk->d;
+	static const struct hsig_header ct = {STR_LIT("content-type"),
+	                                      STR_LIT("application/activity+json")};
+	struct hsig_request r = {"POST",
+	                         str_from(j->url.path),
+	                         str_from(j->url.hostport),
+	                         str_from(j->url.scheme),
+	                         &ct,
+	                         1,
+	                         {j->body, j->body_n},
+	                         true};
+	struct hsig_out out = HSIG_OUT_INIT;
+	struct err_info ei = {0};
+	void *evp = NULL;
+	char kid[FDEL_URL_MAX];
+	enum err rc;
+
+	key_id(d, j->signer, kid, sizeof(kid));
+	rc = fkeys_private_rsa(d->f->keys, str_from(j->signer), &evp, &ei);
+	if (!rc)
+		rc = hsig_sign(j->scheme == FHOST_SCHEME_RFC9421 ? HSIG_RFC9421 : HSIG_CAVAGE, &r,
+		               kid, evp, fdel_now_ms() / 1000, &out, &ei);
+	EVP_PKEY_free(evp);
+	if (rc) {
+		snprintf(j->err, sizeof(j->err), "signing failed: %s %.100s", err_type(rc),
+		         ei.detail);
+		goto out;
+	}
+	curl_slist_free_all(j->hdrs);
+	j->hdrs = NULL;
+	for (size_t i = 0; i < out.n; i++) {
+		struct curl_slist *nl = curl_slist_append(j->hdrs, out.lines[i]);
+
+		if (!nl) {
+			rc = SE_NOMEM;
+			goto out;
+		}
+		j->hdrs = nl;
+	}
+	{
+		static const char *const extra[] = {
+		    "Content-Type: application/activity+json",
+		    "Accept: application/activity+json, application/ld+json", "Expect:"};
+
+		for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+			struct curl_slist *nl = curl_slist_append(j->hdrs, extra[i]);
+
+			if (!nl) {
+				rc = SE_NOMEM;
+				goto out;
+			}
+			j->hdrs = nl;
+		}
+	}
+	if (j->easy) {
+		curl_easy_reset(j->easy);
+	} else {
+		j->easy = curl_easy_init();
+		if (!j->easy) {
+			rc = SE_NOMEM;
+			goto out;
+		}
+	}
+	j->guard.allow_private = d->fopts.allow_private;
+	j->guard.last_error[0] = '\0';
+	j->resp_n = 0;
+	j->status = 0;
+	j->has_ra = false;
+	rc = fetch_easy_setup(j->easy, &d->fopts, &j->guard);
+	if (rc || curl_easy_setopt(j->easy, CURLOPT_URL, j->inbox) != CURLE_OK ||
+	    curl_easy_setopt(j->easy, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->body) != CURLE_OK ||
+	    curl_easy_setopt(j->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_n) !=
+	        CURLE_OK ||
+	    curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->hdrs) != CURLE_OK ||
+	    curl_easy_setopt(j->easy, CURLOPT_WRITEFUNCTION, body_cb) != CURLE_OK ||
+	    curl_easy_setopt(j->easy, CURLOPT_WRITEDATA, j) != CURLE_OK ||
+	    curl_easy_setopt(j->easy, CURLOPT_HEADERFUNCTION, header_cb) != CURLE_OK ||
+	    curl_easy_setopt(j->easy, CURLOPT_HEADERDATA, j) != CURLE_OK ||
+	    curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j) != CURLE_OK ||
+	    curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK) {
+		rc = SE_INVAL;
+		snprintf(j->err, sizeof(j->err), "curl setup failed");
+		goto out;
+	}
+	if (curl_multi_add_handle(wk->multi, j->easy) != CURLM_OK) {
+		rc = SE_IO;
+		snprintf(j->err, sizeof(j->err), "curl multi refused the transfer");
+		goto out;
+	}
+	wk->active++;
+	j->aprev = NULL;
+	j->anext = wk->inflight;
+	if (wk->inflight)
+		wk->inflight->aprev = j;
+	wk->inflight = j;
+out:
+	hsig_out_release(&out);
+	return rc;
+}
+
+static void push_done(struct fdel_worker *wk, struct job *j)
+{
+	j->next = wk->done;
+	wk->done = j;
+}
+
+static int64_t jitter_ms(const struct fdel *d)
+{
+	return (int64_t)cry_random_below(30) * d->unit_ms;
+}
+
+/* A failed attempt: due per the schedule, or per Retry-After when later. */
+static void set_retry(const struct fdel *d, struct job *j, int64_t now)
+{
+	int64_t delay = fdel_backoff_ms(j->attempts, d->unit_ms, cry_random_below(30));
+
+	if (j->has_ra && j->ra_ms > delay)
+		delay = j->ra_ms;
+	j->kind = J_RETRY;
+	j->due = now + delay;
+}
+
+/* Starts what waits for a slot; settles what cannot start. */
+static void start_pending(struct fdel_worker *wk, int64_t now)
+{
+	struct fdel *d = wk->d;
+	struct job **pp = &wk->pending;
+
+	while (*pp) {
+		struct job *j = *pp;
+		int64_t until = 0;
+		enum fhost_gate g;
+
+		if (now > j->lease_end - (int64_t)d->timeout_s * 1000 - LEASE_MARGIN_MS) {
+			/* waited too long: let the lease expire rather than risk a double send */
+			*pp = j->next;
+			wk->n_pending--;
+			log_info("deliver: leaving '%s' to its lease (host '%s' busy)", j->qid,
+			         j->url.hostport);
+			job_free(j);
+			continue;
+		}
+		g = fhosts_acquire(d->hosts, j->url.hostport, now, &until);
+		if (g == FHOST_WAIT) {
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;
+		wk->n_pending--;
+		if (g == FHOST_OPEN) {
+			j->kind = J_DEFER;
+			j->due = until + jitter_ms(d);
+			push_done(wk, j);
+			continue;
+		}
+		if (start(wk, j)) {
+			if (fhosts_release(d->hosts, j->url.hostport, false, false, now))
+				fdel_workers_kick(d);
+			set_retry(d, j, now);
+			push_done(wk, j);
+		}
+	}
+}
+
+static void finished(struct fdel_worker *wk, struct job *j, CURLcode res, int64_t now)
+{
+	struct fdel *d = wk->d;
+	enum fdel_outcome o;
+	bool counts = true, ok = false;
+
+	curl_multi_remove_handle(wk->multi, j->easy);
+	wk->active--;
+	if (j->aprev)
+		j->aprev->anext = j->anext;
+	else
+		wk->inflight = j->anext;
+	if (j->anext)
+		j->anext->aprev = j->aprev;
+	j->anext = j->aprev = NULL;
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->status);
+	if (res != CURLE_OK && j->status == 0)
+		snprintf(j->err, sizeof(j->err), "%s%s%s", curl_easy_strerror(res),
+		         j->guard.last_error[0] ? ": " : "", j->guard.last_error);
+	else
+		snprintf(j->err, sizeof(j->err), "HTTP %ld", j->status);
+	o = fdel_classify(res != CURLE_OK && j->status == 0 ? 0 : j->status, j->resigned);
+	if (o == FDEL_RESIGN) {
+		j->resigned = true;
+		j->scheme =
+		    j->scheme == FHOST_SCHEME_RFC9421 ? FHOST_SCHEME_CAVAGE : FHOST_SCHEME_RFC9421;
+		log_debug("deliver: %s answered %ld, signing again with %s", j->url.hostport,
+		          j->status, fhost_scheme_name(j->scheme));
+		if (!start(wk, j))
+			return; /* same slot, same attempt */
+		o = FDEL_RETRY;
+	}
+	switch (o) {
+	case FDEL_OK:
+		ok = true;
+		j->kind = J_DELIVERED;
+		j->err[0] = '\0';
+		break;
+	case FDEL_PERMANENT:
+		/* the host answered: not its fault, and no use trying again */
+		ok = true;
+		j->kind = J_FAILED;
+		break;
+	case FDEL_RESIGN:
+	case FDEL_RETRY:
+		set_retry(d, j, now);
+		break;
+	}
+	if (fhosts_release(d->hosts, j->url.hostport, counts, ok, now))
+		fdel_workers_kick(d);
+	push_done(wk, j);
+}
+
+static void collect(struct fdel_worker *wk)
+{
+	CURLMsg *m;
+	int left;
+	int64_t now = fdel_now_ms();
+
+	while ((m = curl_multi_info_read(wk->multi, &left))) {
+		struct job *j = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+		if (j)
+			finished(wk, j, m->data.result, now);
+	}
+}
+
+/* ---- recording outcomes ---- */
+
+struct done_arg {
+	struct fdel *d;
+	struct job *jobs;
+	int64_t now;
+	struct hcache *hc;
+};
+
+static enum err record(struct store_wtxn *w, struct done_arg *a, struct job *j)
+{
+	struct fdel *d = a->d;
+	struct fhost_rec *hr;
+	enum err rc = SE_OK;
+	bool dead = false;
+	char msg[200];
+
+	switch (j->kind) {
+	case J_DEFER:
+		return queue_defer(w, &d->q, j->qid, j->token, j->due);
+	case J_DELIVERED:
+	case J_FAILED:
+		rc = queue_ack(w, &d->q, j->qid, j->token);
+		break;
+	case J_RETRY:
+		rc = queue_retry_at(w, &d->q, j->qid, j->token, a->now,
+		                    j->due > a->now ? j->due : a->now, str_from(j->err), &dead);
+		break;
+	}
+	if (rc)
+		return rc;
+	if (dead)
+		snprintf(msg, sizeof(msg), "gave up after %u attempts: %.150s", j->attempts,
+		         j->err);
+	else
+		snprintf(msg, sizeof(msg), "%s", j->err);
+	rc = fdel_status_set(w, str_from(j->did),
+	                     j->kind == J_DELIVERED        ? FDEL_ST_DELIVERED
+	                     : j->kind == J_FAILED || dead ? FDEL_ST_FAILED
+	                                                   : FDEL_ST_QUEUED,
+	                     j->attempts, j->status, str_from(msg), a->now);
+	if (rc && rc != SE_NOT_FOUND)
+		return rc;
+	hr = hc_get(w, a->hc, j->url.hostport, a->now, &rc);
+	if (!hr)
+		return rc;
+	if (j->kind == J_DELIVERED) {
+		bool ch = fhost_rec_cleared(hr);
+
+		if (hr->scheme != j->scheme) {
+			hr->scheme = j->scheme;
+			ch = true;
+		}
+		if (ch)
+			hc_dirty(a->hc, hr);
+	} else if (j->kind == J_RETRY) {
+		if (fhost_rec_failed(hr, a->now, d->f->cfg->federation.unavailable_days)) {
+			hc_dirty(a->hc, hr);
+			if (hr->unavailable && hr->unavailable_since == a->now)
+				log_warn("deliver: host '%s' failed on %u distinct days, marked "
+				         "unavailable",
+				         hr->host, hr->n_days);
+		}
+	}
+	return SE_OK;
+}
+
+static enum err done_cb(struct store_wtxn *w, void *arg)
+{
+	struct done_arg *a = arg;
+	enum err rc;
+
+	a->hc->n = 0;
+	for (struct job *j = a->jobs; j; j = j->next) {
+		rc = record(w, a, j);
+		/* SE_BUSY / SE_NOT_FOUND: the lease expired and the item moved on */
+		if (rc && rc != SE_BUSY && rc != SE_NOT_FOUND)
+			return rc;
+	}
+	return hc_flush(w, a->hc);
+}
+
+static void flush(struct fdel_worker *wk)
+{
+	struct hcache *hc = mem_try_alloc(sizeof(*hc));
+	struct done_arg a = {wk->d, wk->done, fdel_now_ms(), hc};
+	struct err_info ei = {0};
+	enum err rc;
+
+	if (!hc)
+		return; /* try again next round */
+	rc = store_write(wk->d->f->store, done_cb, &a, &ei);
+	if (rc)
+		log_error("deliver: recording outcomes failed: %s %s (leases will expire)",
+		          err_type(rc), ei.detail);
+	mem_free(hc);
+	jobs_free(wk->done);
+	wk->done = NULL;
+}
+
+/* ---- the loop ---- */
+
+static size_t claim(struct fdel_worker *wk, int64_t now, size_t max)
+{
+	struct hcache *hc = mem_try_alloc(sizeof(*hc));
+	struct claim_arg a = {wk->d, now, max, NULL, 0, hc, "", NULL, 0};
+	struct err_info ei = {0};
+	struct job *last;
+	enum err rc;
+
+	if (!hc)
+		return 0;
+	rc = store_write(wk->d->f->store, claim_cb, &a, &ei);
+	mem_free(hc);
+	mem_free(a.last_body);
+	if (rc) {
+		log_error("deliver: claiming failed: %s %s", err_type(rc), ei.detail);
+		jobs_free(a.jobs);
+		return 0;
+	}
+	if (!a.jobs)
+		return 0;
+	/* append in due order */
+	for (last = a.jobs; last->next; last = last->next)
+		;
+	last->next = NULL;
+	{
+		struct job **pp = &wk->pending;
+
+		while (*pp)
+			pp = &(*pp)->next;
+		*pp = a.jobs;
+	}
+	wk->n_pending += a.n;
+	return a.n;
+}
+
+/* Earliest due time of the queue (ms), or now + IDLE_MS when empty. */
+static int64_t next_due(struct fdel *d, int64_t now)
+{
+	struct store_txn *t = NULL;
+	int64_t due = now + IDLE_MS;
+
+	if (store_read_begin(d->f->store, &t))
+		return due;
+	if (queue_next_due(t, &d->q, &due))
+		due = now + IDLE_MS;
+	store_read_end(t);
+	return due;
+}
+
+static void shutdown_worker(struct fdel_worker *wk)
+{
+	int64_t end = fdel_now_ms() + STOP_WAIT_MS;
+	struct job *j;
+
+	/* not started: back to the queue now, no attempt counted */
+	while ((j = wk->pending)) {
+		wk->pending = j->next;
+		j->kind = J_DEFER;
+		j->due = fdel_now_ms();
+		push_done(wk, j);
+	}
+	wk->n_pending = 0;
+	while (wk->active > 0 && fdel_now_ms() < end) {
+		int running;
+
+		curl_multi_poll(wk->multi, NULL, 0, 100, NULL);
+		curl_multi_perform(wk->multi, &running);
+		collect(wk);
+	}
+	if (wk->done)
+		flush(wk);
+}
+
+static void *worker_main(void *p)
+{
+	struct fdel_worker *wk = p;
+	struct fdel *d = wk->d;
+	size_t cap = d->inflight_per_worker;
+	int64_t next_claim = 0;
+
+	while (!atomic_load(&d->stop)) {
+		int64_t now = fdel_now_ms(), wait;
+		size_t busy = wk->active + wk->n_pending;
+		int running;
+
+		if (atomic_exchange(&wk->kicked, false))
+			next_claim = 0;
+		if (busy < 2 * cap && now >= next_claim) {
+			int64_t due = next_due(d, now);
+
+			if (due <= now) {
+				size_t max = 2 * cap - busy;
+
+				claim(wk, now, max < FDEL_CLAIM_BATCH ? max : FDEL_CLAIM_BATCH);
+				next_claim = now;
+			} else {
+				next_claim = due < now + IDLE_MS ? due : now + IDLE_MS;
+			}
+		}
+		start_pending(wk, now);
+		if (wk->done)
+			flush(wk);
+		now = fdel_now_ms();
+		if (wk->active + wk->n_pending >= 2 * cap)
+			wait = IDLE_MS;
+		else
+			wait = next_claim > now ? next_claim - now : 0;
+		if (wk->n_pending > 0 && wait > 100)
+			wait = 100; /* slots free up in other workers too; they kick, this is a
+			               bound */
+		if (wait > 0 || wk->active > 0)
+			curl_multi_poll(wk->multi, NULL, 0, (int)wait, NULL);
+		curl_multi_perform(wk->multi, &running);
+		collect(wk);
+		if (wk->done)
+			flush(wk);
+	}
+	shutdown_worker(wk);
+	return NULL;
+}
+
+enum err fdel_workers_start(struct fdel *d, struct err_info *ei)
+{
+	d->workers = mem_try_alloc(d->n_workers * sizeof(*d->workers));
+	d->threads = mem_try_alloc(d->n_workers * sizeof(*d->threads));
+	if (!d->workers || !d->threads)
+		return SE_RAISE(ei, SE_NOMEM);
+	memset(d->workers, 0, d->n_workers * sizeof(*d->workers));
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		struct fdel_worker *wk = mem_try_alloc(sizeof(*wk));
+
+		if (!wk)
+			return SE_RAISE(ei, SE_NOMEM);
+		memset(wk, 0, sizeof(*wk));
+		wk->d = d;
+		atomic_init(&wk->kicked, false);
+		wk->multi = curl_multi_init();
+		d->workers[i] = wk;
+		if (!wk->multi)
+			return SE_RAISEF(ei, SE_IO, "deliver: curl_multi_init failed");
+		curl_multi_setopt(wk->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+		                  (long)d->f->cfg->federation.delivery_per_host);
+		if (pthread_create(&d->threads[i], NULL, worker_main, wk) != 0)
+			return SE_RAISEF(ei, SE_IO, "deliver: cannot start worker thread");
+		d->started++;
+	}
+	log_info("deliver: %u workers, %u in flight each, %u per host", d->n_workers,
+	         d->inflight_per_worker, d->f->cfg->federation.delivery_per_host);
+	return SE_OK;
+}
+
+void fdel_workers_kick(struct fdel *d)
+{
+	for (unsigned i = 0; i < d->started; i++) {
+		atomic_store(&d->workers[i]->kicked, true);
+		curl_multi_wakeup(d->workers[i]->multi);
+	}
+}
+
+void fdel_workers_stop(struct fdel *d)
+{
+	atomic_store(&d->stop, true);
+	fdel_workers_kick(d);
+	for (unsigned i = 0; i < d->started; i++)
+		pthread_join(d->threads[i], NULL);
+	for (unsigned i = 0; d->workers && i < d->n_workers; i++) {
+		struct fdel_worker *wk = d->workers[i];
+
+		if (!wk)
+			continue;
+		/* transfers still in flight stay leased (docs/internals/federation-delivery.md) */
+		jobs_free(wk->pending);
+		jobs_free(wk->done);
+		while (wk->inflight) {
+			struct job *j = wk->inflight;
+
+			wk->inflight = j->anext;
+			curl_multi_remove_handle(wk->multi, j->easy);
+			job_free(j);
+		}
+		if (wk->multi)
+			curl_multi_cleanup(wk->multi);
+		mem_free(wk);
+	}
+	mem_free(d->workers);
+	mem_free(d->threads);
+	d->workers = NULL;
+	d->threads = NULL;
+	d->started = 0;
+}
