@@ -519,10 +519,18 @@ static void test_a_fedify_resolves_actor(void **state)
 	req = json_pack("{s:s}", "handle", W.alice.handle);
 	v = peer_ok("POST", "/control/lookup", req);
 	{
-		char *txt = json_dumps(v, JSON_COMPACT);
+		json_t *raw = json_incref(json_object_get(v, "actor"));
+		char *txt, *doc;
 
-		fprintf(stderr, "fedify lookup of %s: %.800s\n", W.alice.handle, txt ? txt : "");
+		json_object_del(v, "actor");
+		txt = json_dumps(v, JSON_COMPACT);
+		doc = json_dumps(raw, JSON_COMPACT);
+		fprintf(stderr,
+		        "fedify lookup of %s: %s\nactor as fedify re-serialised it: %.3000s\n",
+		        W.alice.handle, txt ? txt : "", doc ? doc : "");
 		free(txt);
+		free(doc);
+		json_decref(raw);
 	}
 	assert_string_equal(tc_sget(v, "id"), W.alice.actor);
 	assert_string_equal(tc_sget(v, "type"), "Person");
