@@ -1,0 +1,349 @@
+/*
+ * tests/integration/test_federation.c: two real solstice --dev daemons on
+ * loopback federating with each other. alice on A sends a friend request
+ * to bob on B by handle ("bob_XXXX@127.0.0.1:PORT"): B shows an incoming
+ * request; bob accepts and both sides end up Friend (Follow / Accept /
+ * Follow back). Then the DM: alice's message reaches bob with its content,
+ * bob's reply reaches alice as a reply, alice's edit and delete reach bob,
+ * bob's reaction reaches alice; A's followers collection lists bob's actor.
+ * Every wait is a bounded poll.
+ */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "tests/support/api_client.h"
+#include "tests/support/daemon.h"
+
+#define START_MS 20000
+#define STOP_MS 15000
+/* how long one federated change may take to show on the other side */
+#define FED_WAIT_MS 20000
+#define THUMBS "%F0%9F%91%8D"
+#define THUMBS_RAW "\xf0\x9f\x91\x8d"
+
+struct fx {
+	struct td *a, *b;
+	struct tc_user alice, bob;
+	char bob_handle[128];
+	char bob_on_a[32], alice_on_b[32]; /* each one's user id on the other instance */
+	char dm_a[32], dm_b[32];           /* the DM channel on each side */
+};
+
+static void nap(void)
+{
+	struct timespec ts = {0, 100 * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+}
+
+static int setup(void **state)
+{
+	static const char *const args[] = {"--dev", NULL};
+	struct fx *f = calloc(1, sizeof(*f));
+	json_t *me;
+
+	assert_non_null(f);
+	f->a = tc_start(args, START_MS);
+	f->b = tc_start(args, START_MS);
+	if (!f->a || !f->b)
+		return -1;
+	tc_user_make(f->a, "alice", &f->alice);
+	tc_user_make(f->b, "bob", &f->bob);
+	me = tc_ok(f->b, "GET", "/api/users/@me", f->bob.token, NULL, 200);
+	snprintf(f->bob_handle, sizeof(f->bob_handle), "%s_%s@127.0.0.1:%d",
+	         tc_sget(me, "username"), tc_sget(me, "discriminator"), td_http_port(f->b));
+	json_decref(me);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (f->a)
+		td_stop(f->a, STOP_MS, false);
+	if (f->b)
+		td_stop(f->b, STOP_MS, false);
+	free(f);
+	return 0;
+}
+
+/* The status `token`'s user has toward `other` ("" when none). */
+static void relation(struct td *d, const char *token, const char *other, char out[32])
+{
+	json_t *me = tc_ok(d, "GET", "/api/users/@me", token, NULL, 200), *r;
+	size_t i;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(me, "relations"), i, r)
+	{
+		if (!other || !strcmp(tc_sval(r, "_id") ? tc_sval(r, "_id") : "", other)) {
+			snprintf(out, 32, "%s", tc_sval(r, "status") ? tc_sval(r, "status") : "");
+			break;
+		}
+	}
+	json_decref(me);
+}
+
+/* Polls until the relation is `want`; fails after FED_WAIT_MS. */
+static void wait_relation(struct td *d, const char *token, const char *other, const char *want)
+{
+	char got[32] = "";
+	int64_t end = tc_now_ms() + FED_WAIT_MS;
+
+	while (tc_now_ms() < end) {
+		relation(d, token, other, got);
+		if (!strcmp(got, want))
+			return;
+		nap();
+	}
+	fail_msg("relation toward %s: '%s', want '%s'", other ? other : "anyone", got, want);
+}
+
+/* The first message of channel `cid` satisfying `pred`, polled (owned), or NULL. */
+static json_t *wait_message(struct td *d, const char *token, const char *cid,
+                            bool (*pred)(const json_t *m, const void *arg), const void *arg)
+{
+	char path[128];
+	int64_t end = tc_now_ms() + FED_WAIT_MS;
+
+	snprintf(path, sizeof(path), "/api/channels/%s/messages?limit=50", cid);
+	while (tc_now_ms() < end) {
+		json_t *list = tc_ok(d, "GET", path, token, NULL, 200), *m;
+		size_t i;
+
+		json_array_foreach(list, i, m)
+		{
+			if (pred(m, arg)) {
+				json_incref(m);
+				json_decref(list);
+				return m;
+			}
+		}
+		json_decref(list);
+		nap();
+	}
+	return NULL;
+}
+
+static bool has_content(const json_t *m, const void *arg)
+{
+	const char *c = tc_sval(m, "content");
+
+	return c && !strcmp(c, arg);
+}
+
+static bool has_reaction(const json_t *m, const void *arg)
+{
+	const json_t *users = json_object_get(json_object_get(m, "reactions"), THUMBS_RAW);
+	size_t i;
+	json_t *u;
+
+	json_array_foreach(users, i, u)
+	{
+		if (json_is_string(u) && !strcmp(json_string_value(u), arg))
+			return true;
+	}
+	return false;
+}
+
+/* The DM channel of `token`'s user with `other` (polled: it appears on first message). */
+static void find_dm(struct td *d, const char *token, const char *other, char out[32])
+{
+	int64_t end = tc_now_ms() + FED_WAIT_MS;
+
+	while (tc_now_ms() < end) {
+		json_t *dms = tc_ok(d, "GET", "/api/users/dms", token, NULL, 200), *c, *r;
+		size_t i, k;
+
+		json_array_foreach(dms, i, c)
+		{
+			json_array_foreach(json_object_get(c, "recipients"), k, r)
+			{
+				if (json_is_string(r) && !strcmp(json_string_value(r), other)) {
+					snprintf(out, 32, "%s", tc_sget(c, "_id"));
+					json_decref(dms);
+					return;
+				}
+			}
+		}
+		json_decref(dms);
+		nap();
+	}
+	fail_msg("no DM with %s", other);
+}
+
+static void test_friends_and_dm(void **state)
+{
+	struct fx *f = *state;
+	char body[512], path[256], got[32], mid_a[32], mid_b[32], reply_b[32];
+	json_t *v, *m;
+	int64_t end;
+
+	/* 1. alice -> "bob_XXXX@127.0.0.1:PORT": WebFinger + actor fetch + Follow */
+	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", f->bob_handle);
+	v = tc_ok(f->a, "POST", "/api/users/friend", f->alice.token, body, 200);
+	snprintf(f->bob_on_a, sizeof(f->bob_on_a), "%s", tc_sget(v, "_id"));
+	assert_string_equal(tc_sget(v, "relationship"), "Outgoing");
+	assert_non_null(strchr(tc_sget(v, "username"), '@'));
+	json_decref(v);
+
+	/* 2. B shows bob an incoming request from alice's remote user */
+	wait_relation(f->b, f->bob.token, NULL, "Incoming");
+	{
+		json_t *me = tc_ok(f->b, "GET", "/api/users/@me", f->bob.token, NULL, 200);
+
+		snprintf(f->alice_on_b, sizeof(f->alice_on_b), "%s",
+		         tc_sget(json_array_get(json_object_get(me, "relations"), 0), "_id"));
+		json_decref(me);
+	}
+	snprintf(path, sizeof(path), "/api/users/%s", f->alice_on_b);
+	v = tc_ok(f->b, "GET", path, f->bob.token, NULL, 200);
+	assert_non_null(strstr(tc_sget(v, "username"), "@127.0.0.1:"));
+	json_decref(v);
+
+	/* 3. bob accepts: Friend on B at once, on A once the Accept and the Follow back land */
+	snprintf(path, sizeof(path), "/api/users/%s/friend", f->alice_on_b);
+	json_decref(tc_ok(f->b, "PUT", path, f->bob.token, "{}", 200));
+	relation(f->b, f->bob.token, f->alice_on_b, got);
+	assert_string_equal(got, "Friend");
+	wait_relation(f->a, f->alice.token, f->bob_on_a, "Friend");
+	/* and B stays Friend once A's Accept of bob's Follow arrives */
+	wait_relation(f->b, f->bob.token, f->alice_on_b, "Friend");
+
+	/* 4. alice's DM reaches bob with its Markdown intact */
+	snprintf(path, sizeof(path), "/api/users/%s/dm", f->bob_on_a);
+	v = tc_ok(f->a, "GET", path, f->alice.token, NULL, 200);
+	snprintf(f->dm_a, sizeof(f->dm_a), "%s", tc_sget(v, "_id"));
+	json_decref(v);
+	snprintf(path, sizeof(path), "/api/channels/%s/messages", f->dm_a);
+	v = tc_ok(f->a, "POST", path, f->alice.token, "{\"content\":\"hello **bob**\"}", 200);
+	snprintf(mid_a, sizeof(mid_a), "%s", tc_sget(v, "_id"));
+	json_decref(v);
+	find_dm(f->b, f->bob.token, f->alice_on_b, f->dm_b);
+	m = wait_message(f->b, f->bob.token, f->dm_b, has_content, "hello **bob**");
+	assert_non_null(m);
+	assert_string_equal(tc_sget(m, "author"), f->alice_on_b);
+	snprintf(mid_b, sizeof(mid_b), "%s", tc_sget(m, "_id"));
+	json_decref(m);
+
+	/* 5. bob replies: alice sees it as a reply to her message */
+	snprintf(path, sizeof(path), "/api/channels/%s/messages", f->dm_b);
+	snprintf(body, sizeof(body),
+	         "{\"content\":\"hi alice\",\"replies\":[{\"id\":\"%s\",\"mention\":false}]}",
+	         mid_b);
+	v = tc_ok(f->b, "POST", path, f->bob.token, body, 200);
+	snprintf(reply_b, sizeof(reply_b), "%s", tc_sget(v, "_id"));
+	json_decref(v);
+	m = wait_message(f->a, f->alice.token, f->dm_a, has_content, "hi alice");
+	assert_non_null(m);
+	assert_string_equal(tc_sget(m, "author"), f->bob_on_a);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(m, "replies"), 0)),
+	                    mid_a);
+	json_decref(m);
+
+	/* 6. alice edits: bob sees the new content, marked edited */
+	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", f->dm_a, mid_a);
+	json_decref(
+	    tc_ok(f->a, "PATCH", path, f->alice.token, "{\"content\":\"hello _edited_\"}", 200));
+	m = wait_message(f->b, f->bob.token, f->dm_b, has_content, "hello _edited_");
+	assert_non_null(m);
+	assert_string_equal(tc_sget(m, "_id"), mid_b);
+	assert_non_null(tc_sval(m, "edited"));
+	json_decref(m);
+
+	/* 7. bob reacts: alice sees bob's reaction on her message */
+	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s/reactions/" THUMBS, f->dm_b,
+	         mid_b);
+	assert_int_equal(tc_call(f->b, "PUT", path, f->bob.token, NULL, NULL), 204);
+	m = wait_message(f->a, f->alice.token, f->dm_a, has_reaction, f->bob_on_a);
+	assert_non_null(m);
+	assert_string_equal(tc_sget(m, "_id"), mid_a);
+	json_decref(m);
+
+	/* 8. alice deletes: gone on bob's side */
+	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", f->dm_a, mid_a);
+	assert_int_equal(tc_call(f->a, "DELETE", path, f->alice.token, NULL, NULL), 204);
+	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", f->dm_b, mid_b);
+	end = tc_now_ms() + FED_WAIT_MS;
+	while (tc_now_ms() < end && tc_call(f->b, "GET", path, f->bob.token, NULL, NULL) != 404)
+		nap();
+	assert_int_equal(tc_call(f->b, "GET", path, f->bob.token, NULL, NULL), 404);
+	(void)reply_b;
+}
+
+/* A's followers collection of alice lists bob's actor on B; the DM Note is not public. */
+static void test_collections(void **state)
+{
+	struct fx *f = *state;
+	static const char *const as2[] = {"Accept: application/activity+json", NULL};
+	char path[256], bob_actor[256];
+	struct td_resp r;
+	json_t *v;
+
+	snprintf(bob_actor, sizeof(bob_actor), "http://127.0.0.1:%d/users/%s", td_http_port(f->b),
+	         f->bob.id);
+	snprintf(path, sizeof(path), "/users/%s/followers", f->alice.id);
+	assert_int_equal(td_http(td_http_port(f->a), "GET", path, as2, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	v = json_loads(r.body, 0, NULL);
+	assert_non_null(v);
+	assert_int_equal(json_integer_value(json_object_get(v, "totalItems")), 1);
+	assert_string_equal(tc_sget(v, "type"), "OrderedCollection");
+	json_decref(v);
+	td_resp_release(&r);
+	snprintf(path, sizeof(path), "/users/%s/followers?page=1", f->alice.id);
+	assert_int_equal(td_http(td_http_port(f->a), "GET", path, as2, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	v = json_loads(r.body, 0, NULL);
+	assert_non_null(v);
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(v, "orderedItems"), 0)), bob_actor);
+	json_decref(v);
+	td_resp_release(&r);
+	/* FEP-8fcf partial collection: bob's host has him, another host nobody */
+	snprintf(path, sizeof(path), "/users/%s/followers?domain=127.0.0.1:%d", f->alice.id,
+	         td_http_port(f->b));
+	assert_int_equal(td_http(td_http_port(f->a), "GET", path, as2, NULL, &r), 0);
+	v = json_loads(r.body, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(v, "totalItems")), 1);
+	json_decref(v);
+	td_resp_release(&r);
+	snprintf(path, sizeof(path), "/users/%s/followers?domain=elsewhere.example", f->alice.id);
+	assert_int_equal(td_http(td_http_port(f->a), "GET", path, as2, NULL, &r), 0);
+	v = json_loads(r.body, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(v, "totalItems")), 0);
+	json_decref(v);
+	td_resp_release(&r);
+	/* outbox and featured exist and are empty; unknown users are 404 */
+	snprintf(path, sizeof(path), "/users/%s/outbox", f->alice.id);
+	assert_int_equal(td_http(td_http_port(f->a), "GET", path, as2, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	td_resp_release(&r);
+	assert_int_equal(td_http(td_http_port(f->a), "GET",
+	                         "/users/01J00000000000000000000000/followers", as2, NULL, &r),
+	                 0);
+	assert_int_equal(r.status, 404);
+	td_resp_release(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_friends_and_dm),
+	    cmocka_unit_test(test_collections),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
