@@ -343,6 +343,25 @@ static json_t *peer_inbox_wait(long since, const char *type, const char *actor, 
 	return NULL;
 }
 
+/*
+ * Print how Solstice answered fedify's deliveries (fedify knocks with RFC 9421
+ * first and retries with draft-cavage on any status >= 400).
+ */
+static void report_knocks(const char *step)
+{
+	json_t *v = peer_ok("GET", "/control/sent", NULL), *it;
+	size_t i;
+
+	json_array_foreach(json_object_get(v, "items"), i, it)
+	{
+		if (strncmp(tc_sget(it, "url"), W.base, strlen(W.base)) != 0)
+			continue;
+		fprintf(stderr, "%s: fedify POST %s (%s) -> %lld\n", step, tc_sget(it, "url"),
+		        tc_sget(it, "scheme"), json_integer_value(json_object_get(it, "status")));
+	}
+	json_decref(v);
+}
+
 /* Fail unless fedify accepted the POST with a verified HTTP signature. */
 static void expect_verified(const json_t *e, const char *what)
 {
@@ -767,6 +786,7 @@ static void test_d_direct_messages(void **state)
 		fail_msg("bob's reply did not reach the fedify peer in %d ms", step_ms());
 	}
 	expect_verified(e, "bob's Create{Note}");
+	report_knocks("d");
 	note = json_object_get(e, "note");
 	assert_true(json_is_object(note));
 	assert_non_null(strstr(tc_sget(note, "content"), "Reply from"));

@@ -19,6 +19,7 @@
 //                                          "rfc9421"), then spoiled as `tamper` says ("none",
 //                                          "body", "unsigned", "old", "other-key"); {status, body}
 //   GET  /control/followers             -> actor ids that follow peer
+//   GET  /control/sent                  -> fedify's outgoing POSTs {url, scheme, status}
 //   POST /control/quit                  -> exits 0
 //
 // Usage: node22 tests/js/fedify_peer.mjs PORT   (PORT 0 = any free port)
@@ -68,9 +69,15 @@ globalThis.fetch = async (input, init) => {
     u.protocol = "http:";
     target = u;
   }
+  const h = new Headers(init?.headers ?? req?.headers ?? {});
+  const scheme = h.has("signature-input") ? "rfc9421" : h.has("signature") ? "cavage" : "none";
   try {
     const res = await realFetch(target, init);
-    log(`out: ${method} ${u.href} -> ${res.status}`);
+    log(`out: ${method} ${u.href} (${scheme}) -> ${res.status}`);
+    if (method === "POST") {
+      sent.push({ url: u.href, scheme, status: res.status });
+      if (sent.length > LIMIT_LOG) sent.shift();
+    }
     return res;
   } catch (err) {
     log(`out: ${method} ${u.href} failed: ${err?.cause ?? err}`);
@@ -78,6 +85,7 @@ globalThis.fetch = async (input, init) => {
   }
 };
 
+const sent = []; // outgoing POSTs: {url, scheme, status} (fedify double-knocks on >= 400)
 const received = []; // one entry per inbox POST: {seq, status, scheme, key_id, verified, type, id, actor, activity, ...}
 const pending = new Map(); // activity id -> what its listener saw, until the POST answers
 let seq = 0;
@@ -267,6 +275,7 @@ async function control(method, path, body) {
   const me = ctx.getActorUri("peer");
   if (method === "GET" && path === "/control/health") return { ok: true, actor: me.href };
   if (method === "GET" && path === "/control/followers") return { followers: [...followers.keys()] };
+  if (method === "GET" && path === "/control/sent") return { items: sent };
   if (method === "POST" && path === "/control/quit") {
     setTimeout(() => process.exit(0), 50);
     return { ok: true };
@@ -388,10 +397,10 @@ async function signedPost({ inbox, activity, spec = "cavage", tamper = "none" })
       currentTime: when,
     });
   }
-  const sent = tamper === "body"
+  const payload = tamper === "body"
     ? body.replace(/"type":"(\w+)"/, "\"type\":\"$1\",\"tampered\":true")
     : body;
-  const res = await realFetch(req.url, { method: "POST", headers: req.headers, body: sent });
+  const res = await realFetch(req.url, { method: "POST", headers: req.headers, body: payload });
   const text = await res.text();
   log(`post(${spec}, ${tamper}) ${inbox} -> ${res.status}`);
   return { status: res.status, body: text.slice(0, 500) };
