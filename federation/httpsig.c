@@ -543,11 +543,13 @@ enum err hsig_verify(const struct hsig_request *r, const struct hsig_parsed *p, 
 		return rc;
 	if (kind == KEY_RSA && EVP_PKEY_get_bits(key) < 1024)
 		return SE_RAISEF(ei, SE_INVAL, "RSA key under 1024 bits");
-	if (kind == KEY_ED25519 && p->sig_len != 64)
-		return SE_RAISEF(ei, SE_INVAL, "bad signature: Ed25519 signatures are 64 bytes");
 	rc = hsig_signing_string(r, p, true, &base, ei);
 	if (rc)
 		goto out;
+	if (kind == KEY_ED25519 && p->sig_len != 64) {
+		rc = SE_RAISEF(ei, SE_INVAL, "bad signature: Ed25519 signatures are 64 bytes");
+		goto out;
+	}
 	ok = evp_verify(key, kind, buf_str(&base), p->sig, p->sig_len);
 	/* fedify and old Pleroma sign (request-target) without the query */
 	if (!ok && p->scheme == HSIG_CAVAGE && str_index(r->target, '?') >= 0) {

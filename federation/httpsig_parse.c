@@ -690,14 +690,17 @@ static bool sf_dict_first_key_with(struct str input, struct str sig, struct str 
 
 		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
 			p++;
+		bool list;
+
 		if (!sf_key(&p, end, &key))
 			return false;
+		list = p + 1 < end && p[0] == '=' && p[1] == '(';
 		if (p < end && *p == '=') {
 			p++;
 			if (!sf_member(&p, end, NULL, &it))
 				return false;
 		}
-		if (sf_dict_find(sig, key, &f) && f.found) {
+		if (list && sf_dict_find(sig, key, &f) && f.found && f.item.kind == SF_BYTES) {
 			*label = key;
 			return true;
 		}
