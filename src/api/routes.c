@@ -319,7 +319,7 @@ static bool rate_limit(struct app *app, struct http_req *req, struct http_resp *
 	struct str id =
 	    who->kind == AUTHN_SESSION ? str_from(who->session_id) : client_ip(app, req);
 
-	if (!str_has_prefix(path, STR_LIT("/api")))
+	if (!rl_path_counted(path))
 		return true;
 	path.p += 4;
 	path.n -= 4;

@@ -133,6 +133,15 @@ void rl_classify(enum http_method m, struct str revolt_path, struct rl_key_parts
 	}
 }
 
+bool rl_path_counted(struct str path)
+{
+	static const struct str api = STR_LIT("/api");
+
+	if (!path.p || !str_has_prefix(path, api))
+		return false;
+	return path.n == api.n || path.p[api.n] == '/';
+}
+
 void rl_classify_autumn(enum http_method m, struct str autumn_path, struct rl_key_parts *out)
 {
 	struct str rest = autumn_path;

@@ -115,6 +115,15 @@ void rl_classify(enum http_method m, struct str revolt_path, struct rl_key_parts
  */
 void rl_classify_autumn(enum http_method m, struct str autumn_path, struct rl_key_parts *out);
 
+/*
+ * True when a request for `path` (the decoded request path) is counted by
+ * the Revolt limiter: "/api" and "/api/...". The fediverse URL space
+ * (inboxes, actors, objects, WebFinger, NodeInfo) is not: remote servers
+ * share addresses and must not land in Revolt's per-IP "any" bucket
+ * (docs/federation.md). Autumn counts its own (rl_classify_autumn). Pure.
+ */
+bool rl_path_counted(struct str path);
+
 /* "user_edit", ...; "any" for RL_B_UNLIMITED and out-of-range values. */
 const char *rl_bucket_name(enum rl_bucket b);
 /* The configured limit of `b`; UINT32_MAX for RL_B_UNLIMITED. */

@@ -572,6 +572,39 @@ static void test_headers_and_deny(void **state)
 	rl_free(rl);
 }
 
+/* The fediverse URL space never reaches Revolt's buckets (remote servers share IPs). */
+static void test_path_counted(void **state)
+{
+	static const struct {
+		const char *path;
+		bool counted;
+	} cases[] = {
+	    {"/api", true},
+	    {"/api/", true},
+	    {"/api/users/@me", true},
+	    {"/api/0.8/channels/x/messages", true},
+	    {"/inbox", false},
+	    {"/users/01HUSER000000000000000000A/inbox", false},
+	    {"/users/01HUSER000000000000000000A", false},
+	    {"/actor", false},
+	    {"/actor/inbox", false},
+	    {"/objects/01HMSG0000000000000000000A", false},
+	    {"/.well-known/webfinger", false},
+	    {"/.well-known/nodeinfo", false},
+	    {"/nodeinfo/2.1", false},
+	    {"/apis", false},
+	    {"/api-docs", false},
+	    {"/", false},
+	    {"", false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (rl_path_counted(str_from(cases[i].path)) != cases[i].counted)
+			fail_msg("'%s': counted should be %d", cases[i].path, cases[i].counted);
+	assert_false(rl_path_counted(STR_NULL));
+}
+
 /* SipHash-2-4 reference vectors (Aumasson and Bernstein, key 00..0f). */
 static void test_shorthash(void **state)
 {
@@ -595,7 +628,7 @@ int main(void)
 	    cmocka_unit_test(test_hash_keyed),         cmocka_unit_test(test_reclaim),
 	    cmocka_unit_test(test_bound_fail_open),    cmocka_unit_test(test_threads),
 	    cmocka_unit_test(test_disabled),           cmocka_unit_test(test_headers_and_deny),
-	    cmocka_unit_test(test_shorthash),
+	    cmocka_unit_test(test_shorthash),          cmocka_unit_test(test_path_counted),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
