@@ -13,6 +13,8 @@
  *      acceptance reaches the peer as an Accept that fedify verified;
  *   d. the peer sends a direct Note: it lands in a DM channel; the reply goes
  *      back as a Create{Note} that fedify verified;
+ *   f. bob's edit, reaction and delete reach the peer (Update, Like, Delete),
+ *      the peer's EmojiReact shows on bob's message;
  *   e. Solstice's inbox accepts deliveries signed by fedify's signRequest
  *      (cavage and RFC 9421) and refuses them with a changed body, without
  *      signature, with an old date or another key.
@@ -85,6 +87,10 @@ static struct {
 	struct peer p;
 	char base[64]; /* http://127.0.0.1:PORT */
 	struct local alice, bob;
+	char dm[32];         /* bob's DM channel with the peer (step d) */
+	char peer_msg[32];   /* the peer's Note as a Solstice message (step d) */
+	char reply_msg[32];  /* bob's reply (step d) */
+	char peer_note[160]; /* the peer's Note id (step d) */
 } W;
 
 static long now_ms(void)
@@ -672,6 +678,15 @@ static void test_c_peer_follows_local_user(void **state)
 	assert_string_equal(json_is_string(obj) ? json_string_value(obj) : tc_sget(obj, "id"),
 	                    follow_id);
 	json_decref(e);
+
+	/* Accepting a remote request also follows back, so the peer shows Friend too. */
+	e = peer_inbox_wait(since, "Follow", W.bob.actor, step_ms());
+	if (!e) {
+		peer_dump(&W.p, "c: no Follow back");
+		fail_msg("bob's Follow back did not reach the fedify peer in %d ms", step_ms());
+	}
+	expect_verified(e, "bob's Follow back");
+	json_decref(e);
 	json_decref(v);
 }
 
@@ -756,7 +771,9 @@ static void test_d_direct_messages(void **state)
 		local_make(&W.bob, "bob");
 	req = json_pack("{s:s, s:s}", "to", W.bob.handle, "content",
 	                "<p>Hello from <b>fedify</b> &amp; friends</p>");
-	json_decref(peer_ok("POST", "/control/note", req));
+	m = peer_ok("POST", "/control/note", req);
+	snprintf(W.peer_note, sizeof(W.peer_note), "%s", tc_sget(m, "note"));
+	json_decref(m);
 
 	/* The peer's user id when step c found it; else whoever bob's DM is with. */
 	snprintf(remote, sizeof(remote), "%s", W.bob.remote);
@@ -771,6 +788,9 @@ static void test_d_direct_messages(void **state)
 		         step_ms());
 	}
 	fprintf(stderr, "d: DM message on Solstice: content '%s'\n", tc_sget(m, "content"));
+	snprintf(W.dm, sizeof(W.dm), "%s", cid);
+	snprintf(W.bob.remote, sizeof(W.bob.remote), "%s", remote);
+	snprintf(W.peer_msg, sizeof(W.peer_msg), "%s", tc_sget(m, "_id"));
 	assert_string_equal(tc_sget(m, "author"), remote);
 	assert_non_null(strstr(tc_sget(m, "content"), "fedify"));
 	assert_null(strstr(tc_sget(m, "content"), "<p>"));
@@ -778,8 +798,10 @@ static void test_d_direct_messages(void **state)
 
 	since = peer_inbox_seq();
 	snprintf(path, sizeof(path), "/api/channels/%s/messages", cid);
-	json_decref(tc_ok(W.d, "POST", path, W.bob.u.token,
-	                  "{\"content\":\"Reply from **Solstice**\"}", 200));
+	m = tc_ok(W.d, "POST", path, W.bob.u.token, "{\"content\":\"Reply from **Solstice**\"}",
+	          200);
+	snprintf(W.reply_msg, sizeof(W.reply_msg), "%s", tc_sget(m, "_id"));
+	json_decref(m);
 	e = peer_inbox_wait(since, "Create", W.bob.actor, step_ms());
 	if (!e) {
 		peer_dump(&W.p, "d: no Create");
@@ -855,6 +877,84 @@ static void test_e_solstice_verifies_fedify_signatures(void **state)
 	}
 }
 
+/* Wait for `type` from bob after `since`, verified; its activity as text (owned). */
+static char *bob_sent(long since, const char *type, const char *what)
+{
+	json_t *e = peer_inbox_wait(since, type, W.bob.actor, step_ms());
+	char *txt;
+
+	if (!e) {
+		peer_dump(&W.p, what);
+		fail_msg("%s (%s) did not reach the fedify peer in %d ms", what, type, step_ms());
+	}
+	expect_verified(e, what);
+	txt = json_dumps(json_object_get(e, "activity"), JSON_COMPACT);
+	json_decref(e);
+	assert_non_null(txt);
+	return txt;
+}
+
+/*
+ * f. the rest of a DM's life: bob's edit reaches the peer as Update{Note},
+ * his 👍 as Like, the peer's EmojiReact shows on bob's message, and bob's
+ * delete reaches the peer as Delete. Needs step d's messages.
+ */
+static void test_f_edit_react_delete(void **state)
+{
+	char path[200], note[200];
+	long since, deadline;
+	char *txt;
+	json_t *req;
+	bool shown = false;
+
+	(void)state;
+	if (!W.reply_msg[0] || !W.peer_msg[0])
+		fail_msg("step d did not leave a DM exchange to work on");
+	snprintf(note, sizeof(note), "%s/objects/%s", W.base, W.reply_msg);
+
+	since = peer_inbox_seq();
+	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", W.dm, W.reply_msg);
+	json_decref(
+	    tc_ok(W.d, "PATCH", path, W.bob.u.token, "{\"content\":\"Edited reply\"}", 200));
+	txt = bob_sent(since, "Update", "bob's edit");
+	assert_non_null(strstr(txt, "Edited reply"));
+	assert_non_null(strstr(txt, note));
+	free(txt);
+
+	since = peer_inbox_seq();
+	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s/reactions/%%F0%%9F%%91%%8D",
+	         W.dm, W.peer_msg);
+	tc_expect(W.d, "PUT", path, W.bob.u.token, NULL, 204, NULL);
+	txt = bob_sent(since, "Like", "bob's reaction");
+	assert_non_null(strstr(txt, W.peer_note));
+	free(txt);
+
+	req = json_pack("{s:s, s:s, s:s}", "to", W.bob.handle, "object", note, "emoji", "🎉");
+	json_decref(peer_ok("POST", "/control/react", req));
+	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", W.dm, W.reply_msg);
+	deadline = now_ms() + step_ms();
+	do {
+		json_t *m = tc_ok(W.d, "GET", path, W.bob.u.token, NULL, 200);
+		json_t *who = json_object_get(json_object_get(m, "reactions"), "🎉");
+
+		shown = json_array_size(who) == 1 &&
+		        strcmp(json_string_value(json_array_get(who, 0)), W.bob.remote) == 0;
+		json_decref(m);
+		if (!shown)
+			usleep(POLL_US);
+	} while (!shown && now_ms() < deadline);
+	if (!shown) {
+		peer_dump(&W.p, "f: EmojiReact");
+		fail_msg("the peer's EmojiReact did not show on bob's message in %d ms", step_ms());
+	}
+
+	since = peer_inbox_seq();
+	tc_expect(W.d, "DELETE", path, W.bob.u.token, NULL, 204, NULL);
+	txt = bob_sent(since, "Delete", "bob's delete");
+	assert_non_null(strstr(txt, note));
+	free(txt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -863,6 +963,7 @@ int main(void)
 	    cmocka_unit_test(test_b_friend_request_to_peer),
 	    cmocka_unit_test(test_c_peer_follows_local_user),
 	    cmocka_unit_test(test_d_direct_messages),
+	    cmocka_unit_test(test_f_edit_react_delete),
 	    cmocka_unit_test(test_e_solstice_verifies_fedify_signatures),
 	};
 
