@@ -216,10 +216,12 @@ BENCH_SRCS += tools/bench/bench_search.c
 BENCH_SRCS += tools/bench/bench_messages.c
 BENCH_SRCS += tools/bench/bench_autumn.c
 # federation inbox helper: ap_ids, remote actors, inbox
-SRCS_FED_INBOX := federation/objmap.c federation/resolve_parse.c federation/resolve_cache.c
+SRCS_FED_INBOX := federation/objmap.c federation/resolve_parse.c federation/resolve_cache.c \
+                  federation/resolve.c federation/inbox.c
 LIB_SRCS += $(SRCS_FED_INBOX)
 UNIT_TESTS += tests/unit/federation/test_objmap.c tests/unit/federation/test_resolve.c
 FUZZ_TARGETS += tests/fuzz/fuzz_resolve.c
+BENCH_SRCS += tools/bench/bench_inbox.c
 # federation delivery: persistent queue workers (curl multi), per-host state, admin API
 SRCS_FED_DELIVER := federation/deliver.c federation/deliver_worker.c federation/deliver_admin.c \
                     federation/hosts.c

@@ -30,6 +30,7 @@
 #include "channels/webhook.h"
 #include "servers/emoji.h"
 #include "federation/objmap.h"
+#include "federation/inbox.h"
 #include "core/cfg.h"
 #include "core/mem.h"
 #include "http/http.h"
@@ -149,6 +150,7 @@ static api_table_fn *const tables[] = {
     api_emojis_table,
     api_fed_table,
     api_fed_admin_table,
+    api_inbox_table,
 };
 /* clang-format on */
 
