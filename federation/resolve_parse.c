@@ -263,7 +263,14 @@ enum err fres_actor_parse(const json_t *doc, const char *fetched_url, int64_t no
 		rc = SE_RAISE(ei, SE_NOMEM);
 		goto out;
 	}
-	snprintf(username, 128, "%s@%s", name, idu.hostport);
+	{
+		size_t nl = strlen(name), hl = strlen(idu.hostport);
+
+		/* fits: checked against 128 above */
+		memcpy(username, name, nl);
+		username[nl] = '@';
+		memcpy(username + nl + 1, idu.hostport, hl + 1);
+	}
 	dname = str_of(doc, "name");
 	display_copy(dname ? dname : "", display);
 	*ap_out = ap;
