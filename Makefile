@@ -136,6 +136,7 @@ LIB_SRCS += $(SRCS_FED_DISC)
 UNIT_TESTS += tests/unit/federation/test_webfinger.c tests/unit/federation/test_actor.c
 FUZZ_TARGETS += tests/fuzz/fuzz_webfinger.c
 INTEG_TESTS += tests/integration/test_fed_discovery.c
+BENCH_SRCS += tools/bench/bench_actor.c
 SRCS_FED_POLICY := federation/policy.c
 LIB_SRCS += $(SRCS_FED_POLICY)
 # federation signatures: HTTP signatures (cavage + RFC 9421), actor keys, base58
