@@ -144,6 +144,8 @@ SRCS_FED_SIG := federation/httpsig.c federation/httpsig_parse.c federation/keys.
 LIB_SRCS += $(SRCS_FED_SIG)
 UNIT_TESTS += tests/unit/federation/test_httpsig.c tests/unit/federation/test_keys.c
 FUZZ_TARGETS += tests/fuzz/fuzz_httpsig.c
+SRCS_AUTH_CAPTCHA := src/auth/captcha.c
+LIB_SRCS += $(SRCS_AUTH_CAPTCHA)
 MAIN_SRC := src/main.c
 
 # ---- tests ----
@@ -183,6 +185,7 @@ UNIT_TESTS += tests/unit/federation/test_markdown.c
 UNIT_TESTS += tests/unit/core/test_fetch.c
 UNIT_TESTS += tests/unit/federation/test_policy.c
 UNIT_TESTS += tests/unit/storage/test_store_multiproc.c
+UNIT_TESTS += tests/unit/auth/test_captcha.c
 # shared helpers linked into every test: a WebSocket client, daemon launcher, API client, node runner
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c tests/support/api_client.c tests/support/node.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
@@ -201,6 +204,7 @@ INTEG_TESTS += tests/integration/test_acks.c
 INTEG_TESTS += tests/integration/test_reactions.c
 INTEG_TESTS += tests/integration/test_events_live.c
 INTEG_TESTS += tests/integration/test_admin_cli.c
+INTEG_TESTS += tests/integration/test_captcha.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
                 tests/fuzz/fuzz_router.c tests/fuzz/fuzz_email.c tests/fuzz/fuzz_username.c \
                 tests/fuzz/fuzz_perms.c tests/fuzz/fuzz_multipart.c

@@ -11,6 +11,7 @@
 #include "api/api_int.h"
 #include "api/auth_int.h"
 #include "app.h"
+#include "auth/captcha.h"
 #include "auth/account.h"
 #include "auth/codes.h"
 #include "auth/email.h"
@@ -191,6 +192,22 @@ static enum err create_fn(struct store_wtxn *w, void *arg)
 	return rc;
 }
 
+/* authifier checks the captcha first, before looking at anything else */
+static enum err check_captcha(struct req_ctx *ctx, const json_t *body)
+{
+	struct str tok = STR_NULL;
+	enum err rc;
+
+	if (!captcha_enabled(api_app(ctx)->cfg))
+		return SE_OK;
+	rc = api_str_opt(ctx, body, "captcha", 0, &tok);
+	if (rc == SE_NOT_FOUND)
+		tok = STR_NULL;
+	else if (rc)
+		return rc;
+	return captcha_check(api_app(ctx)->cfg, tok, &ctx->ei);
+}
+
 enum err api_auth_account_create(struct req_ctx *ctx)
 {
 	struct app *app = api_app(ctx);
@@ -206,6 +223,8 @@ enum err api_auth_account_create(struct req_ctx *ctx)
 	acctapi_msg_init(&op.verify);
 	acctapi_msg_init(&op.reset_existing);
 	rc = api_body(ctx, &body);
+	if (!rc)
+		rc = check_captcha(ctx, body);
 	if (!rc)
 		rc = api_str(ctx, body, "email", EMAIL_MAX * 4, &email);
 	if (!rc)
@@ -396,6 +415,8 @@ static enum err start_mail(struct req_ctx *ctx, bool reset_only)
 	acctapi_msg_init(&op.reset);
 	acctapi_msg_init(&op.reset_existing);
 	rc = api_body(ctx, &body);
+	if (!rc)
+		rc = check_captcha(ctx, body);
 	if (!rc)
 		rc = api_str(ctx, body, "email", EMAIL_MAX * 4, &email);
 	if (!rc)

@@ -79,6 +79,7 @@ struct cfg_api {
 struct cfg_captcha {
 	char *hcaptcha_key; /* secret; "" = no captcha */
 	char *hcaptcha_sitekey;
+	char *hcaptcha_verify_url; /* siteverify endpoint (tests point it at loopback) */
 };
 
 struct cfg_smtp {
@@ -144,8 +145,8 @@ struct cfg_federation {
 	unsigned fetch_timeout;   /* seconds per outbound request */
 	size_t fetch_max_bytes;   /* response body cap */
 	unsigned max_redirects;
-	size_t inbox_max;        /* inbound activity body cap (bytes) */
-	unsigned clock_skew;     /* seconds a signature's Date/created may be off */
+	size_t inbox_max;           /* inbound activity body cap (bytes) */
+	unsigned clock_skew;        /* seconds a signature's Date/created may be off */
 	unsigned delivery_workers;  /* threads draining the delivery queue */
 	unsigned delivery_per_host; /* concurrent requests to one host */
 	unsigned delivery_inflight; /* concurrent requests in all */

@@ -187,9 +187,13 @@ static void test_file_values(void **state)
 	check_full(&c);
 	assert_string_equal(c.smtp.password, "p4ss;word");
 	assert_string_equal(c.captcha.hcaptcha_key, "0xsecret");
-	/* parsed fine, but refused until hCaptcha verification exists */
+	assert_string_equal(c.captcha.hcaptcha_verify_url, "https://api.hcaptcha.com/siteverify");
+	assert_int_equal(cfg_check(&c, &ei), SE_OK);
+	/* the verifier must be an http(s) URL */
+	assert_int_equal(cfg_set(&c, "captcha.hcaptcha_verify_url", "ftp://x/", "test", &ei),
+	                 SE_OK);
 	assert_int_equal(cfg_check(&c, &ei), SE_CONFIG);
-	assert_non_null(strstr(ei.detail, "not supported yet"));
+	assert_non_null(strstr(ei.detail, "hcaptcha_verify_url"));
 	cfg_release(&c);
 }
 
