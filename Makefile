@@ -127,7 +127,7 @@ LIB_SRCS += $(SRCS_FED_MAPPING)
 SRCS_FED_FETCH := src/core/fetch.c
 LIB_SRCS += $(SRCS_FED_FETCH)
 # federation content: Markdown -> HTML, HTML -> Markdown, AS2 parse
-SRCS_FED_CONTENT := federation/markdown.c
+SRCS_FED_CONTENT := federation/markdown.c federation/html.c federation/as2.c
 LIB_SRCS += $(SRCS_FED_CONTENT)
 # federation discovery: context, WebFinger, host-meta, NodeInfo, actors, profile pages
 SRCS_FED_DISC := federation/fed.c federation/webfinger.c federation/nodeinfo.c federation/actor.c \
@@ -182,6 +182,7 @@ UNIT_TESTS += tests/unit/gateway/test_wire.c
 UNIT_TESTS += tests/unit/messages/test_search.c
 UNIT_TESTS += tests/unit/federation/test_follows.c
 UNIT_TESTS += tests/unit/federation/test_markdown.c
+UNIT_TESTS += tests/unit/federation/test_html.c tests/unit/federation/test_as2.c
 UNIT_TESTS += tests/unit/core/test_fetch.c
 UNIT_TESTS += tests/unit/federation/test_policy.c
 UNIT_TESTS += tests/unit/storage/test_store_multiproc.c
@@ -212,6 +213,7 @@ FUZZ_TARGETS += tests/fuzz/fuzz_wire.c
 FUZZ_TARGETS += tests/fuzz/fuzz_sniff.c
 FUZZ_TARGETS += tests/fuzz/fuzz_search.c
 FUZZ_TARGETS += tests/fuzz/fuzz_markdown.c
+FUZZ_TARGETS += tests/fuzz/fuzz_html.c tests/fuzz/fuzz_as2.c
 FUZZ_TARGETS += tests/fuzz/fuzz_url.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c tools/bench/bench_perms.c tools/bench/bench_server.c

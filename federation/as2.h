@@ -10,10 +10,12 @@
  * objects; "as:Public" / "Public" / the full Public IRI; contentMap;
  * Misskey's _misskey_content and _misskey_reaction; tags (Mention, Emoji,
  * Hashtag) and attachments.
- * Rejects: a missing or non-URL id/actor, a missing type, nesting deeper
- * than AS2_DEPTH_MAX, more than AS2_ADDR_MAX audience entries, more than
- * AS2_TAGS_MAX tags or AS2_ATTACH_MAX attachments, strings over
- * AS2_URL_MAX where URLs are expected.
+ * Rejects: a missing or non-URL id/actor, a missing type, an embedded
+ * object whose id is not a URL, nesting deeper than AS2_DEPTH_MAX, more
+ * than AS2_ADDR_MAX entries in an audience field or more than
+ * AS2_LIST_SCAN_MAX in tag/attachment. Keeps the first AS2_TAGS_MAX usable
+ * tags and AS2_ATTACH_MAX attachments; audience entries longer than
+ * AS2_URL_MAX are dropped.
  * Does not own: what an activity does (federation/process.h), whether the
  * sender may send it (the inbox), HTML content (federation/html.h).
  * Threads: reentrant; no state.
@@ -32,11 +34,12 @@
 
 #include "core/err.h"
 
-#define AS2_DEPTH_MAX 8   /* JSON nesting of an activity document */
-#define AS2_ADDR_MAX 1024 /* entries in one of to/cc/bto/bcc/audience */
-#define AS2_TAGS_MAX 64   /* tags kept per object (more: SE_PARSE) */
-#define AS2_ATTACH_MAX 16 /* attachments per object (more: SE_PARSE) */
-#define AS2_URL_MAX 2048  /* bytes of an id or URL */
+#define AS2_DEPTH_MAX 8        /* JSON nesting of an activity document */
+#define AS2_ADDR_MAX 1024      /* entries in one of to/cc/bto/bcc/audience */
+#define AS2_TAGS_MAX 64        /* usable tags kept per object (the rest ignored) */
+#define AS2_ATTACH_MAX 16      /* attachments kept per object (the rest ignored) */
+#define AS2_LIST_SCAN_MAX 1024 /* entries of a tag/attachment array (more: SE_PARSE) */
+#define AS2_URL_MAX 2048       /* bytes of an id or URL */
 #define AS2_PUBLIC "https://www.w3.org/ns/activitystreams#Public"
 
 /* Flags for as2_parse_activity. */
