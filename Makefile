@@ -144,6 +144,7 @@ SRCS_FED_SIG := federation/httpsig.c federation/httpsig_parse.c federation/keys.
 LIB_SRCS += $(SRCS_FED_SIG)
 UNIT_TESTS += tests/unit/federation/test_httpsig.c tests/unit/federation/test_keys.c
 FUZZ_TARGETS += tests/fuzz/fuzz_httpsig.c
+BENCH_SRCS += tools/bench/bench_httpsig.c
 SRCS_AUTH_CAPTCHA := src/auth/captcha.c
 LIB_SRCS += $(SRCS_AUTH_CAPTCHA)
 MAIN_SRC := src/main.c
