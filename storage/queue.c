@@ -205,7 +205,8 @@ enum err queue_claim(struct store_wtxn *w, const struct queue_def *q, int64_t no
 	uint8_t hi[8];
 	struct store_hit hit;
 	struct store_range rg;
-	struct str rec;
+	struct str rec, id;
+	char idb[ULID_LEN];
 	struct qrec r;
 	size_t n = 0;
 	enum err rc;
@@ -220,7 +221,16 @@ enum err queue_claim(struct store_wtxn *w, const struct queue_def *q, int64_t no
 		return rc;
 	if (n == 0)
 		return SE_NOT_FOUND;
-	rc = store_get(t, COLL, hit.id, &rec);
+	if (hit.id.n > ULID_LEN)
+		return SE_RAISEF(store_wtxn_ei(w), SE_PARSE, "queue: corrupt item id");
+	/*
+	 * Copy the id: it points into the index page, which the rewrite
+	 * changes in place once this write has dirtied it (a second claim in
+	 * the same write would otherwise move a garbled id).
+	 */
+	memcpy(idb, hit.id.p, hit.id.n);
+	id = (struct str){idb, hit.id.n};
+	rc = store_get(t, COLL, id, &rec);
 	if (rc)
 		return rc;
 	rc = decode(rec, &r);
@@ -229,16 +239,16 @@ enum err queue_claim(struct store_wtxn *w, const struct queue_def *q, int64_t no
 	r.attempts++;
 	r.token++;
 	r.due = now + lease_ms;
-	rc = rewrite(w, hit.id, &r);
+	rc = rewrite(w, id, &r);
 	if (rc)
 		return rc;
 	/* the rewrite moved the bytes: read the new version */
-	rc = store_get(t, COLL, hit.id, &rec);
+	rc = store_get(t, COLL, id, &rec);
 	if (!rc)
 		rc = decode(rec, &r);
 	if (rc)
 		return rc;
-	fill_item(out, hit.id, &r);
+	fill_item(out, id, &r);
 	return SE_OK;
 }
 

@@ -343,6 +343,38 @@ static void test_retry_at_and_defer(void **state)
 	assert_int_equal(rc, SE_NOT_FOUND);
 }
 
+struct multi_arg {
+	struct queue_item it[4];
+	enum err rc[4];
+};
+
+static enum err multi_cb(struct store_wtxn *w, void *arg)
+{
+	struct multi_arg *m = arg;
+
+	for (int i = 0; i < 4; i++)
+		m->rc[i] = queue_claim(w, &QA, 500, 1000, &m->it[i]);
+	return SE_OK;
+}
+
+/* several claims in one write: each item once, then nothing (ids were garbled once) */
+static void test_claim_many_in_one_write(void **state)
+{
+	struct fx *f = *state;
+	struct multi_arg m;
+	char ids[3][ULID_LEN + 1];
+
+	for (int i = 0; i < 3; i++)
+		enqueue(f, &QA, "x", 100 + i, ids[i]);
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(store_write(f->s, multi_cb, &m, NULL), SE_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(m.rc[i], SE_OK);
+		assert_string_equal(m.it[i].id, ids[i]);
+	}
+	assert_int_equal(m.rc[3], SE_NOT_FOUND);
+}
+
 static void test_oom_claim(void **state)
 {
 	struct fx *f = *state;
@@ -371,6 +403,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_requeue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_retry_at_and_defer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_claim_many_in_one_write, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_oom_claim, setup, teardown),
 	};
 
