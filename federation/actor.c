@@ -4,9 +4,10 @@
  * of rendered documents.
  *
  * The cache is keyed by the bytes the document is made from (the stored
- * user record, the account record and the public keys): a hit needs two
- * LMDB reads and a memcmp, no JSON work, and an edit or a key rotation
- * can never be served stale because it changes the key.
+ * user record, account record and key record, read in one view): a hit
+ * needs three LMDB reads and a memcmp, no JSON work, and an edit, a
+ * disabled account or a key rotation can never be served stale because it
+ * changes the key.
  */
 #include "federation/actor.h"
 
@@ -22,6 +23,7 @@
 #include "core/mem.h"
 #include "core/ulid.h"
 #include "federation/fed.h"
+#include "federation/inbox.h"
 #include "federation/keys.h"
 #include "federation/markdown.h"
 #include "http/http.h"
@@ -30,6 +32,8 @@
 
 /* slots of the direct-mapped document cache */
 #define ACTOR_CACHE_SLOTS 4096
+/* lock stripes over the slots */
+#define ACTOR_CACHE_LOCKS 64
 /* bytes of a rendered actor document */
 #define ACTOR_DOC_MAX (256u << 10)
 /* Revolt user flags that end an account's public life: Suspended, Deleted, Banned */
@@ -44,7 +48,7 @@ struct actor_slot {
 };
 
 struct actor_cache {
-	pthread_mutex_t mu;
+	pthread_mutex_t mu[ACTOR_CACHE_LOCKS]; /* slot i is guarded by mu[i % ACTOR_CACHE_LOCKS] */
 	struct actor_slot slots[ACTOR_CACHE_SLOTS];
 };
 
@@ -52,7 +56,8 @@ struct actor_cache *actor_cache_new(void)
 {
 	struct actor_cache *c = xcalloc(1, sizeof(*c));
 
-	pthread_mutex_init(&c->mu, NULL);
+	for (size_t i = 0; i < ACTOR_CACHE_LOCKS; i++)
+		pthread_mutex_init(&c->mu[i], NULL);
 	return c;
 }
 
@@ -64,7 +69,8 @@ void actor_cache_free(struct actor_cache *c)
 		mem_free(c->slots[i].key);
 		mem_free(c->slots[i].doc);
 	}
-	pthread_mutex_destroy(&c->mu);
+	for (size_t i = 0; i < ACTOR_CACHE_LOCKS; i++)
+		pthread_mutex_destroy(&c->mu[i]);
 	mem_free(c);
 }
 
@@ -81,34 +87,23 @@ static size_t slot_of(struct str id)
 static bool cache_serve(struct actor_cache *c, struct str id, struct str key,
                         struct http_resp *resp)
 {
-	struct actor_slot *s = &c->slots[slot_of(id)];
+	size_t i = slot_of(id);
+	struct actor_slot *s = &c->slots[i];
 	bool hit;
 
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(&c->mu[i % ACTOR_CACHE_LOCKS]);
 	hit = s->doc && str_eq_cstr(id, s->id) && s->key_len == key.n &&
 	      memcmp(s->key, key.p, key.n) == 0;
 	if (hit)
 		http_resp_set(resp, 200, ACTOR_AS2_TYPE, (struct str){s->doc, s->doc_len});
-	pthread_mutex_unlock(&c->mu);
-	return hit;
-}
-
-/* True when the cached document of `id` was made from records starting with `prefix`. */
-static bool cache_has_prefix(struct actor_cache *c, struct str id, struct str prefix)
-{
-	struct actor_slot *s = &c->slots[slot_of(id)];
-	bool hit;
-
-	pthread_mutex_lock(&c->mu);
-	hit = s->doc && str_eq_cstr(id, s->id) && s->key_len >= prefix.n &&
-	      memcmp(s->key, prefix.p, prefix.n) == 0;
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(&c->mu[i % ACTOR_CACHE_LOCKS]);
 	return hit;
 }
 
 static void cache_put(struct actor_cache *c, struct str id, struct str key, struct str doc)
 {
-	struct actor_slot *s = &c->slots[slot_of(id)];
+	size_t i = slot_of(id);
+	struct actor_slot *s = &c->slots[i];
 	char *k, *d;
 
 	if (id.n >= sizeof(s->id))
@@ -122,7 +117,7 @@ static void cache_put(struct actor_cache *c, struct str id, struct str key, stru
 	}
 	memcpy(k, key.p, key.n);
 	memcpy(d, doc.p, doc.n);
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(&c->mu[i % ACTOR_CACHE_LOCKS]);
 	mem_free(s->key);
 	mem_free(s->doc);
 	memcpy(s->id, id.p, id.n);
@@ -131,7 +126,7 @@ static void cache_put(struct actor_cache *c, struct str id, struct str key, stru
 	s->key_len = key.n;
 	s->doc = d;
 	s->doc_len = doc.n;
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(&c->mu[i % ACTOR_CACHE_LOCKS]);
 }
 
 /* ---- what to serve ---- */
@@ -290,15 +285,16 @@ bool actor_wants_as2(struct str accept)
 
 static json_t *context(void)
 {
-	return json_pack("[s, s, s, {s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s}]",
-	                 "https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1",
-	                 "https://w3id.org/security/multikey/v1", "manuallyApprovesFollowers",
-	                 "as:manuallyApprovesFollowers", "toot", "http://joinmastodon.org/ns#",
-	                 "discoverable", "toot:discoverable", "Emoji", "toot:Emoji", "featured",
-	                 "@id", "toot:featured", "@type", "@id", "sensitive", "as:sensitive",
-	                 "misskey", "https://misskey-hub.net/ns#", "_misskey_reaction",
-	                 "misskey:_misskey_reaction", "litepub", "http://litepub.social/ns#",
-	                 "EmojiReact", "litepub:EmojiReact");
+	return json_pack(
+	    "[s, s, s, {s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}]",
+	    "https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1",
+	    "https://w3id.org/security/multikey/v1", "manuallyApprovesFollowers",
+	    "as:manuallyApprovesFollowers", "toot", "http://joinmastodon.org/ns#", "discoverable",
+	    "toot:discoverable", "Emoji", "toot:Emoji", "featured", "@id", "toot:featured", "@type",
+	    "@id", "sensitive", "as:sensitive", "misskey", "https://misskey-hub.net/ns#",
+	    "_misskey_reaction", "misskey:_misskey_reaction", "litepub",
+	    "http://litepub.social/ns#", "EmojiReact", "litepub:EmojiReact", "assertionMethod",
+	    "@id", "https://w3id.org/security#assertionMethod", "@type", "@id");
 }
 
 char *actor_summary_html(const json_t *rec, struct arena *a)
@@ -506,13 +502,62 @@ static enum err reply_tombstone(struct req_ctx *ctx, const char *id, const char 
 	return reply_doc(ctx, 410, doc, NULL);
 }
 
-enum err actor_serve(struct req_ctx *ctx, struct fed *f, struct str id, bool html)
+/* True when stored key record `raw` holds exactly the public keys in `k`. */
+static bool keys_record_matches(struct str raw, const struct fkeys_pub *k)
+{
+	json_t *rec = NULL;
+	bool ok;
+
+	if (!raw.p || jx_parse_object(raw, LIM_JSON_BODY_MAX, &rec, NULL))
+		return false;
+	ok = json_string_value(json_object_get(rec, "rsa_pub")) &&
+	     json_string_value(json_object_get(rec, "ed_pub")) &&
+	     strcmp(json_string_value(json_object_get(rec, "rsa_pub")), k->rsa_pem) == 0 &&
+	     strcmp(json_string_value(json_object_get(rec, "ed_pub")), k->ed_multibase) == 0;
+	json_decref(rec);
+	return ok;
+}
+
+/*
+ * The cache key of user `id`: user record NUL account record NUL key record,
+ * read in one view into `kb` (reset first). *user_len / *acct_len /
+ * *keys_len (0 when absent) locate the parts. SE_NOT_FOUND without a user.
+ */
+static enum err read_key(struct fed *f, struct str id, struct buf *kb, size_t *user_len,
+                         size_t *acct_len, size_t *keys_len)
 {
 	struct store_txn *txn = NULL;
 	struct str raw = STR_NULL;
-	struct buf kb = BUF_INIT(2u << 20), out = BUF_INIT(ACTOR_DOC_MAX);
-	size_t user_len = 0, acct_len = 0;
-	bool has_acct = false, live_known;
+	enum err rc;
+
+	buf_reset(kb);
+	*user_len = *acct_len = *keys_len = 0;
+	rc = store_read_begin(f->store, &txn);
+	if (rc)
+		return rc;
+	rc = store_get(txn, USER_COLL, id, &raw);
+	if (!rc) {
+		buf_append_str(kb, raw);
+		buf_putc(kb, '\0');
+		*user_len = raw.n;
+		if (!store_get(txn, AUTHREC_ACCOUNTS, id, &raw)) {
+			buf_append_str(kb, raw);
+			*acct_len = raw.n;
+		}
+		buf_putc(kb, '\0');
+		if (!store_get(txn, FKEYS_COLL, id, &raw)) {
+			buf_append_str(kb, raw);
+			*keys_len = raw.n;
+		}
+	}
+	store_read_end(txn);
+	return rc ? rc : buf_err(kb);
+}
+
+enum err actor_serve(struct req_ctx *ctx, struct fed *f, struct str id, bool html)
+{
+	struct buf kb = BUF_INIT(4u << 20), out = BUF_INIT(ACTOR_DOC_MAX);
+	size_t user_len, acct_len, keys_len;
 	struct fkeys_pub keys;
 	json_t *rec = NULL, *acct = NULL, *doc;
 	enum actor_state st;
@@ -522,64 +567,36 @@ enum err actor_serve(struct req_ctx *ctx, struct fed *f, struct str id, bool htm
 	if (!ulid_is_valid(id) || !actor)
 		return SE_RAISE(&ctx->ei, SE_NotFound);
 	http_resp_header(ctx->resp, "Vary", "Accept");
-	/* the cache key: user record NUL account record NUL RSA PEM NUL Ed25519 multibase */
-	rc = store_read_begin(f->store, &txn);
-	if (rc)
-		return SE_RAISE(&ctx->ei, rc);
-	rc = store_get(txn, USER_COLL, id, &raw);
-	if (!rc) {
-		buf_append_str(&kb, raw);
-		buf_putc(&kb, '\0');
-		user_len = raw.n;
-		if (!store_get(txn, AUTHREC_ACCOUNTS, id, &raw)) {
-			buf_append_str(&kb, raw);
-			acct_len = raw.n;
-			has_acct = true;
-		}
-		buf_putc(&kb, '\0');
-	}
-	store_read_end(txn);
+	rc = read_key(f, id, &kb, &user_len, &acct_len, &keys_len);
 	if (rc == SE_NOT_FOUND)
 		return SE_RAISE(&ctx->ei, SE_NotFound);
-	if (rc || (rc = buf_err(&kb)) != SE_OK)
+	if (rc)
 		goto out;
-	/* records unchanged since a live document was cached: still live */
-	live_known = !html && cache_has_prefix(f->actors, id, buf_str(&kb));
-	if (!live_known) {
-		rc = jx_parse_object((struct str){kb.ptr, user_len}, LIM_JSON_BODY_MAX, &rec,
-		                     &ctx->ei);
-		if (!rc && has_acct)
-			rc = jx_parse_object((struct str){kb.ptr + user_len + 1, acct_len},
-			                     LIM_JSON_BODY_MAX, &acct, &ctx->ei);
-		if (rc)
-			goto out;
-		st = state_from(rec, acct);
-		if (st == ACTOR_REMOTE) {
-			rc = SE_RAISE(&ctx->ei, SE_NotFound);
-			goto out;
-		}
-		if (st == ACTOR_GONE) {
-			rc = reply_tombstone(ctx, actor, user_is_bot(rec) ? "Service" : "Person");
-			goto out;
-		}
-		if (html) {
-			rc = actor_profile_render(f, ctx, rec, actor_summary_html(rec, ctx->arena));
-			goto out;
-		}
+	/* the same records as a cached live document: serve it, no JSON work */
+	if (!html && keys_len && cache_serve(f->actors, id, buf_str(&kb), ctx->resp))
+		goto out;
+	rc = jx_parse_object((struct str){kb.ptr, user_len}, LIM_JSON_BODY_MAX, &rec, &ctx->ei);
+	if (!rc && acct_len)
+		rc = jx_parse_object((struct str){kb.ptr + user_len + 1, acct_len},
+		                     LIM_JSON_BODY_MAX, &acct, &ctx->ei);
+	if (rc)
+		goto out;
+	st = state_from(rec, acct);
+	if (st == ACTOR_REMOTE) {
+		rc = SE_RAISE(&ctx->ei, SE_NotFound);
+		goto out;
+	}
+	if (st == ACTOR_GONE) {
+		rc = reply_tombstone(ctx, actor, user_is_bot(rec) ? "Service" : "Person");
+		goto out;
+	}
+	if (html) {
+		rc = actor_profile_render(f, ctx, rec, actor_summary_html(rec, ctx->arena));
+		goto out;
 	}
 	/* a live local user: its keys (created on first use, outside any read view) */
 	rc = fkeys_public(f->keys, id, ctx->arena, &keys, &ctx->ei);
 	if (rc)
-		goto out;
-	buf_puts(&kb, keys.rsa_pem);
-	buf_putc(&kb, '\0');
-	buf_puts(&kb, keys.ed_multibase);
-	if ((rc = buf_err(&kb)) != SE_OK)
-		goto out;
-	if (live_known && cache_serve(f->actors, id, buf_str(&kb), ctx->resp))
-		goto out;
-	if (!rec && (rc = jx_parse_object((struct str){kb.ptr, user_len}, LIM_JSON_BODY_MAX, &rec,
-	                                  &ctx->ei)) != SE_OK)
 		goto out;
 	doc = actor_doc_arena(f, rec, &keys, ctx->arena, &ctx->ei);
 	if (!doc) {
@@ -587,7 +604,21 @@ enum err actor_serve(struct req_ctx *ctx, struct fed *f, struct str id, bool htm
 		goto out;
 	}
 	rc = reply_doc(ctx, 200, doc, &out);
-	if (!rc && !buf_err(&out))
+	if (rc || buf_err(&out))
+		goto out;
+	/* cache it under the records it was made from (re-read when the keys were new) */
+	if (!keys_len) {
+		struct buf first = kb;
+
+		kb = (struct buf)BUF_INIT(4u << 20);
+		if (read_key(f, id, &kb, &user_len, &acct_len, &keys_len) ||
+		    first.len != user_len + acct_len + 2 ||
+		    memcmp(first.ptr, kb.ptr, first.len) != 0)
+			keys_len = 0; /* the records moved on: do not cache */
+		buf_release(&first);
+	}
+	if (keys_len &&
+	    keys_record_matches((struct str){kb.ptr + user_len + acct_len + 2, keys_len}, &keys))
 		cache_put(f->actors, id, buf_str(&kb), buf_str(&out));
 out:
 	json_decref(rec);
@@ -600,11 +631,20 @@ out:
 enum err actor_get(struct req_ctx *ctx)
 {
 	struct fed *f = fed_of(ctx);
+	bool html;
 
 	if (!f)
 		return SE_RAISE(&ctx->ei, SE_NotFound);
-	return actor_serve(ctx, f, ctx->req->params[0],
-	                   actor_wants_html(http_req_header(ctx->req, "accept")));
+	html = actor_wants_html(http_req_header(ctx->req, "accept"));
+	/* authorized fetch: AS2 only for signed GETs (the HTML page stays public) */
+	if (!html && f->cfg->federation.authorized_fetch) {
+		char signer[256];
+		enum err rc = finbox_verify_get(f, ctx->req, signer, &ctx->ei);
+
+		if (rc)
+			return SE_RAISE(&ctx->ei, rc);
+	}
+	return actor_serve(ctx, f, ctx->req->params[0], html);
 }
 
 enum err actor_instance_get(struct req_ctx *ctx)

@@ -15,6 +15,8 @@
 #include "core/mem.h"
 #include "core/ulid.h"
 #include "federation/actor.h"
+#include "federation/deliver.h"
+#include "federation/inbox.h"
 #include "federation/keys.h"
 #include "federation/nodeinfo.h"
 #include "federation/webfinger.h"
@@ -102,8 +104,15 @@ enum err fed_start(struct app *app, struct err_info *ei)
 	}
 	f->actors = actor_cache_new();
 	f->nodeinfo = nodeinfo_cache_new();
+	/* keys first: delivery signs with them and the inbox resolves keys */
 	rc = fkeys_open(c, f->store, &f->keys, ei);
+	if (!rc)
+		rc = fdel_start(f, ei);
+	if (!rc)
+		rc = finbox_start(f, ei);
 	if (rc) {
+		finbox_stop(f);
+		fdel_stop(f);
 		fed_free(f);
 		return rc;
 	}
@@ -116,6 +125,9 @@ void fed_stop(struct app *app)
 {
 	if (!app->fed)
 		return;
+	/* the inbox worker may enqueue deliveries: it stops first */
+	finbox_stop(app->fed);
+	fdel_stop(app->fed);
 }
 
 void fed_release(struct app *app)

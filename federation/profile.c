@@ -14,6 +14,7 @@
 #include "core/cfg.h"
 #include "federation/actor.h"
 #include "federation/fed.h"
+#include "federation/inbox.h"
 #include "federation/webfinger.h"
 #include "http/http.h"
 #include "storage/store.h"
@@ -133,6 +134,14 @@ enum err actor_profile_page(struct req_ctx *ctx)
 		return SE_RAISE(&ctx->ei, SE_NotFound);
 	if (rc)
 		return SE_RAISE(&ctx->ei, rc);
+	if (actor_wants_as2(http_req_header(ctx->req, "accept")) &&
+	    f->cfg->federation.authorized_fetch) {
+		char signer[256];
+
+		rc = finbox_verify_get(f, ctx->req, signer, &ctx->ei);
+		if (rc)
+			return SE_RAISE(&ctx->ei, rc);
+	}
 	return actor_serve(ctx, f, str_from(id),
 	                   !actor_wants_as2(http_req_header(ctx->req, "accept")));
 }

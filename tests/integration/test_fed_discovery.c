@@ -341,6 +341,9 @@ static void check_actor(struct fx *f, const json_t *v, const char *id, const cha
 	snprintf(want, sizeof(want), "%s/@%s", f->base, handle);
 	assert_string_equal(tc_sget(v, "url"), want);
 	assert_true(json_is_array(json_object_get(v, "@context")));
+	/* fedify drops assertionMethod unless the context defines the term */
+	assert_non_null(
+	    json_object_get(json_array_get(json_object_get(v, "@context"), 3), "assertionMethod"));
 	assert_non_null(tc_sval(v, "published"));
 	check_keys(v, tc_sget(v, "id"));
 }
@@ -502,6 +505,45 @@ static void test_disabled(void **state)
 	assert_int_equal(td_stop(d, STOP_MS, false), 0);
 }
 
+static void test_authorized_fetch(void **state)
+{
+	struct fx f;
+	struct td_resp r;
+	char path[512];
+	json_t *v;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	setenv("SOLSTICE_FEDERATION_AUTHORIZED_FETCH", "true", 1);
+	f.d = tc_start(NULL, START_MS);
+	unsetenv("SOLSTICE_FEDERATION_AUTHORIZED_FETCH");
+	assert_non_null(f.d);
+	snprintf(f.host, sizeof(f.host), "127.0.0.1:%d", td_http_port(f.d));
+	snprintf(f.base, sizeof(f.base), "http://%s", f.host);
+	tc_user_make(f.d, "carol", &f.alice);
+	handle_of(&f, &f.alice, f.alice_handle);
+	/* an unsigned AS2 GET of a user is refused, by actor URL and by profile URL */
+	snprintf(path, sizeof(path), "/users/%s", f.alice.id);
+	assert_int_equal(status_of(&f, path, AS2), 401);
+	assert_int_equal(status_of(&f, path, NULL), 401);
+	snprintf(path, sizeof(path), "/@%s", f.alice_handle);
+	assert_int_equal(status_of(&f, path, AS2), 401);
+	/* browsers still get the page; peers still find and verify us */
+	snprintf(path, sizeof(path), "/users/%s", f.alice.id);
+	get(&f, path, BROWSER, &r);
+	assert_int_equal(r.status, 200);
+	td_resp_release(&r);
+	v = get_json(&f, "/actor", AS2, 200, "application/activity+json");
+	json_decref(v);
+	snprintf(path, sizeof(path), "/.well-known/webfinger?resource=acct:%s@%s", f.alice_handle,
+	         f.host);
+	v = get_json(&f, path, NULL, 200, "application/jrd+json");
+	json_decref(v);
+	v = get_json(&f, "/nodeinfo/2.1", NULL, 200, "application/json");
+	json_decref(v);
+	assert_int_equal(td_stop(f.d, STOP_MS, false), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +552,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gone, setup, teardown),
 	    cmocka_unit_test(test_disabled),
+	    cmocka_unit_test(test_authorized_fetch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
