@@ -127,7 +127,7 @@ LIB_SRCS += $(SRCS_FED_MAPPING)
 SRCS_FED_FETCH := src/core/fetch.c
 LIB_SRCS += $(SRCS_FED_FETCH)
 # federation content: Markdown -> HTML, HTML -> Markdown, AS2 parse
-SRCS_FED_CONTENT := federation/markdown.c federation/html.c federation/as2.c
+SRCS_FED_CONTENT := federation/markdown.c federation/html.c federation/html_write.c federation/as2.c
 LIB_SRCS += $(SRCS_FED_CONTENT)
 # federation discovery: context, WebFinger, host-meta, NodeInfo, actors, profile pages
 SRCS_FED_DISC := federation/fed.c federation/webfinger.c federation/nodeinfo.c federation/actor.c \
