@@ -490,8 +490,11 @@ static enum err key_from_store(struct fed *f, const char *key_id, void **evp, ch
 			break;
 		}
 	}
-	if (!rc && !copy_id(user_id, local))
+	if (!rc && !copy_id(user_id, local)) {
+		fkeys_pkey_free(*evp);
+		*evp = NULL;
 		rc = SE_PARSE;
+	}
 	if (!rc) {
 		snprintf(actor_id, 2048, "%s", json_string_value(json_object_get(ap, "id")));
 		*fetched_at = json_integer_value(json_object_get(ap, "fetched_at"));
@@ -553,7 +556,7 @@ enum err fres_key(struct fed *f, const char *key_id, bool refresh, void **evp_ou
                   char actor_id[2048], struct err_info *ei)
 {
 	struct fres_cache *c = finbox_cache(f);
-	char actor[FETCH_URL_MAX], uid[32];
+	char actor[FETCH_URL_MAX], uid[32], throttle[FETCH_URL_MAX + 4];
 	int64_t at = 0, now = now_ms();
 	void *evp = NULL;
 	enum err rc;
@@ -575,8 +578,15 @@ enum err fres_key(struct fed *f, const char *key_id, bool refresh, void **evp_ou
 	rc = key_owner_url(f, key_id, actor, ei);
 	if (rc)
 		return rc;
-	if (refresh && fres_cache_refresh_too_soon(c, actor, now))
-		return SE_RAISEF(ei, SE_RETRY, "actor refetched less than a minute ago");
+	/*
+	 * One fetch of an actor per minute for an unknown keyId and one for a
+	 * refresh (key rotation): random keyIds ("#x1", "#x2", ...) naming a
+	 * real actor must not turn us into an amplifier against its host.
+	 */
+	snprintf(throttle, sizeof(throttle), "%c %s", refresh ? 'r' : 'u', actor);
+	if (fres_cache_refresh_too_soon(c, throttle, now))
+		return SE_RAISEF(ei, refresh ? SE_RETRY : SE_NOT_FOUND,
+		                 "actor fetched less than a minute ago for this reason");
 	rc = fres_actor(f, actor, true, uid, ei);
 	if (rc)
 		return rc;

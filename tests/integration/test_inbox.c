@@ -87,7 +87,7 @@ static char *pem_of(EVP_PKEY *k)
 static char *actor_doc(const struct actor *a, const char *host)
 {
 	char *pem = pem_of(a->key), *s;
-	char id[256];
+	char id[600];
 	json_t *d;
 
 	snprintf(id, sizeof(id), "http://%s/users/%s", host, a->name);
@@ -98,7 +98,7 @@ static char *actor_doc(const struct actor *a, const char *host)
 	              "http://example.invalid/inbox", "publicKey", "id", "", "owner", id,
 	              "publicKeyPem", pem);
 	{
-		char kid[300];
+		char kid[700];
 
 		snprintf(kid, sizeof(kid), "%s#main-key", id);
 		json_object_set_new(json_object_get(d, "publicKey"), "id", json_string(kid));
@@ -239,6 +239,7 @@ struct post {
 	EVP_PKEY *key;           /* signing key (NULL: the actor's) */
 	int64_t date_offset;     /* seconds added to now for Date/created */
 	const char *path;        /* NULL: /inbox */
+	const char *frag;        /* keyId fragment (NULL: main-key) */
 };
 
 static long post(struct td *d, const struct post *p)
@@ -257,8 +258,8 @@ static long post(struct td *d, const struct post *p)
 	long status;
 
 	snprintf(authority, sizeof(authority), "127.0.0.1:%d", td_http_port(d));
-	snprintf(key_id, sizeof(key_id), "http://%s:%d/users/%s#main-key", p->host, fk.port,
-	         fk.actors[p->who].name);
+	snprintf(key_id, sizeof(key_id), "http://%s:%d/users/%s#%s", p->host, fk.port,
+	         fk.actors[p->who].name, p->frag ? p->frag : "main-key");
 	r = (struct hsig_request){
 	    "POST", str_from(path), str_from(authority), STR_LIT("http"), hh, 1, str_from(sb),
 	    true};
@@ -320,7 +321,7 @@ static void test_inbox(void **state)
 
 	/* valid (draft-cavage): 202, the actor fetched once, the activity processed */
 	a1 = follow(ALICE, "127.0.0.1", 1);
-	p = (struct post){HSIG_CAVAGE, ALICE, "127.0.0.1", a1, NULL, NULL, 0, NULL};
+	p = (struct post){HSIG_CAVAGE, ALICE, "127.0.0.1", a1, NULL, NULL, 0, NULL, NULL};
 	assert_int_equal(post(d, &p), 202);
 	assert_int_equal(fetches(ALICE), 1);
 	snprintf(needle, sizeof(needle),
@@ -336,7 +337,8 @@ static void test_inbox(void **state)
 
 	/* RFC 9421 */
 	p = (struct post){HSIG_RFC9421, ALICE, "127.0.0.1", follow(ALICE, "127.0.0.1", 2),
-	                  NULL,         NULL,  0,           NULL};
+	                  NULL,         NULL,  0,           NULL,
+	                  NULL};
 	assert_int_equal(post(d, &p), 202);
 	snprintf(needle, sizeof(needle),
 	         "inbox: processing 'Follow' http://127.0.0.1:%d/activities/alice-2", fk.port);
@@ -350,6 +352,7 @@ static void test_inbox(void **state)
 	                  follow(ALICE, "127.0.0.1", 4),
 	                  NULL,
 	                  0,
+	                  NULL,
 	                  NULL};
 	assert_int_equal(post(d, &p), 401);
 	p.scheme = HSIG_RFC9421;
@@ -357,22 +360,38 @@ static void test_inbox(void **state)
 
 	/* old Date (2 h) and a Date in the future */
 	p = (struct post){HSIG_CAVAGE, ALICE, "127.0.0.1", follow(ALICE, "127.0.0.1", 5),
-	                  NULL,        NULL,  -7200,       NULL};
+	                  NULL,        NULL,  -7200,       NULL,
+	                  NULL};
 	assert_int_equal(post(d, &p), 401);
 	p.date_offset = 7200;
 	assert_int_equal(post(d, &p), 401);
 
 	/* bad signature (eve's key for alice's keyId): one refetch, then 401 */
 	before = fetches(ALICE);
-	p = (struct post){
-	    HSIG_CAVAGE,        ALICE, "127.0.0.1", follow(ALICE, "127.0.0.1", 6), NULL,
-	    fk.actors[EVE].key, 0,     NULL};
+	p = (struct post){HSIG_CAVAGE, ALICE,
+	                  "127.0.0.1", follow(ALICE, "127.0.0.1", 6),
+	                  NULL,        fk.actors[EVE].key,
+	                  0,           NULL,
+	                  NULL};
 	assert_int_equal(post(d, &p), 401);
 	assert_int_equal(fetches(ALICE), before + 1);
 	/* a second bad one within the minute does not refetch (no hammering) */
 	p.body = follow(ALICE, "127.0.0.1", 7);
 	assert_int_equal(post(d, &p), 401);
 	assert_int_equal(fetches(ALICE), before + 1);
+
+	/* keyIds naming alice with keys she does not have: 401, and no fetch storm */
+	before = fetches(ALICE);
+	for (int i = 0; i < 3; i++) {
+		char frag[16];
+
+		snprintf(frag, sizeof(frag), "bogus%d", i);
+		p = (struct post){
+		    HSIG_CAVAGE, ALICE, "127.0.0.1", follow(ALICE, "127.0.0.1", 10 + i), NULL, NULL,
+		    0,           NULL,  frag};
+		assert_int_equal(post(d, &p), 401);
+	}
+	assert_true(fetches(ALICE) <= before + 1);
 
 	/* unsigned, garbage, oversized, unknown inbox */
 	{
@@ -412,13 +431,14 @@ static void test_inbox(void **state)
 		tc_user_make(d, "bob", &u);
 		snprintf(path, sizeof(path), "/users/%s/inbox", u.id);
 		p = (struct post){HSIG_CAVAGE, ALICE, "127.0.0.1", follow(ALICE, "127.0.0.1", 8),
-		                  NULL,        NULL,  0,           path};
+		                  NULL,        NULL,  0,           path,
+		                  NULL};
 		assert_int_equal(post(d, &p), 202);
 	}
 
 	/* key rotation: dave is known with key 1, then publishes key 2 and signs with it */
-	p = (struct post){HSIG_CAVAGE, DAVE, "127.0.0.1", follow(DAVE, "127.0.0.1", 1),
-	                  NULL,        NULL, 0,           NULL};
+	p = (struct post){HSIG_CAVAGE, DAVE, "127.0.0.1", follow(DAVE, "127.0.0.1", 1), NULL, NULL,
+	                  0,           NULL, NULL};
 	assert_int_equal(post(d, &p), 202);
 	assert_int_equal(fetches(DAVE), 1);
 	pthread_mutex_lock(&fk.mu);
@@ -444,12 +464,13 @@ static void test_inbox(void **state)
 	}
 	d = start(dir);
 	p = (struct post){HSIG_CAVAGE, CAROL, "localhost", follow(CAROL, "localhost", 1),
-	                  NULL,        NULL,  0,           NULL};
+	                  NULL,        NULL,  0,           NULL,
+	                  NULL};
 	assert_int_equal(post(d, &p), 403);
 	assert_int_equal(fetches(CAROL), 0);
 	/* the rest of the world still gets in */
-	p = (struct post){HSIG_CAVAGE, EVE,  "127.0.0.1", follow(EVE, "127.0.0.1", 1),
-	                  NULL,        NULL, 0,           NULL};
+	p = (struct post){HSIG_CAVAGE, EVE,  "127.0.0.1", follow(EVE, "127.0.0.1", 1), NULL, NULL,
+	                  0,           NULL, NULL};
 	assert_int_equal(post(d, &p), 202);
 	assert_int_equal(td_stop(d, STOP_MS, false), 0);
 	fake_stop();
