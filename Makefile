@@ -230,6 +230,7 @@ LIB_SRCS += $(SRCS_FED_INBOX)
 UNIT_TESTS += tests/unit/federation/test_objmap.c tests/unit/federation/test_resolve.c
 FUZZ_TARGETS += tests/fuzz/fuzz_resolve.c
 BENCH_SRCS += tools/bench/bench_inbox.c
+INTEG_TESTS += tests/integration/test_inbox.c
 # federation delivery: persistent queue workers (curl multi), per-host state, admin API
 SRCS_FED_DELIVER := federation/deliver.c federation/deliver_worker.c federation/deliver_admin.c \
                     federation/hosts.c
