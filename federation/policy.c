@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistr.h>
 
 #include <jansson.h>
 
@@ -193,9 +194,11 @@ enum err policy_block_add(struct store_wtxn *w, struct str domain, struct str re
 	for (size_t i = 0; i < reason.n; i++)
 		if ((unsigned char)reason.p[i] < 0x20 && reason.p[i] != '\t')
 			return SE_RAISEF(ei, SE_INVAL, "policy: control byte in reason");
-	why = json_stringn(reason.p ? reason.p : "", reason.n);
-	if (!why)
+	if (reason.n && u8_check((const uint8_t *)reason.p, reason.n) != NULL)
 		return SE_RAISEF(ei, SE_INVAL, "policy: reason is not UTF-8");
+	why = json_stringn_nocheck(reason.p ? reason.p : "", reason.n);
+	if (!why)
+		return SE_RAISEF(ei, SE_NOMEM, "policy: out of memory");
 	/* re-adding keeps the original date and replaces the reason */
 	rc = store_get_json(store_wtxn_read(w), POLICY_COLL, str_from(d), &old);
 	if (rc == SE_OK) {

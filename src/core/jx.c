@@ -3,8 +3,10 @@
  */
 #include "core/jx.h"
 
+#include <stdint.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/limits.h"
 #include "core/mem.h"
 
@@ -126,7 +128,29 @@ enum err jx_get_int(const json_t *obj, const char *key, int64_t *out, struct err
 	return SE_OK;
 }
 
+static int dump_to_buf(const char *p, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	buf_append(b, p, n);
+	return buf_err(b) ? -1 : 0;
+}
+
+/*
+ * Not json_dumps: jansson 2.14 ignores a failed write of an object key
+ * (dump.c, dump_string's result is dropped), so under OOM it can return
+ * truncated JSON such as {"a":1,":2}. Our buffer's error is sticky, so
+ * every write after a failure fails too and the dump as a whole fails.
+ */
 char *jx_dump(const json_t *v)
 {
-	return json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	struct buf b = BUF_INIT(SIZE_MAX);
+
+	if (json_dump_callback(v, dump_to_buf, &b,
+	                       JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) != 0 ||
+	    buf_err(&b)) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_take(&b, NULL);
 }

@@ -46,7 +46,10 @@ enum err jx_get_str(const json_t *obj, const char *key, struct str *out, struct 
 enum err jx_get_bool(const json_t *obj, const char *key, bool *out, struct err_info *ei);
 enum err jx_get_int(const json_t *obj, const char *key, int64_t *out, struct err_info *ei);
 
-/* Compact serialisation preserving key order, into an owned C string. */
+/*
+ * Compact serialisation preserving key order, into an owned C string (free
+ * with mem_free); NULL when out of memory (never a truncated text).
+ */
 char *jx_dump(const json_t *v);
 
 #endif /* SOL_CORE_JX_H */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/jx.h"
 #include "core/mem.h"
 #include "federation/policy.h"
 #include "storage/store.h"
@@ -351,6 +352,41 @@ static void test_list_pages(void **state)
 	assert_true(allows(f, "host150.example"));
 }
 
+/* Every mem_try_* failure in add and list gives an error and leaks nothing; then it works. */
+static void test_oom(void **state)
+{
+	struct fx *f = *state;
+	struct listed l;
+	unsigned long n;
+	enum err rc = SE_NOMEM;
+
+	for (n = 1; n < 500 && rc != SE_OK; n++) {
+		mem_fail_at(n, 0);
+		rc = run(f, true, "oom.example", "out of memory");
+		mem_fail_at(0, 0);
+		if (rc != SE_OK && rc != SE_NOMEM && rc != SE_IO)
+			fail_msg("allocation %lu: rc %d", n, rc);
+	}
+	assert_int_equal(rc, SE_OK);
+	assert_true(n > 1);
+	rc = SE_NOMEM;
+	for (n = 1; n < 500 && rc != SE_OK; n++) {
+		struct store_txn *t = NULL;
+
+		memset(&l, 0, sizeof(l));
+		assert_int_equal(store_read_begin(f->s, &t), SE_OK);
+		mem_fail_at(n, 0);
+		rc = policy_block_list(t, collect, &l);
+		mem_fail_at(0, 0);
+		store_read_end(t);
+		if (rc != SE_OK && rc != SE_NOMEM && rc != SE_PARSE)
+			fail_msg("list allocation %lu: rc %d", n, rc);
+	}
+	assert_int_equal(rc, SE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.reasons[0], "out of memory");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,7 +394,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_suffix_match, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_add_list_remove, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_pages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
 	};
 
+	/* jansson's allocations go through mem_try_* (and the OOM hook) */
+	jx_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
