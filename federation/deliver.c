@@ -592,6 +592,15 @@ enum err fdel_start(struct fed *f, struct err_info *ei)
 		d->q.max_attempts =
 		    (unsigned)knob("SOLSTICE_TEST_DELIVERY_ATTEMPTS", FDEL_ATTEMPTS, FDEL_ATTEMPTS);
 	}
+	/*
+	 * A transfer must end before its lease does (else a second worker may
+	 * send it again): items start at most start_ms after their claim, and
+	 * a short test lease shortens the transfer timeout to fit.
+	 */
+	if ((int64_t)d->timeout_s * 1000 > d->lease_ms / 2)
+		d->timeout_s = d->lease_ms / 2000 > 0 ? (unsigned)(d->lease_ms / 2000) : 1;
+	d->start_ms = d->lease_ms - (int64_t)d->timeout_s * 1000 -
+	              (d->lease_ms / 4 < 5000 ? d->lease_ms / 4 : 5000);
 	d->n_workers = c->delivery_workers ? c->delivery_workers : 1;
 	d->inflight_per_worker = (c->delivery_inflight + d->n_workers - 1) / d->n_workers;
 	if (d->inflight_per_worker == 0)

@@ -44,6 +44,7 @@ struct fdel {
 	struct queue_def q; /* fdel_queue, attempts possibly lowered by the test knob */
 	int64_t unit_ms;    /* backoff unit: 1000 (seconds); test knob */
 	int64_t lease_ms;   /* claim lease; longer than any transfer */
+	int64_t start_ms;   /* a claimed item starts within this of its claim, or never */
 	unsigned timeout_s;
 	unsigned n_workers;
 	unsigned inflight_per_worker;

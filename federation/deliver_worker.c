@@ -28,8 +28,6 @@
 
 /* host records one batch write keeps loaded */
 #define HOST_CACHE 32
-/* a claimed item not started this close to its lease end is left to expire */
-#define LEASE_MARGIN_MS 5000
 /* how long fdel_stop waits for transfers in flight */
 #define STOP_WAIT_MS 3000
 /* longest sleep of an idle worker (items enqueued in other modules' writes) */
@@ -273,14 +271,16 @@ static enum err claim_cb(struct store_wtxn *w, void *arg)
 		memcpy(j->inbox, fi.inbox.p, fi.inbox.n);
 		j->inbox[fi.inbox.n] = '\0';
 		if (fetch_url_parse(j->inbox, &j->url, NULL)) {
-			rc = settle(w, d, &it, fi.did, FDEL_ST_FAILED, "bad inbox URL", a->now);
+			rc = settle(w, d, &it, str_from(j->did), FDEL_ST_FAILED, "bad inbox URL",
+			            a->now);
 			job_free(j);
 			if (rc)
 				break;
 			continue;
 		}
 		if (!policy_allows_host(t, str_from(j->url.hostport))) {
-			rc = settle(w, d, &it, fi.did, FDEL_ST_BLOCKED, "domain blocked", a->now);
+			rc = settle(w, d, &it, str_from(j->did), FDEL_ST_BLOCKED, "domain blocked",
+			            a->now);
 			job_free(j);
 			if (rc)
 				break;
@@ -292,7 +292,8 @@ static enum err claim_cb(struct store_wtxn *w, void *arg)
 			break;
 		}
 		if (hr->unavailable) {
-			rc = settle(w, d, &it, fi.did, FDEL_ST_SKIPPED, "host unavailable", a->now);
+			rc = settle(w, d, &it, str_from(j->did), FDEL_ST_SKIPPED,
+			            "host unavailable", a->now);
 			job_free(j);
 			if (rc)
 				break;
@@ -301,7 +302,8 @@ static enum err claim_cb(struct store_wtxn *w, void *arg)
 		j->scheme = hr->scheme ? hr->scheme : d->sign_first;
 		rc = load_body(w, a, j->act);
 		if (rc == SE_NOT_FOUND || rc == SE_PARSE) {
-			rc = settle(w, d, &it, fi.did, FDEL_ST_FAILED, "activity gone", a->now);
+			rc = settle(w, d, &it, str_from(j->did), FDEL_ST_FAILED, "activity gone",
+			            a->now);
 			job_free(j);
 			if (rc)
 				break;
@@ -502,7 +504,7 @@ static void start_pending(struct fdel_worker *wk, int64_t now)
 		int64_t until = 0;
 		enum fhost_gate g;
 
-		if (now > j->lease_end - (int64_t)d->timeout_s * 1000 - LEASE_MARGIN_MS) {
+		if (now > j->lease_end - d->lease_ms + d->start_ms) {
 			/* waited too long: let the lease expire rather than risk a double send */
 			*pp = j->next;
 			wk->n_pending--;
