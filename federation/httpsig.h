@@ -48,7 +48,7 @@ enum hsig_scheme {
 	HSIG_RFC9421,
 };
 
-/* One request header. Names must be lower case; values as received. */
+/* One request header, as received; names are compared case-insensitively. */
 struct hsig_header {
 	struct str name;
 	struct str value;
@@ -170,8 +170,9 @@ enum err hsig_check_digest(const struct hsig_request *r, struct err_info *ei)
  *   (absent alg: by key type). Cavage tries the (request-target) with the
  *   query string, then without.
  * Returns SE_OK, or SE_INVAL with the reason in ei->detail ("signature does
- * not cover digest", "Date too old", "digest mismatch", "wrong key type",
- * "bad signature", ...), SE_NOMEM.
+ * not cover digest", "Date too old", "Digest mismatch", ...), SE_NOMEM.
+ * Reasons a fresh copy of the key may fix (rotation) start with "bad
+ * signature" or "wrong key type"; callers may rely on these prefixes.
  */
 enum err hsig_verify(const struct hsig_request *r, const struct hsig_parsed *p, void *evp_pkey_pub,
                      int64_t now_s, unsigned skew_s, struct err_info *ei)

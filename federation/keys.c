@@ -34,6 +34,7 @@
 #define SEALED_MAX 8192
 
 struct fkeys_entry {
+	uint64_t hash; /* of id, compared first */
 	char id[STORE_ID_MAX];
 	EVP_PKEY *rsa, *ed;
 	uint64_t used; /* LRU clock */
@@ -44,6 +45,7 @@ struct fkeys {
 	unsigned char key[CRY_SSTREAM_KEYBYTES];
 	pthread_mutex_t mu;
 	uint64_t clock;
+	uint64_t gen; /* bumped by rotations: a load that raced one is not cached */
 	size_t n;
 	struct fkeys_entry cache[FKEYS_CACHE_MAX];
 };
@@ -516,20 +518,40 @@ out:
 	return SE_OK;
 }
 
+/* FNV-1a: the cache compares 64-bit hashes before ids */
+static uint64_t id_hash(struct str id)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < id.n; i++)
+		h = (h ^ (unsigned char)id.p[i]) * 1099511628211ULL;
+	return h;
+}
+
 /* Under k->mu: the entry for id, or NULL. */
 static struct fkeys_entry *cache_find(struct fkeys *k, struct str id)
 {
+	uint64_t h = id_hash(id);
+
 	for (size_t i = 0; i < k->n; i++)
-		if (strlen(k->cache[i].id) == id.n && memcmp(k->cache[i].id, id.p, id.n) == 0)
+		if (k->cache[i].hash == h && strlen(k->cache[i].id) == id.n &&
+		    memcmp(k->cache[i].id, id.p, id.n) == 0)
 			return &k->cache[i];
 	return NULL;
 }
 
-static void cache_put(struct fkeys *k, struct str id, EVP_PKEY *rsa, EVP_PKEY *ed)
+/* Takes rsa and ed (frees them when a rotation ran since `gen` was read). */
+static void cache_put(struct fkeys *k, struct str id, EVP_PKEY *rsa, EVP_PKEY *ed, uint64_t gen)
 {
 	struct fkeys_entry *e;
 
 	pthread_mutex_lock(&k->mu);
+	if (gen != k->gen) {
+		pthread_mutex_unlock(&k->mu);
+		EVP_PKEY_free(rsa);
+		EVP_PKEY_free(ed);
+		return;
+	}
 	e = cache_find(k, id);
 	if (!e && k->n < FKEYS_CACHE_MAX) {
 		e = &k->cache[k->n++];
@@ -543,18 +565,21 @@ static void cache_put(struct fkeys *k, struct str id, EVP_PKEY *rsa, EVP_PKEY *e
 	EVP_PKEY_free(e->ed);
 	memcpy(e->id, id.p, id.n);
 	e->id[id.n] = '\0';
+	e->hash = id_hash(id);
 	e->rsa = rsa;
 	e->ed = ed;
 	e->used = ++k->clock;
 	pthread_mutex_unlock(&k->mu);
 }
 
-static EVP_PKEY *cache_get(struct fkeys *k, struct str id, bool want_rsa)
+/* A new reference to the cached key, or NULL; `*gen` gets the generation. */
+static EVP_PKEY *cache_get(struct fkeys *k, struct str id, bool want_rsa, uint64_t *gen)
 {
 	struct fkeys_entry *e;
 	EVP_PKEY *r = NULL;
 
 	pthread_mutex_lock(&k->mu);
+	*gen = k->gen;
 	e = cache_find(k, id);
 	if (e) {
 		r = want_rsa ? e->rsa : e->ed;
@@ -571,6 +596,7 @@ void fkeys_forget(struct fkeys *k, struct str id)
 	struct fkeys_entry *e;
 
 	pthread_mutex_lock(&k->mu);
+	k->gen++;
 	e = cache_find(k, id);
 	if (e) {
 		EVP_PKEY_free(e->rsa);
@@ -586,12 +612,13 @@ static enum err private_get(struct fkeys *k, struct str id, bool want_rsa, void 
 {
 	EVP_PKEY *rsa, *ed, *hit;
 	json_t *rec = NULL;
+	uint64_t gen;
 	enum err rc;
 
 	rc = check_id(id, ei);
 	if (rc)
 		return rc;
-	hit = cache_get(k, id, want_rsa);
+	hit = cache_get(k, id, want_rsa, &gen);
 	if (hit) {
 		*evp_out = hit;
 		return SE_OK;
@@ -605,7 +632,7 @@ static enum err private_get(struct fkeys *k, struct str id, bool want_rsa, void 
 		return rc;
 	hit = want_rsa ? rsa : ed;
 	EVP_PKEY_up_ref(hit);
-	cache_put(k, id, rsa, ed);
+	cache_put(k, id, rsa, ed, gen);
 	*evp_out = hit;
 	return SE_OK;
 }
