@@ -65,6 +65,18 @@ enum err fhtml_to_markdown(struct str html, struct buf *out, struct err_info *ei
     __attribute__((warn_unused_result));
 
 /*
+ * Remote Markdown (a `source` with mediaType text/markdown: Lemmy, another
+ * Solstice) made safe to store as Revolt content: formatting kept, but
+ * valid UTF-8 without NULs and no Revolt mention or mass ping ("<@", "<%",
+ * "@everyone", "@online" broken with a ZWSP, as fhtml_to_markdown does).
+ * `max_bytes` truncates like fhtml_opts.max_bytes (0: the buf's maximum
+ * only). Returns SE_OK, SE_TOO_LARGE (over FHTML_INPUT_MAX, or `out` full)
+ * or SE_NOMEM.
+ */
+enum err fhtml_markdown_safe(struct str md, size_t max_bytes, struct buf *out, bool *truncated,
+                             struct err_info *ei) __attribute__((warn_unused_result));
+
+/*
  * Append `s` to `out` escaped as Markdown text (the escaping above), for
  * callers that put remote plain text (a display name, a `name`) into
  * Markdown. Invalid UTF-8 becomes U+FFFD.

@@ -348,3 +348,34 @@ void fhtml_escape_text(struct str s, struct buf *out)
 	fhtml_put_text(&w, clean.ptr ? clean.ptr : "", clean.len);
 	buf_release(&clean);
 }
+
+enum err fhtml_markdown_safe(struct str md, size_t max_bytes, struct buf *out, bool *truncated,
+                             struct err_info *ei)
+{
+	struct buf clean = BUF_INIT(FHTML_INPUT_MAX * 3 + 16);
+	struct fhtml_writer w = {0};
+	enum err rc = SE_OK;
+
+	if (truncated)
+		*truncated = false;
+	if (md.n > FHTML_INPUT_MAX)
+		return SE_RAISEF(ei, SE_TOO_LARGE, "markdown over %u bytes", FHTML_INPUT_MAX);
+	fhtml_clean_utf8(md, &clean);
+	if (buf_err(&clean) != SE_OK) {
+		rc = SE_RAISE(ei, buf_err(&clean));
+		goto out;
+	}
+	w.out = out;
+	w.start = out->len;
+	w.limit = max_bytes ? max_bytes : (size_t)-1;
+	fhtml_emit(&w, clean.ptr ? clean.ptr : "", clean.len);
+	if (buf_err(out) != SE_OK) {
+		rc = SE_RAISEF(ei, buf_err(out), "markdown output over its maximum");
+		goto out;
+	}
+	if (truncated)
+		*truncated = w.truncated;
+out:
+	buf_release(&clean);
+	return rc;
+}

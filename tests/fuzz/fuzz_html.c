@@ -82,6 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fhtml_to_markdown_opts(in, &o, &b, &truncated, &ei) == SE_OK)
 		check(&b, o.max_bytes, true);
 	buf_reset(&b);
+	if (fhtml_markdown_safe(in, size % 32, &b, &truncated, &ei) == SE_OK)
+		check(&b, size % 32, false);
+	buf_reset(&b);
 	fhtml_escape_text(in, &b);
 	check(&b, 0, false);
 	buf_release(&b);

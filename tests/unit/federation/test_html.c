@@ -324,6 +324,34 @@ static void test_escape_text(void **state)
 	buf_release(&b);
 }
 
+static void test_markdown_safe(void **state)
+{
+	struct buf b = BUF_INIT(1 << 16);
+	struct err_info ei = ERR_INFO_INIT;
+	bool truncated = true;
+
+	(void)state;
+	assert_int_equal(fhtml_markdown_safe(STR_LIT("**bold** \\<@01ABCDEFGHJKMNPQRSTVWXYZ01> "
+	                                             "<%01ABCDEFGHJKMNPQRSTVWXYZ01> @everyone "
+	                                             "@Online\n> quote\xff"),
+	                                     0, &b, &truncated, &ei),
+	                 SE_OK);
+	assert_false(truncated);
+	assert_string_equal(buf_cstr(&b), "**bold** \\<\xe2\x80\x8b@01ABCDEFGHJKMNPQRSTVWXYZ01> "
+	                                  "<\xe2\x80\x8b%01ABCDEFGHJKMNPQRSTVWXYZ01> "
+	                                  "@everyon\xe2\x80\x8b"
+	                                  "e @Onlin\xe2\x80\x8b"
+	                                  "e\n> "
+	                                  "quote\xef\xbf\xbd");
+	assert_no_mentions(buf_str(&b));
+	buf_reset(&b);
+	assert_int_equal(fhtml_markdown_safe(STR_LIT("0123456789abcdef"), 10, &b, &truncated, &ei),
+	                 SE_OK);
+	assert_true(truncated);
+	assert_string_equal(buf_cstr(&b), "0123456\xe2\x80\xa6");
+	buf_release(&b);
+}
+
 static void test_oom(void **state)
 {
 	enum err rc = SE_NOMEM;
@@ -353,7 +381,8 @@ int main(void)
 	    cmocka_unit_test(test_links),       cmocka_unit_test(test_dropped),
 	    cmocka_unit_test(test_injection),   cmocka_unit_test(test_mention_callback),
 	    cmocka_unit_test(test_limits),      cmocka_unit_test(test_bytes),
-	    cmocka_unit_test(test_escape_text), cmocka_unit_test(test_oom),
+	    cmocka_unit_test(test_escape_text), cmocka_unit_test(test_markdown_safe),
+	    cmocka_unit_test(test_oom),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
