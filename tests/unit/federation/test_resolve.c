@@ -14,12 +14,31 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "core/cfg.h"
+#include "core/crypto.h"
 #include "core/fetch.h"
 #include "core/jx.h"
 #include "core/mem.h"
+#include "federation/fed.h"
+#include "federation/inbox.h"
 #include "federation/keys.h"
+#include "federation/objmap.h"
+#include "federation/policy.h"
 #include "federation/resolve.h"
 #include "federation/resolve_int.h"
+#include "storage/record.h"
+#include "storage/store.h"
+#include "users/user.h"
 
 #define PEM "-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----\\n"
 #define MB "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
@@ -333,17 +352,360 @@ static void test_key_cache(void **state)
 	fres_cache_free(c);
 }
 
+/* ---- against a loopback "remote" server (struct fed on a real store) ---- */
+
+struct srv {
+	int fd, port;
+	pthread_t th;
+	pthread_mutex_t mu;
+	bool stop;
+	unsigned hits; /* requests served */
+	char name[64]; /* alice's display name */
+	char *pem;     /* alice's key */
+};
+
+static struct srv sv;
+
+static void reply(int c, int status, const char *type, const char *body)
+{
+	char head[256];
+
+	snprintf(
+	    head, sizeof(head),
+	    "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+	    status, type, strlen(body));
+	if (write(c, head, strlen(head)) < 0 || write(c, body, strlen(body)) < 0)
+		fprintf(stderr, "srv: write failed\n");
+}
+
+static char *actor_json(const char *name, const char *id_host, const char *key_suffix,
+                        const char *display)
+{
+	char id[256], kid[300];
+	json_t *d;
+	char *s;
+
+	snprintf(id, sizeof(id), "http://%s/users/%s", id_host, name);
+	snprintf(kid, sizeof(kid), "%s%s", id, key_suffix);
+	d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "id", id, "type", "Person",
+	              "preferredUsername", name, "name", display, "inbox", id, "publicKey", "id",
+	              kid, "owner", id, "publicKeyPem", sv.pem);
+	s = json_dumps(d, JSON_COMPACT);
+	json_decref(d);
+	return s;
+}
+
+static void srv_one(int c)
+{
+	char req[4096], path[512] = "", self[64], *body = NULL;
+	size_t n = 0;
+
+	while (n < sizeof(req) - 1) {
+		struct pollfd p = {c, POLLIN, 0};
+		ssize_t k;
+
+		if (poll(&p, 1, 2000) <= 0)
+			break;
+		k = read(c, req + n, sizeof(req) - 1 - n);
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+		req[n] = '\0';
+		if (strstr(req, "\r\n\r\n"))
+			break;
+	}
+	req[n] = '\0';
+	sscanf(req, "GET %511s", path);
+	snprintf(self, sizeof(self), "127.0.0.1:%d", sv.port);
+	pthread_mutex_lock(&sv.mu);
+	sv.hits++;
+	if (strcmp(path, "/users/alice") == 0) {
+		body = actor_json("alice", self, "#main-key", sv.name);
+	} else if (strcmp(path, "/users/mallory") == 0) {
+		body = actor_json("mallory", "evil.example", "#main-key", "M");
+	} else if (strcmp(path, "/users/gts") == 0) {
+		body = actor_json("gts", self, "/main-key", "G");
+	} else if (strcmp(path, "/users/gts/main-key") == 0) {
+		char owner[128];
+		json_t *d;
+
+		snprintf(owner, sizeof(owner), "http://%s/users/gts", self);
+		d = json_pack("{s:s%, s:s, s:{s:s%, s:s, s:s}}", "id", owner, strlen(owner), "type",
+		              "Person", "publicKey", "id", owner, strlen(owner), "owner", owner,
+		              "publicKeyPem", sv.pem);
+		json_object_set_new(d, "id", json_sprintf("%s/main-key", owner));
+		json_object_del(d, "type");
+		body = json_dumps(d, JSON_COMPACT);
+		json_decref(d);
+	} else if (strncmp(path, "/.well-known/webfinger?resource=acct:alice@", 43) == 0) {
+		body = NULL;
+		pthread_mutex_unlock(&sv.mu);
+		{
+			char jrd[512];
+
+			snprintf(
+			    jrd, sizeof(jrd),
+			    "{\"subject\":\"acct:alice@%s\",\"links\":[{\"rel\":\"self\",\"type\":"
+			    "\"application/activity+json\",\"href\":\"http://%s/users/alice\"}]}",
+			    self, self);
+			reply(c, 200, "application/jrd+json", jrd);
+		}
+		close(c);
+		return;
+	}
+	pthread_mutex_unlock(&sv.mu);
+	if (body)
+		reply(c, 200, "application/activity+json", body);
+	else
+		reply(c, 404, "application/json", "{}");
+	free(body);
+	close(c);
+}
+
+static void *srv_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct pollfd p = {sv.fd, POLLIN, 0};
+		bool stop;
+
+		pthread_mutex_lock(&sv.mu);
+		stop = sv.stop;
+		pthread_mutex_unlock(&sv.mu);
+		if (stop)
+			break;
+		if (poll(&p, 1, 50) == 1) {
+			int c = accept(sv.fd, NULL, NULL);
+
+			if (c >= 0)
+				srv_one(c);
+		}
+	}
+	return NULL;
+}
+
+static unsigned hits(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&sv.mu);
+	n = sv.hits;
+	pthread_mutex_unlock(&sv.mu);
+	return n;
+}
+
+struct netfx {
+	char dir[64];
+	struct cfg cfg;
+	struct store *s;
+	struct fed f;
+	EVP_PKEY *key;
+};
+
+static int net_setup(void **state)
+{
+	struct netfx *x = calloc(1, sizeof(*x));
+	struct store_opts o = {.no_sync = true};
+	struct sockaddr_in a = {0};
+	socklen_t len = sizeof(a);
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long n;
+
+	assert_non_null(x);
+	snprintf(x->dir, sizeof(x->dir), "/tmp/sol-resolve-XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	assert_int_equal(store_open(x->dir, api_schema(), &o, &x->s, NULL), SE_OK);
+	cfg_init(&x->cfg);
+	x->f.cfg = &x->cfg;
+	x->f.store = x->s;
+	x->f.base = (char *)"http://127.0.0.1:1";
+	x->f.host = (char *)"127.0.0.1:1";
+	x->f.allow_private = true;
+	x->f.user_agent = (char *)"test_resolve";
+	assert_int_equal(finbox_start(&x->f, NULL), SE_OK);
+
+	memset(&sv, 0, sizeof(sv));
+	pthread_mutex_init(&sv.mu, NULL);
+	snprintf(sv.name, sizeof(sv.name), "Alice");
+	x->key = EVP_RSA_gen(2048);
+	assert_non_null(x->key);
+	assert_int_equal(PEM_write_bio_PUBKEY(b, x->key), 1);
+	n = BIO_get_mem_data(b, &p);
+	sv.pem = strndup(p, (size_t)n);
+	BIO_free(b);
+	sv.fd = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(sv.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(sv.fd, 16), 0);
+	getsockname(sv.fd, (struct sockaddr *)&a, &len);
+	sv.port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&sv.th, NULL, srv_main, NULL), 0);
+	*state = x;
+	return 0;
+}
+
+static int net_teardown(void **state)
+{
+	struct netfx *x = *state;
+	char p[128];
+
+	pthread_mutex_lock(&sv.mu);
+	sv.stop = true;
+	pthread_mutex_unlock(&sv.mu);
+	pthread_join(sv.th, NULL);
+	close(sv.fd);
+	free(sv.pem);
+	finbox_stop(&x->f);
+	store_close(x->s);
+	cfg_release(&x->cfg);
+	EVP_PKEY_free(x->key);
+	snprintf(p, sizeof(p), "%s/data.mdb", x->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", x->dir);
+	unlink(p);
+	rmdir(x->dir);
+	free(x);
+	return 0;
+}
+
+static json_t *user_rec(struct netfx *x, const char *id)
+{
+	struct store_txn *t = NULL;
+	json_t *rec = NULL;
+
+	assert_int_equal(store_read_begin(x->s, &t), SE_OK);
+	assert_int_equal(user_load(t, str_from(id), &rec), SE_OK);
+	store_read_end(t);
+	return rec;
+}
+
+static enum err block_all(struct store_wtxn *w, void *arg)
+{
+	(void)arg;
+	return policy_block_add(w, STR_LIT("127.0.0.1"), STR_LIT("test"));
+}
+
+static void test_net(void **state)
+{
+	struct netfx *x = *state;
+	struct err_info ei = ERR_INFO_INIT;
+	char url[128], id[32], id2[32], actor[2048], handle[128], want[128];
+	unsigned h;
+	json_t *rec;
+	void *k = NULL;
+
+	/* first sight: fetched, validated, a user record with its "ap" */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/users/alice", sv.port);
+	assert_int_equal(fres_actor(&x->f, url, false, id, &ei), SE_OK);
+	assert_int_equal(hits(), 1);
+	rec = user_rec(x, id);
+	snprintf(want, sizeof(want), "alice@127.0.0.1:%d", sv.port);
+	assert_string_equal(json_string_value(json_object_get(rec, "username")), want);
+	assert_string_equal(json_string_value(json_object_get(rec, "display_name")), "Alice");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rec, "ap"), "id")),
+	                    url);
+	assert_int_equal(strlen(json_string_value(json_object_get(rec, "discriminator"))), 4);
+	json_decref(rec);
+	/* cached: no second fetch */
+	assert_int_equal(fres_actor(&x->f, url, false, id2, &ei), SE_OK);
+	assert_string_equal(id, id2);
+	assert_int_equal(hits(), 1);
+	/* refresh: refetched, same user, new display name */
+	pthread_mutex_lock(&sv.mu);
+	snprintf(sv.name, sizeof(sv.name), "Alice Two");
+	pthread_mutex_unlock(&sv.mu);
+	assert_int_equal(fres_actor(&x->f, url, true, id2, &ei), SE_OK);
+	assert_string_equal(id, id2);
+	assert_int_equal(hits(), 2);
+	rec = user_rec(x, id);
+	assert_string_equal(json_string_value(json_object_get(rec, "display_name")), "Alice Two");
+	json_decref(rec);
+
+	/* keys: by keyId, and a keyId the actor does not have */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/users/alice#main-key", sv.port);
+	assert_int_equal(fres_key(&x->f, url, false, &k, id2, actor, &ei), SE_OK);
+	assert_non_null(k);
+	assert_string_equal(id2, id);
+	fkeys_pkey_free(k);
+	k = NULL;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/users/alice#other", sv.port);
+	assert_int_not_equal(fres_key(&x->f, url, false, &k, id2, actor, &ei), SE_OK);
+	assert_null(k);
+
+	/* GoToSocial's "<actor>/main-key": the stub names its owner */
+	h = hits();
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/users/gts/main-key", sv.port);
+	assert_int_equal(fres_key(&x->f, url, false, &k, id2, actor, &ei), SE_OK);
+	snprintf(want, sizeof(want), "http://127.0.0.1:%d/users/gts", sv.port);
+	assert_string_equal(actor, want);
+	fkeys_pkey_free(k);
+	k = NULL;
+	assert_int_equal(hits(), h + 2);
+	/* cached key: no fetch */
+	assert_int_equal(fres_key(&x->f, url, false, &k, id2, actor, &ei), SE_OK);
+	fkeys_pkey_free(k);
+	k = NULL;
+	assert_int_equal(hits(), h + 2);
+
+	/* spoofing: a document about another host is refused */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/users/mallory", sv.port);
+	assert_int_equal(fres_actor(&x->f, url, false, id2, &ei), SE_INVAL);
+
+	/* 404, then negatively cached: no second request */
+	h = hits();
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/users/nobody", sv.port);
+	assert_int_equal(fres_actor(&x->f, url, false, id2, &ei), SE_NOT_FOUND);
+	assert_int_equal(hits(), h + 1);
+	assert_int_equal(fres_actor(&x->f, url, false, id2, &ei), SE_RETRY);
+	assert_int_equal(hits(), h + 1);
+
+	/* WebFinger handles */
+	snprintf(handle, sizeof(handle), "alice@127.0.0.1:%d", sv.port);
+	assert_int_equal(fres_handle(&x->f, str_from(handle), id2, &ei), SE_OK);
+	assert_string_equal(id2, id);
+	snprintf(handle, sizeof(handle), "@alice@127.0.0.1:%d", sv.port);
+	assert_int_equal(fres_handle(&x->f, str_from(handle), id2, &ei), SE_OK);
+	assert_string_equal(id2, id);
+	h = hits();
+	assert_int_equal(fres_handle(&x->f, STR_LIT("alice"), id2, &ei), SE_INVAL);
+	assert_int_equal(fres_handle(&x->f, STR_LIT("@alice@"), id2, &ei), SE_INVAL);
+	assert_int_equal(fres_handle(&x->f, STR_LIT("a/b@127.0.0.1"), id2, &ei), SE_INVAL);
+	assert_int_equal(fres_handle(&x->f, STR_LIT("a@127.0.0.1/x"), id2, &ei), SE_INVAL);
+	assert_int_equal(fres_handle(&x->f, STR_LIT("a b@127.0.0.1"), id2, &ei), SE_INVAL);
+	assert_int_equal(hits(), h);
+
+	/* our own actors are never fetched */
+	assert_int_equal(fres_actor(&x->f, "http://127.0.0.1:1/users/01HAAAAAAAAAAAAAAAAAAAAAAA",
+	                            false, id2, &ei),
+	                 SE_OK);
+	assert_string_equal(id2, "01HAAAAAAAAAAAAAAAAAAAAAAA");
+	assert_int_equal(fres_actor(&x->f, "http://127.0.0.1:1/actor", false, id2, &ei), SE_INVAL);
+	assert_int_equal(hits(), h);
+
+	/* a blocked domain: refused before any request */
+	assert_int_equal(store_write(x->s, block_all, NULL, NULL), SE_OK);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/users/alice", sv.port);
+	assert_int_equal(fres_actor(&x->f, url, true, id2, &ei), SE_MissingPermission);
+	assert_int_equal(hits(), h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_mastodon),  cmocka_unit_test(test_variants),
-	    cmocka_unit_test(test_no_keys),   cmocka_unit_test(test_display_cut),
-	    cmocka_unit_test(test_jrd),       cmocka_unit_test(test_cache),
+	    cmocka_unit_test(test_mastodon),
+	    cmocka_unit_test(test_variants),
+	    cmocka_unit_test(test_no_keys),
+	    cmocka_unit_test(test_display_cut),
+	    cmocka_unit_test(test_jrd),
+	    cmocka_unit_test(test_cache),
 	    cmocka_unit_test(test_key_cache),
+	    cmocka_unit_test_setup_teardown(test_net, net_setup, net_teardown),
 	};
 
 	jx_init();
-	if (fetch_global_init())
+	if (fetch_global_init() || cry_init())
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
