@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_fed.h"
 #include "api/api_int.h"
 #include "api/messages_int.h"
 #include "app.h"
@@ -19,6 +20,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/ulid.h"
+#include "federation/outbox.h"
 #include "messages/body.h"
 #include "messages/message.h"
 #include "perms/perms.h"
@@ -30,6 +32,13 @@
 #define BULK_AGE_MS (7ll * 24 * 3600 * 1000)
 /* accounts younger than this cannot mention in discoverable servers (TRUST-0) */
 #define MENTION_MIN_AGE_MS (12ll * 3600 * 1000)
+
+/* After a committed change: federation failures are logged, the change stands. */
+static void fed_hook(enum err rc, const char *what)
+{
+	if (rc)
+		log_warn("api: cannot federate the %s: %s", what, err_type(rc));
+}
 
 static struct str jstr(const json_t *v)
 {
@@ -117,43 +126,62 @@ static bool mentions_allowed(struct store_txn *txn, const json_t *ch, struct str
 	return ok;
 }
 
-static enum err message_send(struct req_ctx *ctx)
+/* Send as `uid` (the route's caller, or a remote user through federation). */
+static enum err send_as(struct app *app, struct str uid, struct str channel, const json_t *body,
+                        struct str idempotency, json_t **out, struct err_info *ei)
 {
-	struct send_auth auth = {str_from(api_who(ctx)->user_id), api_now_ms()};
+	struct send_auth auth = {uid, api_now_ms()};
 	struct api_chan c = API_CHAN_INIT;
 	struct store_txn *txn = NULL;
 	struct msg_post in;
-	json_t *body = NULL, *out = NULL;
-	enum err rc = api_body(ctx, &body);
+	enum err rc;
 
 	memset(&in, 0, sizeof(in));
-	if (rc)
-		goto out;
-	rc = store_read_begin(api_app(ctx)->store, &txn);
+	rc = store_read_begin(app->store, &txn);
 	if (!rc)
-		rc = api_chan_load(txn, auth.uid, ctx->req->params[0], auth.now, &c);
+		rc = api_chan_load(txn, auth.uid, channel, auth.now, &c);
 	if (!rc) {
 		in.is_bot = user_is_bot(c.me);
 		in.allow_mentions = mentions_allowed(txn, c.ch, auth.uid, auth.now);
 	}
 	store_read_end(txn);
 	if (rc) {
-		rc = SE_RAISE(&ctx->ei, rc);
+		rc = SE_RAISE(ei, rc);
 		goto out;
 	}
-	in.channel_id = ctx->req->params[0];
+	in.channel_id = channel;
 	in.kind = MSG_AUTHOR_USER;
 	in.author_id = auth.uid;
 	in.perms = c.perms;
 	in.perms_fn = send_perms;
 	in.perms_arg = &auth;
-	in.idempotency = http_req_header(ctx->req, "idempotency-key");
+	in.idempotency = idempotency;
 	in.data = body;
-	rc = msg_post(api_app(ctx), &in, &out, &ctx->ei);
-	if (!rc)
-		rc = api_json(ctx, 200, out);
+	rc = msg_post(app, &in, out, ei);
 out:
 	api_chan_release(&c);
+	return rc;
+}
+
+enum err api_fed_message_send(struct app *app, struct str user, struct str channel,
+                              const json_t *data, struct str idempotency, json_t **out,
+                              struct err_info *ei)
+{
+	return send_as(app, user, channel, data, idempotency, out, ei);
+}
+
+static enum err message_send(struct req_ctx *ctx)
+{
+	json_t *body = NULL, *out = NULL;
+	enum err rc = api_body(ctx, &body);
+
+	if (!rc)
+		rc = send_as(api_app(ctx), str_from(api_who(ctx)->user_id), ctx->req->params[0],
+		             body, http_req_header(ctx->req, "idempotency-key"), &out, &ctx->ei);
+	if (!rc) {
+		fed_hook(fout_message_create(api_app(ctx)->fed, out, NULL), "message create");
+		rc = api_json(ctx, 200, out);
+	}
 	json_decref(body);
 	return rc;
 }
@@ -302,17 +330,25 @@ out:
 	return rc;
 }
 
-static enum err run_op(struct req_ctx *ctx, struct msg_op *op, enum msg_op_kind kind,
-                       const json_t *body)
+static enum err run_op_as(struct app *app, struct msg_op *op, enum msg_op_kind kind,
+                          struct str me, struct str channel, struct str id, const json_t *body,
+                          struct err_info *ei)
 {
 	memset(op, 0, sizeof(*op));
 	op->kind = kind;
 	op->body = body;
-	op->me = str_from(api_who(ctx)->user_id);
-	op->channel = ctx->req->params[0];
-	op->id = ctx->req->params[1];
+	op->me = me;
+	op->channel = channel;
+	op->id = id;
 	op->now = api_now_ms();
-	return store_write(api_app(ctx)->store, msg_op_fn, op, &ctx->ei);
+	return store_write(app->store, msg_op_fn, op, ei);
+}
+
+static enum err run_op(struct req_ctx *ctx, struct msg_op *op, enum msg_op_kind kind,
+                       const json_t *body)
+{
+	return run_op_as(api_app(ctx), op, kind, str_from(api_who(ctx)->user_id),
+	                 ctx->req->params[0], ctx->req->params[1], body, &ctx->ei);
 }
 
 static void op_release(struct msg_op *op)
@@ -321,7 +357,7 @@ static void op_release(struct msg_op *op)
 	json_decref(op->data);
 }
 
-static void publish_update(struct req_ctx *ctx, struct msg_op *op, json_t *data, const char *clear)
+static void publish_update(struct app *app, struct msg_op *op, json_t *data, const char *clear)
 {
 	json_t *ev =
 	    json_pack("{s:s,s:s%,s:s%,s:o,s:[]}", "type", "MessageUpdate", "id", op->id.p, op->id.n,
@@ -329,48 +365,72 @@ static void publish_update(struct req_ctx *ctx, struct msg_op *op, json_t *data,
 
 	if (ev && clear)
 		json_array_append_new(json_object_get(ev, "clear"), json_string(clear));
-	api_publish(api_app(ctx), op->channel, ev);
+	api_publish(app, op->channel, ev);
+}
+
+/* Validates an edit body in place (null fields dropped) and applies it as `me`. */
+static enum err edit_as(struct app *app, struct msg_op *op, struct str me, struct str channel,
+                        struct str id, json_t *body, struct err_info *ei)
+{
+	const json_t *content = json_object_get(body, "content");
+	const json_t *embeds = json_object_get(body, "embeds"), *e;
+	size_t i;
+	enum err rc = SE_OK;
+
+	memset(op, 0, sizeof(*op));
+	if (content && !json_is_null(content) &&
+	    (!json_is_string(content) || msg_chars(jstr(content)) < 1 ||
+	     msg_chars(jstr(content)) > MSG_CONTENT_MAX))
+		rc = SE_RAISEF(ei, SE_FailedValidation, "content must be 1 to %d characters",
+		               MSG_CONTENT_MAX);
+	else if (embeds && !json_is_null(embeds) &&
+	         (!json_is_array(embeds) || json_array_size(embeds) > MSG_EDIT_EMBEDS_MAX))
+		rc = SE_RAISEF(ei, SE_FailedValidation, "embeds: at most %d", MSG_EDIT_EMBEDS_MAX);
+	json_array_foreach(embeds, i, e)
+	{
+		if (!rc)
+			rc = msg_embed_validate(e, ei);
+	}
+	if (!rc)
+		rc = msg_validate_sum(content, embeds, ei);
+	if (rc)
+		return rc;
+	if (json_is_null(content))
+		json_object_del(body, "content");
+	if (json_is_null(embeds))
+		json_object_del(body, "embeds");
+	rc = run_op_as(app, op, OP_EDIT, me, channel, id, body, ei);
+	if (!rc)
+		publish_update(app, op, json_incref(op->data), NULL);
+	return rc;
+}
+
+enum err api_fed_message_edit(struct app *app, struct str user, struct str channel, struct str id,
+                              const json_t *body, struct err_info *ei)
+{
+	struct msg_op op;
+	json_t *copy = json_deep_copy(body);
+	enum err rc = copy ? edit_as(app, &op, user, channel, id, copy, ei) : SE_NOMEM;
+
+	if (copy)
+		op_release(&op);
+	json_decref(copy);
+	return rc;
 }
 
 static enum err message_edit(struct req_ctx *ctx)
 {
 	struct msg_op op;
 	json_t *body = NULL;
-	const json_t *content, *embeds, *e;
-	size_t i;
 	enum err rc = api_body(ctx, &body);
 
 	memset(&op, 0, sizeof(op));
-	if (rc)
-		goto out;
-	content = json_object_get(body, "content");
-	embeds = json_object_get(body, "embeds");
-	if (content && !json_is_null(content) &&
-	    (!json_is_string(content) || msg_chars(jstr(content)) < 1 ||
-	     msg_chars(jstr(content)) > MSG_CONTENT_MAX))
-		rc = SE_RAISEF(&ctx->ei, SE_FailedValidation, "content must be 1 to %d characters",
-		               MSG_CONTENT_MAX);
-	else if (embeds && !json_is_null(embeds) &&
-	         (!json_is_array(embeds) || json_array_size(embeds) > MSG_EDIT_EMBEDS_MAX))
-		rc = SE_RAISEF(&ctx->ei, SE_FailedValidation, "embeds: at most %d",
-		               MSG_EDIT_EMBEDS_MAX);
-	json_array_foreach(embeds, i, e)
-	{
-		if (!rc)
-			rc = msg_embed_validate(e, &ctx->ei);
-	}
 	if (!rc)
-		rc = msg_validate_sum(content, embeds, &ctx->ei);
+		rc = edit_as(api_app(ctx), &op, str_from(api_who(ctx)->user_id),
+		             ctx->req->params[0], ctx->req->params[1], body, &ctx->ei);
 	if (rc)
 		goto out;
-	if (json_is_null(content))
-		json_object_del(body, "content");
-	if (json_is_null(embeds))
-		json_object_del(body, "embeds");
-	rc = run_op(ctx, &op, OP_EDIT, body);
-	if (rc)
-		goto out;
-	publish_update(ctx, &op, json_incref(op.data), NULL);
+	fed_hook(fout_message_update(api_app(ctx)->fed, op.msg, NULL), "message update");
 	rc = api_json(ctx, 200, json_incref(op.msg));
 out:
 	op_release(&op);
@@ -378,15 +438,35 @@ out:
 	return rc ? SE_RAISE(&ctx->ei, rc) : SE_OK;
 }
 
+static void publish_delete(struct app *app, struct msg_op *op)
+{
+	api_publish(app, op->channel,
+	            json_pack("{s:s,s:s%,s:s%}", "type", "MessageDelete", "id", op->id.p, op->id.n,
+	                      "channel", op->channel.p, op->channel.n));
+}
+
+enum err api_fed_message_delete(struct app *app, struct str user, struct str channel,
+                                struct str id, struct err_info *ei)
+{
+	struct msg_op op;
+	enum err rc = run_op_as(app, &op, OP_DELETE, user, channel, id, NULL, ei);
+
+	if (!rc)
+		publish_delete(app, &op);
+	op_release(&op);
+	return rc;
+}
+
 static enum err message_delete(struct req_ctx *ctx)
 {
 	struct msg_op op;
 	enum err rc = run_op(ctx, &op, OP_DELETE, NULL);
 
-	if (!rc)
-		api_publish(api_app(ctx), op.channel,
-		            json_pack("{s:s,s:s%,s:s%}", "type", "MessageDelete", "id", op.id.p,
-		                      op.id.n, "channel", op.channel.p, op.channel.n));
+	if (!rc) {
+		publish_delete(api_app(ctx), &op);
+		fed_hook(fout_message_delete(api_app(ctx)->fed, op.msg, NULL),
+		         "message delete");
+	}
 	op_release(&op);
 	return rc ? SE_RAISE(&ctx->ei, rc) : api_no_content(ctx);
 }
@@ -408,7 +488,7 @@ static enum err message_pin(struct req_ctx *ctx)
 	enum err rc = run_op(ctx, &op, OP_PIN, NULL);
 
 	if (!rc) {
-		publish_update(ctx, &op, json_pack("{s:b}", "pinned", 1), NULL);
+		publish_update(api_app(ctx), &op, json_pack("{s:b}", "pinned", 1), NULL);
 		pin_sysmsg(ctx, &op, "message_pinned");
 	}
 	op_release(&op);
@@ -421,7 +501,7 @@ static enum err message_unpin(struct req_ctx *ctx)
 	enum err rc = run_op(ctx, &op, OP_UNPIN, NULL);
 
 	if (!rc) {
-		publish_update(ctx, &op, json_object(), "Pinned");
+		publish_update(api_app(ctx), &op, json_object(), "Pinned");
 		pin_sysmsg(ctx, &op, "message_unpinned");
 	}
 	op_release(&op);

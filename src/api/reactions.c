@@ -12,13 +12,16 @@
 #include <unistr.h>
 
 #include "api/api.h"
+#include "api/api_fed.h"
 #include "api/api_int.h"
 #include "app.h"
 #include "channels/channel.h"
 #include "core/arena.h"
 #include "core/jx.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/ulid.h"
+#include "federation/outbox.h"
 #include "messages/message.h"
 #include "perms/perms.h"
 #include "servers/server_state.h"
@@ -116,12 +119,12 @@ static enum err load_message(struct store_txn *txn, struct str cid, struct str m
 }
 
 /* The caller's permissions in channel `cid`; UnknownChannel when missing. */
-static enum err channel_perms(struct req_ctx *ctx, struct str cid, uint64_t *perms)
+static enum err channel_perms(struct app *app, const char *uid, struct str cid, uint64_t *perms)
 {
 	struct server_state st = SERVER_STATE_INIT;
 	struct store_txn *txn = NULL;
 	json_t *channel = NULL;
-	enum err rc = store_read_begin(api_app(ctx)->store, &txn);
+	enum err rc = store_read_begin(app->store, &txn);
 
 	if (rc)
 		return rc;
@@ -129,8 +132,7 @@ static enum err channel_perms(struct req_ctx *ctx, struct str cid, uint64_t *per
 	if (rc == SE_NOT_FOUND)
 		rc = SE_UnknownChannel;
 	if (!rc)
-		rc = server_channel_perms(txn, channel, api_who(ctx)->user_id, api_now_ms(), &st,
-		                          perms);
+		rc = server_channel_perms(txn, channel, uid, api_now_ms(), &st, perms);
 	store_read_end(txn);
 	server_state_release(&st);
 	json_decref(channel);
@@ -262,7 +264,7 @@ static enum err react_fn(struct store_wtxn *w, void *arg)
 	return rc;
 }
 
-static void publish(struct req_ctx *ctx, const struct react_op *op)
+static void publish(struct app *app, const struct react_op *op)
 {
 	json_t *ev = NULL;
 
@@ -286,26 +288,61 @@ static void publish(struct req_ctx *ctx, const struct react_op *op)
 		               op->channel.n, "data", "reactions", "clear");
 		break;
 	}
-	api_publish(api_app(ctx), op->channel, ev);
+	api_publish(app, op->channel, ev);
 }
 
-/* Shared by the three routes: permissions, then the write, then the event. */
-static enum err run(struct req_ctx *ctx, struct react_op *op, uint64_t need, uint64_t then)
+/* Permissions, then the write, then the event: the routes' and federation's path. */
+static enum err run_as(struct app *app, const char *uid, struct react_op *op, uint64_t need,
+                       uint64_t then, struct err_info *ei)
 {
 	uint64_t perms = 0;
-	enum err rc = channel_perms(ctx, op->channel, &perms);
+	enum err rc = channel_perms(app, uid, op->channel, &perms);
 
 	/* in the backend's order: React first, then ManageMessages */
 	if (!rc)
-		rc = perm_require(perms, need, &ctx->ei);
+		rc = perm_require(perms, need, ei);
 	if (!rc && then)
-		rc = perm_require(perms, then, &ctx->ei);
+		rc = perm_require(perms, then, ei);
 	if (!rc)
-		rc = store_write(api_app(ctx)->store, react_fn, op, &ctx->ei);
+		rc = store_write(app->store, react_fn, op, ei);
 	if (rc)
-		return SE_RAISE(&ctx->ei, rc);
-	publish(ctx, op);
+		return SE_RAISE(ei, rc);
+	publish(app, op);
+	return SE_OK;
+}
+
+/* Shared by the three routes. */
+static enum err run(struct req_ctx *ctx, struct react_op *op, uint64_t need, uint64_t then)
+{
+	enum err rc = run_as(api_app(ctx), api_who(ctx)->user_id, op, need, then, &ctx->ei);
+
+	if (rc)
+		return rc;
+	/* a local user's own reaction on a federated DM goes out (not moderation clears) */
+	if ((op->kind == REACT_ADD || op->kind == REACT_REMOVE) &&
+	    str_eq(op->user, str_from(api_who(ctx)->user_id))) {
+		rc = fout_react(api_app(ctx)->fed, op->user, op->message, op->emoji,
+		                op->kind == REACT_ADD, NULL);
+		if (rc)
+			log_warn("api: cannot federate a reaction: %s", err_type(rc));
+	}
 	return api_no_content(ctx);
+}
+
+enum err api_fed_react(struct app *app, struct str user, struct str channel, struct str message,
+                       struct str emoji, bool add, struct err_info *ei)
+{
+	char uid[STORE_ID_MAX];
+	struct react_op op = {add ? REACT_ADD : REACT_REMOVE, channel, message, emoji, user,
+	                      ulid_is_valid(emoji)};
+
+	if (user.n == 0 || user.n >= sizeof(uid) || emoji.n == 0 || emoji.n > EMOJI_BYTES_MAX)
+		return SE_RAISE(ei, SE_InvalidOperation);
+	if (!op.custom && !is_unicode_emoji(emoji))
+		return SE_RAISE(ei, SE_InvalidOperation);
+	memcpy(uid, user.p, user.n);
+	uid[user.n] = '\0';
+	return run_as(app, uid, &op, PERM_REACT, 0, ei);
 }
 
 /* The {emoji} parameter: a custom emoji id or a unicode emoji. */

@@ -36,6 +36,7 @@
 #include "http/http.h"
 #include "storage/store.h"
 #include "federation/follows.h"
+#include "federation/outbox.h"
 #include "federation/policy.h"
 #include "federation/keys.h"
 #include "federation/deliver.h"
@@ -150,6 +151,7 @@ static api_table_fn *const tables[] = {
     api_emojis_table,
     api_fed_table,
     api_fed_admin_table,
+    api_collections_table,
     api_inbox_table,
 };
 /* clang-format on */

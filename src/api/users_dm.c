@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_fed.h"
 #include "api/api_int.h"
 #include "api/users_int.h"
 #include "app.h"
@@ -203,4 +204,26 @@ out:
 	json_decref(me);
 	json_decref(target);
 	return rc;
+}
+
+enum err api_fed_dm_open(struct app *app, struct str a, struct str b, json_t **ch,
+                         struct err_info *ei)
+{
+	struct dm_op op = {a, b, {0}, NULL, false};
+	struct ulid u;
+	enum err rc;
+
+	if (str_eq(a, b))
+		return SE_RAISE(ei, SE_InvalidOperation);
+	rc = ulid_generate(NULL, &u);
+	if (!rc) {
+		ulid_encode(&u, op.id);
+		rc = store_write(app->store, dm_fn, &op, ei);
+	}
+	if (rc)
+		return SE_RAISE(ei, rc);
+	if (op.created)
+		publish_created(app, op.ch, op.a, op.b);
+	*ch = op.ch;
+	return SE_OK;
 }

@@ -13,8 +13,10 @@
 #include "app.h"
 #include "auth/account.h"
 #include "auth/username.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/ulid.h"
+#include "federation/outbox.h"
 #include "files/file.h"
 #include "storage/store.h"
 #include "users/user.h"
@@ -341,6 +343,9 @@ enum err api_users_edit(struct req_ctx *ctx)
 	ev = user_update_event(user_id_of(op.rec), op.data, json_object_get(body, "remove"));
 	if (ev)
 		api_users_publish_user(api_app(ctx), user_id_of(op.rec), ev);
+	/* display name, avatar, background, bio, status: Update{Person} to followers */
+	if (fout_profile_update(api_app(ctx)->fed, str_from(user_id_of(op.rec)), NULL))
+		log_warn("api: cannot federate the profile update of '%s'", user_id_of(op.rec));
 	v = user_view_self(op.rec, api_users_online(api_app(ctx), user_id_of(op.rec)));
 	rc = v ? api_json(ctx, 200, v) : SE_RAISE(&ctx->ei, SE_NOMEM);
 out:

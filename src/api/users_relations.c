@@ -13,6 +13,9 @@
 #include "api/api_int.h"
 #include "api/users_int.h"
 #include "app.h"
+#include "core/log.h"
+#include "federation/outbox.h"
+#include "federation/resolve.h"
 #include "storage/store.h"
 #include "users/access.h"
 #include "users/relation.h"
@@ -25,7 +28,8 @@ struct rel_op {
 	enum user_rel_op op;
 	struct str user_id, target_id;
 	int64_t now_ms;
-	json_t *user, *target; /* out: both records after the change */
+	json_t *user, *target;          /* out: both records after the change */
+	enum perm_relationship before; /* out: the user's status before it */
 };
 
 static enum err rel_fn(struct store_wtxn *w, void *arg)
@@ -46,6 +50,7 @@ static enum err rel_fn(struct store_wtxn *w, void *arg)
 	/* checked here, inside the write, so two requests cannot both pass the cap */
 	rc = user_rel_next(op->op, l, r, user_relation_count(user, PERM_REL_OUTGOING),
 	                   user_outgoing_max(op->user_id, op->now_ms), &nl, &nr, ei);
+	op->before = l;
 	if (!rc)
 		rc = user_relation_set(user, user_id_of(target), nl);
 	if (!rc)
@@ -82,11 +87,52 @@ static void publish_rel(struct req_ctx *ctx, struct store_txn *txn, const json_t
 		api_publish(api_app(ctx), str_from(topic), ev);
 }
 
+static void fed_log(enum err rc, const char *what)
+{
+	if (rc)
+		log_warn("api: cannot federate the %s: %s", what, err_type(rc));
+}
+
+/*
+ * A committed change toward a remote user goes out as Follow / Accept /
+ * Reject / Undo / Block (docs/federation.md "Friends and follows").
+ */
+static void federate(struct app *app, const struct rel_op *op)
+{
+	struct fed *f = app->fed;
+	struct str me = str_from(user_id_of(op->user)), t = str_from(user_id_of(op->target));
+
+	if (!f || !json_is_object(json_object_get(op->target, "ap")))
+		return;
+	switch (op->op) {
+	case USER_REL_ADD_FRIEND:
+		/* accepting an incoming request: Accept their Follow, then follow back */
+		if (op->before == PERM_REL_INCOMING)
+			fed_log(fout_accept_follow(f, me, t, NULL), "follow accept");
+		fed_log(fout_follow(f, me, t, NULL), "follow");
+		break;
+	case USER_REL_REMOVE_FRIEND:
+		if (op->before == PERM_REL_FRIEND || op->before == PERM_REL_OUTGOING)
+			fed_log(fout_unfollow(f, me, t, NULL), "unfollow");
+		if (op->before == PERM_REL_FRIEND || op->before == PERM_REL_INCOMING)
+			fed_log(fout_reject_follow(f, me, t, NULL), "follow reject");
+		break;
+	case USER_REL_BLOCK:
+		fed_log(fout_block(f, me, t, NULL), "block");
+		break;
+	case USER_REL_UNBLOCK:
+		fed_log(fout_unblock(f, me, t, NULL), "unblock");
+		break;
+	case USER_REL__COUNT:
+		break;
+	}
+}
+
 /* Apply `op` between the caller and user `target_id`; answer the target as the caller sees it. */
 static enum err relate(struct req_ctx *ctx, enum user_rel_op o, struct str target_id)
 {
-	struct rel_op op = {o,   str_from(api_who(ctx)->user_id), target_id, api_now_ms(), NULL,
-	                    NULL};
+	struct rel_op op = {o,    str_from(api_who(ctx)->user_id), target_id, api_now_ms(), NULL,
+	                    NULL, PERM_REL_NONE};
 	struct store_txn *txn = NULL;
 	json_t *me = NULL, *target = NULL, *v = NULL;
 	enum err rc = store_read_begin(api_app(ctx)->store, &txn);
@@ -119,6 +165,7 @@ static enum err relate(struct req_ctx *ctx, enum user_rel_op o, struct str targe
 	publish_rel(ctx, txn, op.user, op.target);
 	rc = api_users_view(ctx, txn, op.target, op.user, &v);
 	store_read_end(txn);
+	federate(api_app(ctx), &op);
 	if (!rc)
 		rc = api_json(ctx, 200, v);
 out:
@@ -141,6 +188,19 @@ enum err api_users_friend_request(struct req_ctx *ctx)
 	if (rc)
 		goto out;
 	hash = memchr(tag.p, '#', tag.n);
+	if (!hash && memchr(tag.p, '@', tag.n) && api_app(ctx)->fed) {
+		/* "name@host" / "@name@host": a remote actor, found through WebFinger */
+		char rid[32];
+
+		rc = fres_handle(api_app(ctx)->fed, tag, rid, &ctx->ei);
+		if (rc == SE_NOT_FOUND || rc == SE_INVAL || rc == SE_MissingPermission)
+			rc = SE_RAISE(&ctx->ei, SE_UnknownUser);
+		else if (rc)
+			rc = SE_RAISE(&ctx->ei, rc);
+		if (!rc)
+			rc = relate(ctx, USER_REL_ADD_FRIEND, str_from(rid));
+		goto out;
+	}
 	if (!hash) {
 		rc = SE_RAISE(&ctx->ei, SE_InvalidProperty);
 		goto out;

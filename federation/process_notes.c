@@ -1,0 +1,424 @@
+/*
+ * federation/process_notes.c: inbound direct Notes and reactions -> DM
+ * messages, edits, deletes and MessageReact (docs/federation.md "Direct
+ * messages", "Reactions"), through the same Revolt code paths as a local
+ * client's (api/api_fed.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_fed.h"
+#include "app.h"
+#include "core/buf.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "federation/fed.h"
+#include "federation/html.h"
+#include "federation/mapping_int.h"
+#include "federation/objmap.h"
+#include "federation/process_int.h"
+#include "messages/message.h"
+#include "storage/store.h"
+
+static const char *jget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+struct mention_ctx {
+	struct pctx *p;
+};
+
+/* fhtml_mention_fn: a mention of one of our users becomes "<@ULID>". */
+static bool mention_local(void *ctx, const char *href, const char *handle, struct buf *out)
+{
+	struct mention_ctx *m = ctx;
+	char L[32];
+
+	(void)handle;
+	if (!fproc_local_user(m->p, href, L))
+		return false;
+	buf_printf(out, "<@%s>", L);
+	return true;
+}
+
+/* Cuts `b` to at most `max` bytes at a UTF-8 boundary. */
+static void utf8_cut(struct buf *b, size_t max)
+{
+	size_t n;
+
+	if (b->len <= max)
+		return;
+	n = max;
+	while (n > 0 && ((unsigned char)b->ptr[n] & 0xC0) == 0x80)
+		n--;
+	b->len = n;
+	b->ptr[n] = '\0';
+}
+
+/* The Markdown content of Note `o` (source when Markdown/plain, else sanitised HTML) + attachment
+ * links. */
+static enum err note_markdown(struct pctx *p, const struct as2_object *o, struct buf *md)
+{
+	struct mention_ctx mc = {p};
+	struct fhtml_opts ho = {mention_local, &mc, PROC_CONTENT_BYTES};
+	const char *mt = o->source_media_type;
+	enum err rc = SE_OK;
+
+	if (o->source_content && mt && !strncmp(mt, "text/markdown", 13)) {
+		buf_puts(md, o->source_content);
+		utf8_cut(md, PROC_CONTENT_BYTES);
+	} else if (o->source_content && mt && !strncmp(mt, "text/plain", 10)) {
+		fhtml_escape_text(str_from(o->source_content), md);
+		utf8_cut(md, PROC_CONTENT_BYTES);
+	} else if (o->content) {
+		rc = fhtml_to_markdown_opts(str_from(o->content), &ho, md, NULL, p->ei);
+	}
+	if (rc)
+		return rc;
+	/* no media proxy yet: attachments are links */
+	for (size_t i = 0; i < o->n_atts; i++) {
+		const char *u = o->atts[i].url;
+
+		if (!u || !as2_is_url(u, AS2_ALLOW_HTTP) ||
+		    md->len + strlen(u) + 3 > PROC_CONTENT_BYTES)
+			continue;
+		buf_printf(md, "%s<%s>", md->len ? "\n" : "", u);
+	}
+	return buf_err(md);
+}
+
+bool fproc_note_type(const char *t)
+{
+	return t && (!strcmp(t, "Note") || !strcmp(t, "ChatMessage") || !strcmp(t, "Article") ||
+	             !strcmp(t, "Question") || !strcmp(t, "Page"));
+}
+
+/* Adds the local users of `list` (array of URLs) to ids (deduplicated). */
+static void collect_locals(struct pctx *p, const json_t *list, char ids[][32], size_t *n)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v)
+	{
+		char L[32];
+		bool dup = false;
+
+		if (*n >= PROC_RECIPIENTS_MAX)
+			return;
+		if (!fproc_local_user(p, json_string_value(v), L))
+			continue;
+		for (size_t k = 0; k < *n; k++)
+			dup |= !strcmp(ids[k], L);
+		if (!dup)
+			memcpy(ids[(*n)++], L, 32);
+	}
+}
+
+struct map_op {
+	struct str ap, local;
+	const char *kind;
+	bool del;
+};
+
+static enum err map_fn(struct store_wtxn *w, void *arg)
+{
+	struct map_op *m = arg;
+	enum err rc;
+
+	if (!m->del)
+		return fmap_put(w, m->ap, m->kind, m->local);
+	rc = fmap_delete(w, m->ap);
+	return rc == SE_NOT_FOUND ? SE_OK : rc;
+}
+
+static enum err map_run(struct pctx *p, struct map_op *m)
+{
+	return fproc_transient(store_write(p->f->store, map_fn, m, p->ei));
+}
+
+/* The message Note `url` maps to and its channel/author (arena). SE_NOT_FOUND. */
+static enum err note_message(struct pctx *p, const char *url, char id[32], const char **channel,
+                             const char **author)
+{
+	struct store_txn *txn = NULL;
+	json_t *m = NULL;
+	enum err rc;
+
+	if (!url)
+		return SE_NOT_FOUND;
+	rc = store_read_begin(p->f->store, &txn);
+	if (rc)
+		return fproc_transient(rc);
+	rc = fout_msg_of_note(p->f, txn, str_from(url), id);
+	if (!rc)
+		rc = msg_load(txn, str_from(id), &m);
+	store_read_end(txn);
+	if (rc)
+		return rc == SE_NOT_FOUND || rc == SE_PARSE ? SE_NOT_FOUND : fproc_transient(rc);
+	*channel = jget(m, "channel")
+	               ? arena_strndup(&p->a, jget(m, "channel"), strlen(jget(m, "channel")))
+	               : NULL;
+	*author = jget(m, "author")
+	              ? arena_strndup(&p->a, jget(m, "author"), strlen(jget(m, "author")))
+	              : NULL;
+	json_decref(m);
+	return *channel && *author ? SE_OK : SE_NOT_FOUND;
+}
+
+/* The Note is by the sender: attributedTo (when given) is the actor. */
+static bool by_sender(const struct pctx *p, const struct as2_object *o)
+{
+	return !o->attributed_to || !strcmp(o->attributed_to, p->act.actor);
+}
+
+enum err fproc_on_create(struct pctx *p)
+{
+	const struct as2_object *o = &p->act.obj;
+	char ids[PROC_RECIPIENTS_MAX][32], mid[32], nonce[65];
+	unsigned char h[32];
+	const char *ch_id, *author;
+	size_t n = 0;
+	struct buf md = BUF_INIT(4 * PROC_CONTENT_BYTES);
+	enum err rc = SE_OK;
+
+	if (!p->act.has_obj || !fproc_note_type(o->type) || !o->id) {
+		log_info("fproc: Create of '%s' from '%s': not a Note, ignored",
+		         p->act.object_type ? p->act.object_type : "?", p->act.actor);
+		goto out;
+	}
+	if (!by_sender(p, o)) {
+		log_info("fproc: Create of a Note attributed to someone else from '%s': ignored",
+		         p->act.actor);
+		goto out;
+	}
+	if (as2_is_public(&p->act)) {
+		log_debug("fproc: public Note '%s': no timelines here, ignored", o->id);
+		goto out;
+	}
+	/* replay of the same Note (another Create id): done already */
+	if (!note_message(p, o->id, mid, &ch_id, &author))
+		goto out;
+	collect_locals(p, o->to, ids, &n);
+	collect_locals(p, o->cc, ids, &n);
+	collect_locals(p, o->bto, ids, &n);
+	collect_locals(p, o->bcc, ids, &n);
+	collect_locals(p, p->act.to, ids, &n);
+	collect_locals(p, p->act.cc, ids, &n);
+	if (n == 0) {
+		log_debug("fproc: Note '%s' addressed to nobody here: ignored", o->id);
+		goto out;
+	}
+	rc = note_markdown(p, o, &md);
+	if (rc)
+		goto out;
+	cry_sha256(o->id, strlen(o->id), h);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(nonce + 2 * i, 3, "%02x", h[i]);
+	for (size_t i = 0; i < n; i++) {
+		struct err_info ei = ERR_INFO_INIT;
+		json_t *ch = NULL, *data, *msg = NULL;
+		char rid[32];
+		const char *rch = NULL, *rauthor = NULL;
+
+		rc = api_fed_dm_open(p->f->app, str_from(ids[i]), p->R, &ch, &ei);
+		if (rc) {
+			rc = fproc_transient(rc);
+			goto out;
+		}
+		data = json_pack("{s:s}", "content", buf_cstr(&md));
+		/* a reply to a message of this DM keeps the thread */
+		if (data && o->in_reply_to &&
+		    !note_message(p, o->in_reply_to, rid, &rch, &rauthor) &&
+		    !strcmp(rch, jget(ch, "_id")))
+			json_object_set_new(data, "replies",
+			                    json_pack("[{s:s, s:b}]", "id", rid, "mention", 0));
+		rc = data ? api_fed_message_send(p->f->app, p->R, str_from(jget(ch, "_id")), data,
+		                                 str_from(nonce), &msg, &ei)
+		          : SE_NOMEM;
+		json_decref(data);
+		json_decref(ch);
+		if (rc == SE_DuplicateNonce) {
+			rc = SE_OK;
+			continue;
+		}
+		if (rc == SE_MissingPermission || rc == SE_EmptyMessage ||
+		    rc == SE_FailedValidation || rc == SE_PayloadTooLarge ||
+		    rc == SE_UnknownChannel) {
+			log_info("fproc: Note '%s' from '%s' to '%s' dropped: %s", o->id,
+			         p->act.actor, ids[i], err_type(rc));
+			rc = SE_OK;
+			json_decref(msg);
+			continue;
+		}
+		if (rc) {
+			rc = fproc_transient(rc);
+			json_decref(msg);
+			goto out;
+		}
+		/* the Note id names the first copy (edits and deletes follow it) */
+		if (jget(msg, "_id")) {
+			struct map_op m = {str_from(o->id), str_from(jget(msg, "_id")), "message",
+			                   false};
+			enum err mrc = SE_OK;
+
+			if (note_message(p, o->id, mid, &ch_id, &author))
+				mrc = map_run(p, &m);
+			if (mrc)
+				log_warn("fproc: cannot map Note '%s': %s", o->id, err_type(mrc));
+		}
+		json_decref(msg);
+	}
+out:
+	buf_release(&md);
+	return rc;
+}
+
+enum err fproc_on_update_note(struct pctx *p)
+{
+	const struct as2_object *o = &p->act.obj;
+	struct buf md = BUF_INIT(4 * PROC_CONTENT_BYTES);
+	char mid[32];
+	const char *ch, *author;
+	json_t *body = NULL;
+	enum err rc = note_message(p, o->id, mid, &ch, &author);
+
+	if (rc == SE_NOT_FOUND) {
+		log_debug("fproc: Update of unknown Note '%s': ignored", o->id ? o->id : "?");
+		rc = SE_OK;
+		goto out;
+	}
+	if (rc)
+		goto out;
+	if (!by_sender(p, o) || !str_eq_cstr(p->R, author)) {
+		log_info("fproc: Update of Note '%s' by '%s', not its author: ignored", o->id,
+		         p->act.actor);
+		goto out;
+	}
+	rc = note_markdown(p, o, &md);
+	if (rc)
+		goto out;
+	if (!md.len)
+		goto out;
+	body = json_pack("{s:s}", "content", buf_cstr(&md));
+	rc = body ? api_fed_message_edit(p->f->app, p->R, str_from(ch), str_from(mid), body, p->ei)
+	          : SE_NOMEM;
+	if (rc && rc != SE_NOMEM && fproc_transient(rc) != SE_RETRY) {
+		log_info("fproc: Update of Note '%s' not applied: %s", o->id, err_type(rc));
+		rc = SE_OK;
+	}
+out:
+	json_decref(body);
+	buf_release(&md);
+	return fproc_transient(rc);
+}
+
+enum err fproc_on_delete_note(struct pctx *p, const char *url)
+{
+	struct map_op m = {str_from(url), STR_NULL, NULL, true};
+	char mid[32];
+	const char *ch, *author;
+	enum err rc = note_message(p, url, mid, &ch, &author);
+
+	if (rc == SE_NOT_FOUND)
+		return SE_OK; /* unknown or already deleted */
+	if (rc)
+		return rc;
+	if (!str_eq_cstr(p->R, author)) {
+		log_info("fproc: Delete of Note '%s' by '%s', not its author: ignored", url,
+		         p->act.actor);
+		return SE_OK;
+	}
+	rc = api_fed_message_delete(p->f->app, p->R, str_from(ch), str_from(mid), p->ei);
+	if (rc && fproc_transient(rc) != SE_RETRY)
+		rc = SE_OK;
+	if (!rc)
+		rc = map_run(p, &m);
+	return fproc_transient(rc);
+}
+
+/* The emoji a Like / EmojiReact stands for (arena or static). */
+const char *fproc_reaction_emoji(const char *type, const char *content, const char *misskey)
+{
+	const char *e = content && *content ? content : misskey && *misskey ? misskey : NULL;
+
+	(void)type;
+	/* remote custom emoji (":name:") have no local copy: the default stands in */
+	if (!e || e[0] == ':')
+		return FPROC_LIKE_EMOJI;
+	return e;
+}
+
+static enum err react_apply(struct pctx *p, const char *mid, const char *ch, const char *emoji,
+                            const char *act_id, bool add)
+{
+	char key[128];
+	enum err rc = api_fed_react(p->f->app, p->R, str_from(ch), str_from(mid), str_from(emoji),
+	                            add, p->ei);
+
+	if (rc == SE_InvalidOperation && add && strcmp(emoji, FPROC_LIKE_EMOJI)) {
+		emoji = FPROC_LIKE_EMOJI; /* not an emoji Revolt shows: the default */
+		rc = api_fed_react(p->f->app, p->R, str_from(ch), str_from(mid), str_from(emoji),
+		                   add, p->ei);
+	}
+	if (rc && fproc_transient(rc) != SE_RETRY) {
+		log_info("fproc: reaction on '%s' from '%s' not applied: %s", mid, p->act.actor,
+		         err_type(rc));
+		return SE_OK;
+	}
+	if (rc)
+		return SE_RETRY;
+	/* remember what a Like/EmojiReact did, for an Undo naming only its id */
+	if (act_id && snprintf(key, sizeof(key), "%s %s", mid, emoji) < (int)sizeof(key)) {
+		struct map_op m = {str_from(act_id), str_from(key), "reaction", !add};
+
+		return map_run(p, &m);
+	}
+	return SE_OK;
+}
+
+enum err fproc_react(struct pctx *p, const char *note, const char *emoji, const char *act_id,
+                     bool add)
+{
+	char mid[32];
+	const char *ch, *author;
+	enum err rc = note_message(p, note, mid, &ch, &author);
+
+	if (rc == SE_NOT_FOUND) {
+		log_debug("fproc: reaction to unknown Note '%s': ignored", note ? note : "?");
+		return SE_OK;
+	}
+	if (rc)
+		return rc;
+	return react_apply(p, mid, ch, emoji, act_id, add);
+}
+
+bool fproc_reaction_type(const char *t)
+{
+	return t && (!strcmp(t, "Like") || !strcmp(t, "EmojiReact") || !strcmp(t, "EmojiReaction"));
+}
+
+/* Undo naming only a Like/EmojiReact id we recorded ("<message id> <emoji>"). */
+enum err fproc_undo_reaction_by_id(struct pctx *p, char *local)
+{
+	struct store_txn *txn = NULL;
+	char *sp = strchr(local, ' ');
+	const char *ch = NULL;
+	json_t *m = NULL;
+	enum err rc;
+
+	if (!sp)
+		return SE_OK;
+	*sp = '\0';
+	rc = store_read_begin(p->f->store, &txn);
+	if (rc)
+		return fproc_transient(rc);
+	if (!msg_load(txn, str_from(local), &m) && jget(m, "channel"))
+		ch = arena_strndup(&p->a, jget(m, "channel"), strlen(jget(m, "channel")));
+	store_read_end(txn);
+	json_decref(m);
+	if (!ch)
+		return SE_OK;
+	return react_apply(p, local, ch, sp + 1, p->act.object_id, false);
+}

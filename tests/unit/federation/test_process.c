@@ -1,0 +1,385 @@
+/*
+ * tests/unit/federation/test_process.c: fproc_handle on a real store, with
+ * a local user and a remote one, against hostile and replayed activities:
+ * Follow of nobody / of a local user (twice), Accept and Undo by the wrong
+ * actor, Block, a public Note, a direct Note with script and a forged
+ * mention (twice, under two Create ids), Update and Delete by someone else
+ * and by the author, Like and its Undo by id, an EmojiReact with a custom
+ * emoji, garbage. Nothing here touches the network: deliveries are only
+ * queued (no workers run).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "bus/bus.h"
+#include "channels/channel.h"
+#include "core/cfg.h"
+#include "core/jx.h"
+#include "core/mem.h"
+#include "federation/fed.h"
+#include "federation/follows.h"
+#include "federation/objmap.h"
+#include "federation/outbox.h"
+#include "federation/process.h"
+#include "messages/message.h"
+#include "storage/record.h"
+#include "storage/store.h"
+#include "users/user.h"
+
+#define BASE "http://local.test"
+#define L_ID "01HAAAAAAAAAAAAAAAAAAAAAAA"
+#define R_ID "01HBBBBBBBBBBBBBBBBBBBBBBB"
+#define X_ID "01HCCCCCCCCCCCCCCCCCCCCCCC"
+#define L_URL BASE "/users/" L_ID
+#define R_URL "http://remote.test/users/r"
+#define X_URL "http://other.test/users/x"
+
+struct fx {
+	char dir[64];
+	struct cfg cfg;
+	struct app app;
+	struct fed fed;
+};
+
+static struct fx *F;
+
+static enum err add_user(struct store_wtxn *w, void *arg)
+{
+	const char *const *u = arg; /* id, username, ap id or NULL, host, relation to L */
+	json_t *rec = user_record_new(str_from(u[0]), str_from(u[1]), "0001");
+	char *text;
+	enum err rc;
+
+	if (u[2])
+		json_object_set_new(rec, "ap",
+		                    json_pack("{s:s, s:s, s:s, s:s}", "id", u[2], "inbox", u[2],
+		                              "shared_inbox", u[2], "host", u[3]));
+	text = jx_dump(rec);
+	rc = store_create(w, USER_COLL, str_from(u[0]), str_from(text));
+	mem_free(text);
+	json_decref(rec);
+	return rc;
+}
+
+static int setup(void **state)
+{
+	static const char *const users[][4] = {
+	    {L_ID, "lucy", NULL, NULL},
+	    {R_ID, "rem@remote.test", R_URL, "remote.test"},
+	    {X_ID, "x@other.test", X_URL, "other.test"},
+	};
+	struct store_opts o = {.no_sync = true};
+
+	F = xcalloc(1, sizeof(*F));
+	memcpy(F->dir, "/tmp/sol-fproc-XXXXXX", 22);
+	assert_non_null(mkdtemp(F->dir));
+	cfg_init(&F->cfg);
+	assert_int_equal(store_open(F->dir, api_schema(), &o, &F->app.store, NULL), SE_OK);
+	F->app.cfg = &F->cfg;
+	F->app.bus = bus_new(NULL, NULL);
+	F->fed.cfg = &F->cfg;
+	F->fed.store = F->app.store;
+	F->fed.bus = F->app.bus;
+	F->fed.app = &F->app;
+	F->fed.base = xstrdup(BASE);
+	F->fed.host = xstrdup("local.test");
+	F->fed.allow_private = true;
+	F->app.fed = &F->fed;
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(store_write(F->app.store, add_user, (void *)users[i], NULL),
+		                 SE_OK);
+	*state = F;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	store_close(F->app.store);
+	bus_free(F->app.bus);
+	mem_free(F->fed.base);
+	mem_free(F->fed.host);
+	cfg_release(&F->cfg);
+	snprintf(cmd, sizeof(cmd), "%s/data.mdb", F->dir);
+	remove(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/lock.mdb", F->dir);
+	remove(cmd);
+	remove(F->dir);
+	mem_free(F);
+	return 0;
+}
+
+/* Runs activity `text` as sent by user `sender`. */
+static enum err run(const char *sender, const char *text)
+{
+	struct err_info ei = ERR_INFO_INIT;
+	json_t *doc = json_loads(text, 0, NULL);
+	struct fproc_in in = {doc, sender, NULL, 1000};
+	enum err rc;
+
+	assert_non_null(doc);
+	rc = fproc_handle(&F->fed, &in, &ei);
+	json_decref(doc);
+	return rc;
+}
+
+static enum perm_relationship rel(const char *who, const char *other)
+{
+	struct store_txn *t = NULL;
+	json_t *rec = NULL;
+	enum perm_relationship r;
+
+	assert_int_equal(store_read_begin(F->app.store, &t), SE_OK);
+	assert_int_equal(user_load(t, str_from(who), &rec), SE_OK);
+	store_read_end(t);
+	r = user_relation(rec, other);
+	json_decref(rec);
+	return r;
+}
+
+static bool follows(const char *er, const char *ee, enum ffollow_state *st)
+{
+	struct store_txn *t = NULL;
+	struct ffollow fo;
+	bool ok;
+
+	assert_int_equal(store_read_begin(F->app.store, &t), SE_OK);
+	ok = ffollow_get(t, str_from(er), str_from(ee), &fo) == SE_OK;
+	store_read_end(t);
+	if (ok && st)
+		*st = fo.state;
+	return ok;
+}
+
+#define ACT(type, id, actor, obj)                                                                  \
+	"{\"@context\":\"https://www.w3.org/ns/activitystreams\",\"type\":\"" type                 \
+	"\",\"id\":\"" id "\",\"actor\":\"" actor "\",\"object\":" obj "}"
+
+static void test_follows(void **state)
+{
+	enum ffollow_state st;
+
+	(void)state;
+	/* a Follow of nobody we know changes nothing */
+	assert_int_equal(run(R_ID, ACT("Follow", "http://remote.test/f/0", R_URL,
+	                               "\"" BASE "/users/01HZZZZZZZZZZZZZZZZZZZZZZZ\"")),
+	                 SE_OK);
+	assert_int_equal(run(R_ID, ACT("Follow", "http://remote.test/f/00", R_URL,
+	                               "\"http://elsewhere.test/users/a\"")),
+	                 SE_OK);
+	assert_false(follows(R_ID, L_ID, NULL));
+	/* a Follow of lucy: an incoming friend request; the replay changes nothing */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(
+		    run(R_ID, ACT("Follow", "http://remote.test/f/1", R_URL, "\"" L_URL "\"")),
+		    SE_OK);
+		assert_true(follows(R_ID, L_ID, &st));
+		assert_int_equal(st, FFOLLOW_PENDING);
+		assert_int_equal(rel(L_ID, R_ID), PERM_REL_INCOMING);
+		assert_int_equal(rel(R_ID, L_ID), PERM_REL_OUTGOING);
+	}
+	/* someone else cannot undo R's follow */
+	assert_int_equal(run(X_ID, ACT("Undo", "http://other.test/u/1", X_URL,
+	                               "{\"type\":\"Follow\",\"id\":\"http://remote.test/f/1\","
+	                               "\"actor\":\"" R_URL "\",\"object\":\"" L_URL "\"}")),
+	                 SE_OK);
+	assert_true(follows(R_ID, L_ID, NULL));
+	/* lucy accepts locally (what PUT /users/{R}/friend does on the AP side) */
+	assert_int_equal(fout_accept_follow(&F->fed, STR_LIT(L_ID), STR_LIT(R_ID), NULL), SE_OK);
+	assert_true(follows(R_ID, L_ID, &st));
+	assert_int_equal(st, FFOLLOW_ACCEPTED);
+	assert_int_equal(fout_follow(&F->fed, STR_LIT(L_ID), STR_LIT(R_ID), NULL), SE_OK);
+	assert_true(follows(L_ID, R_ID, &st));
+	assert_int_equal(st, FFOLLOW_PENDING);
+	/* an Accept from a third party is not R's answer */
+	assert_int_equal(run(X_ID, ACT("Accept", "http://other.test/a/1", X_URL,
+	                               "{\"type\":\"Follow\",\"actor\":\"" L_URL
+	                               "\",\"object\":\"" R_URL "\"}")),
+	                 SE_OK);
+	assert_true(follows(L_ID, R_ID, &st));
+	assert_int_equal(st, FFOLLOW_PENDING);
+	/* R's Accept (embedded Follow without id, found by the pair): both follow: Friend */
+	assert_int_equal(run(R_ID, ACT("Accept", "http://remote.test/a/1", R_URL,
+	                               "{\"type\":\"Follow\",\"actor\":\"" L_URL
+	                               "\",\"object\":\"" R_URL "\"}")),
+	                 SE_OK);
+	assert_true(follows(L_ID, R_ID, &st));
+	assert_int_equal(st, FFOLLOW_ACCEPTED);
+	assert_int_equal(rel(L_ID, R_ID), PERM_REL_FRIEND);
+	assert_int_equal(rel(R_ID, L_ID), PERM_REL_FRIEND);
+}
+
+/* The messages of the DM between lucy and R (new reference, oldest first). */
+static json_t *dm_messages(void)
+{
+	struct store_txn *t = NULL;
+	struct store_hit hits[16];
+	struct store_range r;
+	char key[64];
+	size_t len, n = 0, nm = 0;
+	struct str id;
+	json_t *out = json_array(), *ch = NULL;
+
+	assert_int_equal(store_read_begin(F->app.store, &t), SE_OK);
+	assert_int_equal(channel_dm_key(STR_LIT(L_ID), STR_LIT(R_ID), key, &len), SE_OK);
+	if (store_index_find(t, CHANNEL_COLL, CHANNEL_IDX_DM, (struct str){key, len}, &id, 1, &n,
+	                     NULL) == SE_OK &&
+	    n == 1 && channel_load(t, id, &ch) == SE_OK) {
+		char prefix[40];
+
+		snprintf(prefix, sizeof(prefix), "%s/",
+		         json_string_value(json_object_get(ch, "_id")));
+		r = (struct store_range){str_from(prefix), STR_NULL, STR_NULL, STORE_ASC};
+		assert_int_equal(store_index_scan(t, MSG_COLL, MSG_IDX_CHANNEL, &r, hits, 16, &nm),
+		                 SE_OK);
+		for (size_t i = 0; i < nm; i++) {
+			json_t *m = NULL;
+
+			assert_int_equal(msg_load(t, hits[i].id, &m), SE_OK);
+			json_array_append_new(out, m);
+		}
+	}
+	store_read_end(t);
+	json_decref(ch);
+	return out;
+}
+
+#define NOTE(id, to, content)                                                                      \
+	"{\"type\":\"Note\",\"id\":\"" id "\",\"attributedTo\":\"" R_URL "\",\"to\":[" to          \
+	"],\"content\":\"" content "\"}"
+
+static void test_notes(void **state)
+{
+	json_t *msgs, *m;
+	const char *c;
+
+	test_follows(state); /* friends first: Revolt lets only friends DM */
+	/* public: no timeline here */
+	assert_int_equal(
+	    run(R_ID, ACT("Create", "http://remote.test/c/0", R_URL,
+	                  NOTE("http://remote.test/n/0",
+	                       "\"https://www.w3.org/ns/activitystreams#Public\", \"" L_URL "\"",
+	                       "public"))),
+	    SE_OK);
+	msgs = dm_messages();
+	assert_int_equal(json_array_size(msgs), 0);
+	json_decref(msgs);
+	/* direct, with a script and a forged mass mention; sent twice under two Create ids */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(run(R_ID, i ? ACT("Create", "http://remote.test/c/2", R_URL,
+		                                   NOTE("http://remote.test/n/1", "\"" L_URL "\"",
+		                                        "<p>hi <a href=\\\"" L_URL
+		                                        "\\\" class=\\\"mention\\\">@lucy</a> "
+		                                        "<script>alert(1)</script>@everyone</p>"))
+		                             : ACT("Create", "http://remote.test/c/1", R_URL,
+		                                   NOTE("http://remote.test/n/1", "\"" L_URL "\"",
+		                                        "<p>hi <a href=\\\"" L_URL
+		                                        "\\\" class=\\\"mention\\\">@lucy</a> "
+		                                        "<script>alert(1)</script>@everyone</p>"))),
+		                 SE_OK);
+	}
+	msgs = dm_messages();
+	assert_int_equal(json_array_size(msgs), 1);
+	m = json_array_get(msgs, 0);
+	c = json_string_value(json_object_get(m, "content"));
+	assert_non_null(c);
+	assert_null(strstr(c, "script"));
+	assert_null(strstr(c, "alert"));
+	assert_null(strstr(c, "@everyone"));
+	assert_non_null(strstr(c, "<@" L_ID ">"));
+	assert_string_equal(json_string_value(json_object_get(m, "author")), R_ID);
+	json_decref(msgs);
+	/* Update and Delete by someone else do nothing */
+	assert_int_equal(run(X_ID, ACT("Update", "http://other.test/u/9", X_URL,
+	                               "{\"type\":\"Note\",\"id\":\"http://remote.test/n/1\","
+	                               "\"attributedTo\":\"" X_URL "\",\"content\":\"pwned\"}")),
+	                 SE_OK);
+	assert_int_equal(
+	    run(X_ID, ACT("Delete", "http://other.test/d/9", X_URL, "\"http://remote.test/n/1\"")),
+	    SE_OK);
+	msgs = dm_messages();
+	assert_int_equal(json_array_size(msgs), 1);
+	assert_null(strstr(json_string_value(json_object_get(json_array_get(msgs, 0), "content")),
+	                   "pwned"));
+	json_decref(msgs);
+	/* the author's Update edits it */
+	assert_int_equal(
+	    run(R_ID, ACT("Update", "http://remote.test/u/1", R_URL,
+	                  NOTE("http://remote.test/n/1", "\"" L_URL "\"", "<p>edited</p>"))),
+	    SE_OK);
+	msgs = dm_messages();
+	m = json_array_get(msgs, 0);
+	assert_string_equal(json_string_value(json_object_get(m, "content")), "edited");
+	assert_non_null(json_object_get(m, "edited"));
+	json_decref(msgs);
+	/* Like -> the default emoji; a custom emoji falls back to it; Undo by id removes it */
+	assert_int_equal(
+	    run(R_ID, ACT("Like", "http://remote.test/l/1", R_URL, "\"http://remote.test/n/1\"")),
+	    SE_OK);
+	msgs = dm_messages();
+	assert_int_equal(
+	    json_array_size(json_object_get(json_object_get(json_array_get(msgs, 0), "reactions"),
+	                                    FPROC_LIKE_EMOJI)),
+	    1);
+	json_decref(msgs);
+	assert_int_equal(
+	    run(R_ID, ACT("Undo", "http://remote.test/ul/1", R_URL, "\"http://remote.test/l/1\"")),
+	    SE_OK);
+	msgs = dm_messages();
+	assert_null(json_object_get(json_object_get(json_array_get(msgs, 0), "reactions"),
+	                            FPROC_LIKE_EMOJI));
+	json_decref(msgs);
+	/* the author's Delete deletes it; a second Delete does nothing */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(run(R_ID, ACT("Delete", "http://remote.test/d/1", R_URL,
+		                               "{\"type\":\"Tombstone\",\"id\":"
+		                               "\"http://remote.test/n/1\"}")),
+		                 SE_OK);
+	msgs = dm_messages();
+	assert_int_equal(json_array_size(msgs), 0);
+	json_decref(msgs);
+}
+
+static void test_block_and_garbage(void **state)
+{
+	(void)state;
+	assert_int_equal(run(R_ID, ACT("Block", "http://remote.test/b/1", R_URL, "\"" L_URL "\"")),
+	                 SE_OK);
+	assert_int_equal(rel(L_ID, R_ID), PERM_REL_BLOCKED_OTHER);
+	assert_int_equal(rel(R_ID, L_ID), PERM_REL_BLOCKED);
+	/* a blocked user's Follow is not recorded */
+	assert_int_equal(run(R_ID, ACT("Undo", "http://remote.test/ub/1", R_URL,
+	                               "{\"type\":\"Block\",\"id\":\"http://remote.test/b/1\","
+	                               "\"actor\":\"" R_URL "\",\"object\":\"" L_URL "\"}")),
+	                 SE_OK);
+	assert_int_equal(rel(L_ID, R_ID), PERM_REL_NONE);
+	/* garbage and unknown types */
+	assert_int_equal(run(R_ID, "{\"type\":\"Follow\"}"), SE_PARSE);
+	assert_int_equal(run(R_ID, "[]"), SE_PARSE);
+	assert_int_equal(run(R_ID, ACT("Frobnicate", "http://remote.test/z/1", R_URL, "\"x\"")),
+	                 SE_OK);
+	assert_int_equal(run(R_ID, ACT("Announce", "http://remote.test/z/2", R_URL,
+	                               "\"http://remote.test/n/1\"")),
+	                 SE_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_follows, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_notes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_block_and_garbage, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
