@@ -218,6 +218,7 @@ FUZZ_TARGETS += tests/fuzz/fuzz_sniff.c
 FUZZ_TARGETS += tests/fuzz/fuzz_search.c
 FUZZ_TARGETS += tests/fuzz/fuzz_markdown.c
 FUZZ_TARGETS += tests/fuzz/fuzz_html.c tests/fuzz/fuzz_as2.c
+BENCH_SRCS += tools/bench/bench_content.c
 FUZZ_TARGETS += tests/fuzz/fuzz_url.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c tools/bench/bench_perms.c tools/bench/bench_server.c
