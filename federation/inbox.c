@@ -449,7 +449,7 @@ static enum err handle(struct req_ctx *ctx, const char *recipient)
 	struct enq_op op;
 	json_t *doc = NULL, *payload = NULL;
 	const char *id, *actor, *type, *why = "";
-	char actor_host[264], actor_uid[32];
+	char actor_host[264], id_host[264], actor_uid[32];
 	char *text = NULL;
 	bool self_delete;
 	int status;
@@ -473,6 +473,14 @@ static enum err handle(struct req_ctx *ctx, const char *recipient)
 	type = type_of(doc);
 	if (!id || !type || !actor || !url_host(actor, actor_host) || strlen(id) > FMAP_AP_ID_MAX) {
 		rc = refuse(ctx, 400, actor, "activity without id, type or actor");
+		goto out;
+	}
+	/*
+	 * The id must be on the actor's host: ids are the idempotency key, and a
+	 * sender must not be able to claim (and so suppress) another host's ids.
+	 */
+	if (!url_host(id, id_host) || strcmp(id_host, actor_host) != 0) {
+		rc = refuse(ctx, 400, actor, "activity id is not on the actor's host");
 		goto out;
 	}
 	if (!hsig_view(f, ctx->req, ctx->arena, true, buf_str(&body), &r)) {

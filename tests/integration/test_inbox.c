@@ -393,6 +393,18 @@ static void test_inbox(void **state)
 	}
 	assert_true(fetches(ALICE) <= before + 1);
 
+	/* an activity id on another host than its actor: refused (ids are the replay key) */
+	{
+		char body[512];
+
+		snprintf(body, sizeof(body),
+		         "{\"id\":\"http://other.example/activities/1\",\"type\":\"Follow\","
+		         "\"actor\":\"http://127.0.0.1:%d/users/alice\",\"object\":\"x\"}",
+		         fk.port);
+		p = (struct post){HSIG_CAVAGE, ALICE, "127.0.0.1", body, NULL, NULL, 0, NULL, NULL};
+		assert_int_equal(post(d, &p), 400);
+	}
+
 	/* unsigned, garbage, oversized, unknown inbox */
 	{
 		const char *h[] = {"Content-Type: application/activity+json", NULL};
