@@ -242,6 +242,7 @@ LIB_SRCS += $(SRCS_FED_DELIVER)
 UNIT_TESTS += tests/unit/federation/test_deliver.c
 FUZZ_TARGETS += tests/fuzz/fuzz_deliver.c
 INTEG_TESTS += tests/integration/test_delivery.c
+BENCH_SRCS += tools/bench/bench_deliver.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)
