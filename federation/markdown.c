@@ -142,7 +142,7 @@ static void put_text(struct md_writer *w, const char *p, size_t n)
 /* Length of a bare URL starting at s[i] ("http://" or "https://"), or 0. */
 static size_t autolink_len(struct str s, size_t i)
 {
-	size_t start = i, end;
+	size_t start = i, end, open = 0, close = 0;
 
 	if (i > 0) {
 		char b = s.p[i - 1];
@@ -165,26 +165,21 @@ static size_t autolink_len(struct str s, size_t i)
 		end++;
 	}
 	/* trailing punctuation belongs to the sentence; ")" only if unbalanced */
+	for (size_t k = i; k < end; k++) {
+		open += s.p[k] == '(';
+		close += s.p[k] == ')';
+	}
 	while (end > i) {
 		char c = s.p[end - 1];
 
-		if (strchr(".,:;!?'*_~", c)) {
+		if (c == ')' && close > open) {
+			close--;
 			end--;
-			continue;
+		} else if (c != '\0' && strchr(".,:;!?'*_~", c)) {
+			end--;
+		} else {
+			break;
 		}
-		if (c == ')') {
-			size_t open = 0, close = 0;
-
-			for (size_t k = i; k < end; k++) {
-				open += s.p[k] == '(';
-				close += s.p[k] == ')';
-			}
-			if (close > open) {
-				end--;
-				continue;
-			}
-		}
-		break;
 	}
 	if (end == i)
 		return 0;

@@ -187,6 +187,9 @@ static void test_links(void **state)
 	expect("(https://w.example/x)", NULL,
 	       "<p>(<a href=\"https://w.example/x\" rel=\"nofollow noopener "
 	       "noreferrer\">https://w.example/x</a>)</p>");
+	expect("https://w.example/a)))!", NULL,
+	       "<p><a href=\"https://w.example/a\" rel=\"nofollow noopener "
+	       "noreferrer\">https://w.example/a</a>)))!</p>");
 	expect("xhttps://no.example", NULL, "<p>xhttps://no.example</p>");
 	expect("https://", NULL, "<p>https://</p>");
 	/* no autolink inside a link or code */
