@@ -86,6 +86,16 @@ static void put_lower(struct buf *b, struct str s)
 
 /* ---- signing string / signature base ---- */
 
+/* A value that would add or end a line of the signing string is refused: no
+ * two requests may share one signing string (RFC 9421 2.1: CR/LF forbidden). */
+static bool value_ok(struct str v)
+{
+	for (size_t i = 0; i < v.n; i++)
+		if (v.p[i] == '\r' || v.p[i] == '\n' || v.p[i] == '\0')
+			return false;
+	return true;
+}
+
 static enum err cavage_line(const struct hsig_request *r, const struct hsig_parsed *p,
                             const char *c, bool with_query, struct buf *out, struct buf *tmp,
                             struct err_info *ei)
@@ -121,6 +131,8 @@ static enum err cavage_line(const struct hsig_request *r, const struct hsig_pars
 	} else if (!hsig_header_get(r, c, tmp, &v)) {
 		return SE_RAISEF(ei, SE_PARSE, "signature: covered header %s missing", c);
 	}
+	if (!value_ok(v))
+		return SE_RAISEF(ei, SE_PARSE, "signature: line break in header %s", c);
 	buf_printf(out, "%s: ", c);
 	buf_append_str(out, v);
 	return SE_OK;
@@ -136,6 +148,8 @@ static enum err rfc9421_line(const struct hsig_request *r, const char *c, struct
 	if (c[0] != '@') {
 		if (!hsig_header_get(r, c, tmp, &v))
 			return SE_RAISEF(ei, SE_PARSE, "signature: covered field %s missing", c);
+		if (!value_ok(v))
+			return SE_RAISEF(ei, SE_PARSE, "signature: line break in field %s", c);
 		buf_append_str(out, v);
 	} else if (strcmp(c, "@method") == 0) {
 		buf_puts(out, r->method);
@@ -175,6 +189,9 @@ enum err hsig_signing_string(const struct hsig_request *r, const struct hsig_par
 	enum err rc = SE_OK;
 
 	buf_reset(out);
+	if (!value_ok(r->target) || !value_ok(r->authority) || !value_ok(r->scheme) ||
+	    !value_ok(str_from(r->method)))
+		return SE_RAISEF(ei, SE_PARSE, "signature: line break in the request line");
 	for (size_t i = 0; i < p->n_components; i++) {
 		if (p->scheme == HSIG_CAVAGE) {
 			if (i)

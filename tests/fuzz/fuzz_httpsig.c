@@ -4,7 +4,8 @@
  * mode 'c' parses a cavage Signature value, 'r' an RFC 9421
  * Signature-Input (value) + Signature (value2), anything else runs both plus
  * the digest checker and the HTTP date parser on the values.
- * Invariants: only the documented error codes; parsed fields stay within
+ * Modes 'k' and 'm' parse a remote public key (PEM, Multikey), 'b' base58.
+ * Invariants: only the documented error codes; base58 round-trips; parsed fields stay within
  * their bounds; a parsed signature's signing string builds or fails cleanly.
  */
 #include <stdint.h>
@@ -12,7 +13,9 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "federation/base58.h"
 #include "federation/httpsig.h"
+#include "federation/keys.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -60,6 +63,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hs[3] = (struct hsig_header){STR_LIT("content-digest"), b};
 	r = (struct hsig_request){
 	    "POST", STR_LIT("/inbox?q=1"), STR_LIT("h.example"), STR_LIT("https"), hs, 4, b, true};
+	if (mode == 'k' || mode == 'm') {
+		/* remote public keys: PEM (SPKI/PKCS#1) and FEP-521a Multikey */
+		void *k = NULL;
+		enum err rc = mode == 'k' ? fkeys_parse_pem(in, &k, NULL)
+		                          : fkeys_parse_multibase(in, &k, NULL);
+
+		if (rc != SE_OK && rc != SE_PARSE && rc != SE_INVAL && rc != SE_TOO_LARGE &&
+		    rc != SE_NOMEM)
+			abort();
+		if ((rc == SE_OK) != (k != NULL))
+			abort();
+		fkeys_pkey_free(k);
+		return 0;
+	}
+	if (mode == 'b') {
+		unsigned char out[B58_MAX_BYTES];
+		size_t n = 0;
+		enum err rc = b58_decode(in, out, sizeof(out), &n);
+
+		if (rc == SE_OK) {
+			char text[B58_MAX_TEXT + 1];
+
+			/* a round trip gives the input back */
+			if (n > sizeof(out) || b58_encode(out, n, text, sizeof(text)) != SE_OK ||
+			    strlen(text) != in.n || memcmp(text, in.p, in.n) != 0)
+				abort();
+		} else if (rc != SE_PARSE && rc != SE_TOO_LARGE) {
+			abort();
+		}
+		return 0;
+	}
 	if (mode == 'c') {
 		check_parsed(hsig_parse_cavage(in, &p, NULL), &p, &r);
 	} else if (mode == 'r') {

@@ -935,6 +935,35 @@ static void test_duplicates(void **state)
 	buf_release(&tmp);
 }
 
+/* A line break in a covered value or the request line never reaches a signing string */
+static void test_line_breaks(void **state)
+{
+	static const char *const bad[] = {"a\nb", "a\rb", "a\r\nx-extra: 1"};
+	struct hsig_parsed p;
+
+	(void)state;
+	assert_int_equal(hsig_parse_cavage(STR_LIT("keyId=\"k\",headers=\"(request-target) host "
+	                                           "x-a\",signature=\"AAAA\""),
+	                                   &p, NULL),
+	                 SE_OK);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct hsig_header hs[] = {{STR_LIT("x-a"), str_from(bad[i])}};
+		struct hsig_request r = {"GET", STR_LIT("/"), STR_LIT("h"), STR_LIT("https"), hs,
+		                         1,     STR_NULL,     false};
+		struct buf b = BUF_INIT(4096);
+
+		assert_int_equal(hsig_signing_string(&r, &p, true, &b, NULL), SE_PARSE);
+		hs[0].value = STR_LIT("ok");
+		assert_int_equal(hsig_signing_string(&r, &p, true, &b, NULL), SE_OK);
+		r.target = str_from(bad[i]);
+		assert_int_equal(hsig_signing_string(&r, &p, true, &b, NULL), SE_PARSE);
+		r.target = STR_LIT("/");
+		r.authority = str_from(bad[i]);
+		assert_int_equal(hsig_signing_string(&r, &p, true, &b, NULL), SE_PARSE);
+		buf_release(&b);
+	}
+}
+
 /* OOM: every mem_try_* failure point of parse + verify + sign fails cleanly */
 static void test_oom(void **state)
 {
@@ -990,6 +1019,7 @@ int main(void)
 	    cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_duplicates),
 	    cmocka_unit_test(test_oom),
+	    cmocka_unit_test(test_line_breaks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
