@@ -800,8 +800,13 @@ static void *worker_main(void *p)
 			if (due <= now) {
 				size_t max = 2 * cap - busy;
 
-				claim(wk, now, max < FDEL_CLAIM_BATCH ? max : FDEL_CLAIM_BATCH);
-				next_claim = now;
+				/* none claimed (another worker was faster, or an error): back off a
+				 * little */
+				if (claim(wk, now,
+				          max < FDEL_CLAIM_BATCH ? max : FDEL_CLAIM_BATCH) > 0)
+					next_claim = now;
+				else
+					next_claim = now + 50;
 			} else {
 				next_claim = due < now + IDLE_MS ? due : now + IDLE_MS;
 			}
