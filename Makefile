@@ -141,7 +141,8 @@ BENCH_SRCS += tools/bench/bench_actor.c
 SRCS_FED_POLICY := federation/policy.c
 LIB_SRCS += $(SRCS_FED_POLICY)
 # federation signatures: HTTP signatures (cavage + RFC 9421), actor keys, base58
-SRCS_FED_SIG := federation/httpsig.c federation/httpsig_parse.c federation/keys.c federation/base58.c
+SRCS_FED_SIG := federation/httpsig.c federation/httpsig_parse.c federation/httpsig_sf.c federation/keys.c \
+                federation/base58.c
 LIB_SRCS += $(SRCS_FED_SIG)
 UNIT_TESTS += tests/unit/federation/test_httpsig.c tests/unit/federation/test_keys.c
 FUZZ_TARGETS += tests/fuzz/fuzz_httpsig.c
