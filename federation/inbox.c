@@ -27,6 +27,7 @@
 #include "core/jx.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "federation/as2.h"
 #include "federation/deliver.h"
 #include "federation/fed.h"
 #include "federation/httpsig.h"
@@ -450,6 +451,8 @@ static enum err handle(struct req_ctx *ctx, const char *recipient)
 	json_t *doc = NULL, *payload = NULL;
 	const char *id, *actor, *type, *why = "";
 	char actor_host[264], id_host[264], actor_uid[32];
+	struct as2_activity act;
+	bool parsed = false;
 	char *text = NULL;
 	bool self_delete;
 	int status;
@@ -468,9 +471,18 @@ static enum err handle(struct req_ctx *ctx, const char *recipient)
 		rc = refuse(ctx, 400, NULL, "body is not a JSON object");
 		goto out;
 	}
-	id = id_of(json_object_get(doc, "id"));
-	actor = id_of(json_object_get(doc, "actor"));
-	type = type_of(doc);
+	/* the AS2 view (bounds, URL ids, audiences); the processor parses it again */
+	if (as2_parse_activity(doc, f->allow_private ? AS2_ALLOW_HTTP : 0, &act, &ctx->ei)) {
+		char reason[ERR_DETAIL_MAX + 32];
+
+		snprintf(reason, sizeof(reason), "not an activity: %s", ctx->ei.detail);
+		rc = refuse(ctx, 400, id_of(json_object_get(doc, "actor")), reason);
+		goto out;
+	}
+	parsed = true;
+	id = act.id;
+	actor = act.actor;
+	type = act.type;
 	if (!id || !type || !actor || !url_host(actor, actor_host) || strlen(id) > FMAP_AP_ID_MAX) {
 		rc = refuse(ctx, 400, actor, "activity without id, type or actor");
 		goto out;
@@ -487,8 +499,8 @@ static enum err handle(struct req_ctx *ctx, const char *recipient)
 		rc = SE_RAISE(&ctx->ei, SE_NOMEM);
 		goto out;
 	}
-	self_delete = strcmp(type, "Delete") == 0 && id_of(json_object_get(doc, "object")) &&
-	              strcmp(id_of(json_object_get(doc, "object")), actor) == 0;
+	self_delete =
+	    strcmp(type, "Delete") == 0 && act.object_id && strcmp(act.object_id, actor) == 0;
 	v = arena_zalloc(ctx->arena, sizeof(*v));
 	if (!v) {
 		rc = SE_RAISE(&ctx->ei, SE_NOMEM);
@@ -548,6 +560,8 @@ static enum err handle(struct req_ctx *ctx, const char *recipient)
 	}
 	rc = accepted(ctx);
 out:
+	if (parsed)
+		as2_activity_release(&act);
 	mem_free(text);
 	json_decref(payload);
 	json_decref(doc);
