@@ -517,20 +517,18 @@ static enum err handle(struct req_ctx *ctx, const char *recipient)
 		rc = refuse(ctx, status, v->sig.key_id, why);
 		goto out;
 	}
-	if (strcmp(v->actor_id, actor) == 0) {
-		memcpy(actor_uid, v->user_id, sizeof(actor_uid));
-	} else if (self_delete) {
-		rc = accepted(ctx);
+	/*
+	 * The key must be the actor's own (fedify's rule): a user of a shared
+	 * instance must not speak for another user of it, which a host check
+	 * alone would allow.
+	 */
+	if (strcmp(v->actor_id, actor) != 0) {
+		rc = self_delete
+		         ? accepted(ctx)
+		         : refuse(ctx, 401, v->sig.key_id, "the key's owner is not the actor");
 		goto out;
-	} else {
-		/* signed by another actor of the same host (checked): resolve the actor too */
-		struct err_info e2 = ERR_INFO_INIT;
-
-		if (fres_actor(f, actor, false, actor_uid, &e2)) {
-			rc = refuse(ctx, 401, actor, "cannot resolve the activity's actor");
-			goto out;
-		}
 	}
+	memcpy(actor_uid, v->user_id, sizeof(actor_uid));
 	fdel_host_seen(f, str_from(v->key_host));
 	payload = json_pack("{s:O, s:s, s:s?, s:I}", "activity", doc, "actor", actor_uid,
 	                    "recipient", recipient, "received", (json_int_t)now_ms());

@@ -393,6 +393,20 @@ static void test_inbox(void **state)
 	}
 	assert_true(fetches(ALICE) <= before + 1);
 
+	/* eve (same host) signs with her own key an activity whose actor is alice: refused */
+	{
+		char body[512], kid_frag[16] = "main-key";
+
+		snprintf(
+		    body, sizeof(body),
+		    "{\"id\":\"http://127.0.0.1:%d/activities/eve-as-alice\",\"type\":\"Follow\","
+		    "\"actor\":\"http://127.0.0.1:%d/users/alice\",\"object\":\"x\"}",
+		    fk.port, fk.port);
+		p = (struct post){HSIG_CAVAGE, EVE, "127.0.0.1", body,    NULL,
+		                  NULL,        0,   NULL,        kid_frag};
+		assert_int_equal(post(d, &p), 401);
+	}
+
 	/* an activity id on another host than its actor: refused (ids are the replay key) */
 	{
 		char body[512];
