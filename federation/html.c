@@ -24,6 +24,9 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+/* With max_bytes, only the first max_bytes * RATIO (at least MIN) input bytes are parsed. */
+#define FHTML_INPUT_RATIO 32
+#define FHTML_INPUT_MIN (64u << 10)
 #define LINK_TEXT_MAX 4096 /* bytes of a link's or code span's text we keep */
 #define HREF_MAX 2048
 
@@ -36,63 +39,107 @@ static void xml_init(void)
 
 /* ---- element classes ---- */
 
-static bool name_in(const xmlChar *name, const char *const *list)
+enum el {
+	EL_OTHER, /* its text only */
+	EL_DROP,  /* dropped with everything inside */
+	EL_VOID,  /* nothing of its own (libxml2 2.9 nests following siblings in some) */
+	EL_IMG,   /* void; a custom emoji's alt text kept */
+	EL_BR,
+	EL_PRE,
+	EL_CODE,
+	EL_A,
+	EL_P,
+	EL_BLOCK, /* a line of its own */
+	EL_HEADING,
+	EL_QUOTE,
+	EL_UL,
+	EL_OL,
+	EL_LI,
+	EL_STRONG,
+	EL_EM,
+	EL_DEL,
+	EL_CELL,
+};
+
+/* Sorted by name (bsearch). */
+static const struct el_row {
+	const char *name;
+	enum el kind;
+} el_table[] = {
+    {"a", EL_A},           {"address", EL_BLOCK},
+    {"applet", EL_DROP},   {"area", EL_VOID},
+    {"article", EL_BLOCK}, {"aside", EL_BLOCK},
+    {"audio", EL_DROP},    {"b", EL_STRONG},
+    {"base", EL_VOID},     {"blockquote", EL_QUOTE},
+    {"br", EL_BR},         {"button", EL_DROP},
+    {"canvas", EL_DROP},   {"caption", EL_BLOCK},
+    {"center", EL_BLOCK},  {"cite", EL_EM},
+    {"code", EL_CODE},     {"col", EL_VOID},
+    {"dd", EL_BLOCK},      {"del", EL_DEL},
+    {"details", EL_BLOCK}, {"dialog", EL_DROP},
+    {"div", EL_BLOCK},     {"dl", EL_BLOCK},
+    {"dt", EL_BLOCK},      {"em", EL_EM},
+    {"embed", EL_VOID},    {"figcaption", EL_BLOCK},
+    {"figure", EL_BLOCK},  {"footer", EL_BLOCK},
+    {"form", EL_DROP},     {"frame", EL_DROP},
+    {"frameset", EL_DROP}, {"h1", EL_HEADING},
+    {"h2", EL_HEADING},    {"h3", EL_HEADING},
+    {"h4", EL_HEADING},    {"h5", EL_HEADING},
+    {"h6", EL_HEADING},    {"head", EL_DROP},
+    {"header", EL_BLOCK},  {"hr", EL_BLOCK},
+    {"i", EL_EM},          {"iframe", EL_DROP},
+    {"img", EL_IMG},       {"input", EL_VOID},
+    {"kbd", EL_CODE},      {"keygen", EL_VOID},
+    {"li", EL_LI},         {"link", EL_VOID},
+    {"main", EL_BLOCK},    {"map", EL_DROP},
+    {"math", EL_DROP},     {"meta", EL_VOID},
+    {"nav", EL_BLOCK},     {"noembed", EL_DROP},
+    {"noframes", EL_DROP}, {"noscript", EL_DROP},
+    {"object", EL_DROP},   {"ol", EL_OL},
+    {"option", EL_DROP},   {"p", EL_P},
+    {"param", EL_VOID},    {"picture", EL_DROP},
+    {"portal", EL_DROP},   {"pre", EL_PRE},
+    {"s", EL_DEL},         {"samp", EL_CODE},
+    {"script", EL_DROP},   {"section", EL_BLOCK},
+    {"select", EL_DROP},   {"slot", EL_DROP},
+    {"source", EL_VOID},   {"strike", EL_DEL},
+    {"strong", EL_STRONG}, {"style", EL_DROP},
+    {"summary", EL_BLOCK}, {"svg", EL_DROP},
+    {"table", EL_BLOCK},   {"tbody", EL_BLOCK},
+    {"td", EL_CELL},       {"template", EL_DROP},
+    {"textarea", EL_DROP}, {"tfoot", EL_BLOCK},
+    {"th", EL_CELL},       {"thead", EL_BLOCK},
+    {"title", EL_DROP},    {"tr", EL_BLOCK},
+    {"track", EL_VOID},    {"tt", EL_CODE},
+    {"ul", EL_UL},         {"video", EL_DROP},
+    {"wbr", EL_VOID},
+};
+
+static int el_cmp(const void *key, const void *row)
 {
-	for (; *list; list++)
-		if (xmlStrcasecmp(name, (const xmlChar *)*list) == 0)
-			return true;
-	return false;
+	return strcmp(key, ((const struct el_row *)row)->name);
 }
 
-/* Dropped with everything inside. */
-static bool is_dropped(const xmlChar *name)
+/* The element's class, by its name lowercased (libxml2 already does). */
+static enum el el_of(const xmlNode *n)
 {
-	static const char *const dropped[] = {
-	    "script",   "style",    "iframe",   "object", "svg",    "math",
-	    "template", "noscript", "head",     "title",  "form",   "button",
-	    "select",   "textarea", "audio",    "video",  "canvas", "picture",
-	    "applet",   "frame",    "frameset", "map",    "dialog", "noembed",
-	    "noframes", "portal",   "slot",     "option", NULL,
-	};
+	char name[16];
+	const struct el_row *r;
+	size_t i;
 
-	return name_in(name, dropped);
-}
+	if (!n->name)
+		return EL_OTHER;
+	for (i = 0; n->name[i] && i < sizeof(name) - 1; i++) {
+		char c = (char)n->name[i];
 
-/*
- * Void elements: nothing of their own is kept, but libxml2 2.9 nests the
- * following siblings inside some of them (embed), so their children are
- * walked as if they were siblings.
- */
-static bool is_void(const xmlChar *name)
-{
-	static const char *const voids[] = {
-	    "img",  "embed", "source", "track", "param", "area",   "base",
-	    "link", "meta",  "input",  "wbr",   "col",   "keygen", NULL,
-	};
-
-	return name_in(name, voids);
-}
-
-static bool is_block(const xmlChar *name)
-{
-	static const char *const blocks[] = {
-	    "div",     "section", "article",    "header", "footer",  "aside",   "nav",
-	    "main",    "figure",  "figcaption", "table",  "thead",   "tbody",   "tfoot",
-	    "tr",      "dl",      "dt",         "dd",     "address", "details", "summary",
-	    "caption", "center",  "hr",         NULL,
-	};
-
-	return name_in(name, blocks);
-}
-
-static bool is_heading(const xmlChar *name)
-{
-	return name[0] && (name[0] | 0x20) == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2];
-}
-
-static bool is_name(const xmlChar *name, const char *want)
-{
-	return xmlStrcasecmp(name, (const xmlChar *)want) == 0;
+		name[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	if (n->name[i])
+		return EL_OTHER;
+	name[i] = '\0';
+	r = bsearch(name, el_table, sizeof(el_table) / sizeof(el_table[0]), sizeof(el_table[0]),
+	            el_cmp);
+	return r ? r->kind : EL_OTHER;
 }
 
 /* The class attribute has `token` as one of its space-separated words. */
@@ -145,9 +192,11 @@ static void subtree_text(xmlNode *root, struct buf *b)
 			if (n->content)
 				buf_puts(b, (const char *)n->content);
 		} else if (n->type == XML_ELEMENT_NODE) {
-			if (is_name(n->name, "br"))
+			enum el k = el_of(n);
+
+			if (k == EL_BR)
 				buf_putc(b, '\n');
-			else if (!is_dropped(n->name) && depth < FHTML_DEPTH_MAX)
+			else if (k != EL_DROP && depth < FHTML_DEPTH_MAX)
 				descend = n->children != NULL;
 		}
 		if (descend) {
@@ -434,96 +483,111 @@ static unsigned list_start(xmlNode *n)
 	return (unsigned)s;
 }
 
+static bool inner_is_list(const struct fhtml_writer *w)
+{
+	return w->n_ctx > 0 && w->ctx[w->n_ctx - 1].kind == FHTML_CTX_LIST;
+}
+
 /* Entering element n: true if leave() must follow (after its children). */
 static bool enter(struct fhtml_writer *w, xmlNode *n)
 {
-	const xmlChar *name = n->name;
-
-	if (is_dropped(name))
+	switch (el_of(n)) {
+	case EL_DROP:
 		return false;
-	if (is_void(name)) {
-		if (is_name(name, "img"))
-			put_img_alt(w, n);
+	case EL_IMG:
+		put_img_alt(w, n);
 		return true;
-	}
-	if (is_name(name, "br")) {
+	case EL_BR:
 		fhtml_break_line(w, w->nl + 1 > 2 ? 2 : w->nl + 1);
 		w->space = false;
 		return false;
-	}
-	if (is_name(name, "pre")) {
+	case EL_PRE:
 		put_pre(w, n);
 		return false;
-	}
-	if (is_name(name, "code") || is_name(name, "kbd") || is_name(name, "samp") ||
-	    is_name(name, "tt")) {
+	case EL_CODE:
 		put_code_span(w, n);
 		return false;
-	}
-	if (is_name(name, "a") && on_anchor(w, n))
-		return false;
-	if (is_name(name, "a"))
+	case EL_A:
+		if (on_anchor(w, n))
+			return false;
 		w->links++;
-	else if (is_name(name, "p"))
+		break;
+	case EL_P:
 		fhtml_break_line(w, 2);
-	else if (is_block(name))
+		break;
+	case EL_BLOCK:
 		fhtml_break_line(w, 1);
-	else if (is_heading(name)) {
+		break;
+	case EL_HEADING:
 		fhtml_break_line(w, 2);
 		fhtml_open_mark(w, &w->strong, "**");
-	} else if (is_name(name, "blockquote")) {
+		break;
+	case EL_QUOTE:
 		fhtml_break_line(w, 2);
 		fhtml_push_ctx(w, FHTML_CTX_QUOTE, false, 0);
-	} else if (is_name(name, "ul") || is_name(name, "ol")) {
-		fhtml_break_line(
-		    w, w->n_ctx > 0 && w->ctx[w->n_ctx - 1].kind == FHTML_CTX_LIST ? 1 : 2);
-		fhtml_push_ctx(w, FHTML_CTX_LIST, is_name(name, "ol"),
-		               is_name(name, "ol") ? list_start(n) : 0);
-	} else if (is_name(name, "li")) {
+		break;
+	case EL_UL:
+	case EL_OL:
+		fhtml_break_line(w, inner_is_list(w) ? 1 : 2);
+		fhtml_push_ctx(w, FHTML_CTX_LIST, el_of(n) == EL_OL,
+		               el_of(n) == EL_OL ? list_start(n) : 0);
+		break;
+	case EL_LI:
 		fhtml_break_line(w, 1);
-		if (w->deep_ctx == 0 && w->n_ctx > 0 &&
-		    w->ctx[w->n_ctx - 1].kind == FHTML_CTX_LIST) {
+		if (w->deep_ctx == 0 && inner_is_list(w)) {
 			struct fhtml_ctx *c = &w->ctx[w->n_ctx - 1];
 
 			w->item_pending = true;
 			c->width = c->ordered ? (unsigned)snprintf(NULL, 0, "%u. ", c->counter) : 2;
 		}
-	} else if (is_name(name, "strong") || is_name(name, "b")) {
+		break;
+	case EL_STRONG:
 		fhtml_open_mark(w, &w->strong, "**");
-	} else if (is_name(name, "em") || is_name(name, "i") || is_name(name, "cite")) {
+		break;
+	case EL_EM:
 		fhtml_open_mark(w, &w->em, "*");
-	} else if (is_name(name, "del") || is_name(name, "s") || is_name(name, "strike")) {
+		break;
+	case EL_DEL:
 		fhtml_open_mark(w, &w->del, "~~");
-	} else if (is_name(name, "td") || is_name(name, "th")) {
+		break;
+	case EL_CELL:
 		w->space = w->out->len > w->start && !w->line_start;
+		break;
+	case EL_VOID:
+	case EL_OTHER:
+		break;
 	}
 	return true;
 }
 
 static void leave(struct fhtml_writer *w, xmlNode *n)
 {
-	const xmlChar *name = n->name;
-
-	if (is_name(name, "a"))
+	switch (el_of(n)) {
+	case EL_A:
 		w->links--;
-	else if (is_name(name, "p"))
+		break;
+	case EL_P:
 		fhtml_break_line(w, 2);
-	else if (is_block(name))
+		break;
+	case EL_BLOCK:
 		fhtml_break_line(w, 1);
-	else if (is_heading(name)) {
+		break;
+	case EL_HEADING:
 		fhtml_close_mark(w, &w->strong, "**");
 		fhtml_break_line(w, 2);
-	} else if (is_name(name, "blockquote")) {
+		break;
+	case EL_QUOTE:
 		fhtml_pop_ctx(w);
 		fhtml_break_line(w, 2);
-	} else if (is_name(name, "ul") || is_name(name, "ol")) {
+		break;
+	case EL_UL:
+	case EL_OL:
 		fhtml_pop_ctx(w);
 		w->item_pending = false;
-		fhtml_break_line(
-		    w, w->n_ctx > 0 && w->ctx[w->n_ctx - 1].kind == FHTML_CTX_LIST ? 1 : 2);
-	} else if (is_name(name, "li")) {
-		if (w->deep_ctx == 0 && w->n_ctx > 0 &&
-		    w->ctx[w->n_ctx - 1].kind == FHTML_CTX_LIST) {
+		fhtml_break_line(w, inner_is_list(w) ? 1 : 2);
+		break;
+	case EL_LI:
+		if (w->deep_ctx == 0 && inner_is_list(w)) {
 			struct fhtml_ctx *c = &w->ctx[w->n_ctx - 1];
 
 			if (!w->item_pending)
@@ -531,12 +595,18 @@ static void leave(struct fhtml_writer *w, xmlNode *n)
 			w->item_pending = false;
 		}
 		fhtml_break_line(w, 1);
-	} else if (is_name(name, "strong") || is_name(name, "b")) {
+		break;
+	case EL_STRONG:
 		fhtml_close_mark(w, &w->strong, "**");
-	} else if (is_name(name, "em") || is_name(name, "i") || is_name(name, "cite")) {
+		break;
+	case EL_EM:
 		fhtml_close_mark(w, &w->em, "*");
-	} else if (is_name(name, "del") || is_name(name, "s") || is_name(name, "strike")) {
+		break;
+	case EL_DEL:
 		fhtml_close_mark(w, &w->del, "~~");
+		break;
+	default:
+		break;
 	}
 }
 
@@ -583,9 +653,23 @@ enum err fhtml_to_markdown_opts(struct str html, const struct fhtml_opts *o, str
 	struct fhtml_writer w = {0};
 	htmlDocPtr doc = NULL;
 	enum err rc = SE_OK;
+	size_t cap;
+	bool cut = false;
 
 	if (truncated)
 		*truncated = false;
+	if (o && o->max_bytes) {
+		/* a truncated result needs only the beginning of a long input */
+		cap = o->max_bytes < FHTML_INPUT_MAX / FHTML_INPUT_RATIO
+		          ? o->max_bytes * FHTML_INPUT_RATIO
+		          : FHTML_INPUT_MAX;
+		if (cap < FHTML_INPUT_MIN)
+			cap = FHTML_INPUT_MIN;
+		if (html.n > cap) {
+			html.n = cap;
+			cut = true;
+		}
+	}
 	if (html.n > FHTML_INPUT_MAX)
 		return SE_RAISEF(ei, SE_TOO_LARGE, "html over %u bytes", FHTML_INPUT_MAX);
 	if (html.n == 0)
@@ -612,6 +696,11 @@ enum err fhtml_to_markdown_opts(struct str html, const struct fhtml_opts *o, str
 		if (n->type == XML_ELEMENT_NODE || n->type == XML_TEXT_NODE ||
 		    n->type == XML_CDATA_SECTION_NODE)
 			walk(&w, n);
+	}
+	if (cut && !w.stopped) {
+		/* the input was cut: say so, within the limit */
+		fhtml_emit_raw(&w, FHTML_ELLIPSIS, 3);
+		w.truncated = true;
 	}
 	if (buf_err(out) != SE_OK) {
 		rc = SE_RAISEF(ei, buf_err(out), "markdown output over its maximum");

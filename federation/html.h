@@ -47,15 +47,19 @@ struct fhtml_opts {
 	fhtml_mention_fn *mention; /* may be NULL */
 	void *ctx;
 	/* Stop after this many output bytes (at a UTF-8 boundary, "…"
-	 * appended) instead of failing; 0 = no limit but the buf's. */
+	 * appended) instead of failing; 0 = no limit but the buf's. With a
+	 * limit, only the first 32 * max_bytes (at least 64 KiB, at most
+	 * FHTML_INPUT_MAX) bytes of input are parsed, a longer input is cut
+	 * (and the result marked truncated) rather than refused. */
 	size_t max_bytes;
 };
 
 /*
  * Convert `html` (any bytes) to Markdown appended to `out`. `o` may be
  * NULL. `*truncated` (may be NULL) tells whether max_bytes cut the text.
- * Returns SE_OK, SE_TOO_LARGE (html longer than FHTML_INPUT_MAX, or `out`
- * reached its maximum), SE_NOMEM or SE_PARSE (libxml2 gave no document).
+ * Returns SE_OK, SE_TOO_LARGE (html longer than FHTML_INPUT_MAX without
+ * max_bytes, or `out` reached its maximum), SE_NOMEM or SE_PARSE (libxml2
+ * gave no document).
  */
 enum err fhtml_to_markdown_opts(struct str html, const struct fhtml_opts *o, struct buf *out,
                                 bool *truncated, struct err_info *ei)

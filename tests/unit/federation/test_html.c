@@ -253,7 +253,6 @@ static void test_limits(void **state)
 	for (size_t i = 0; i < FHTML_INPUT_MAX + 1; i++)
 		buf_putc(&in, 'a');
 	assert_int_equal(fhtml_to_markdown(buf_str(&in), &b, &ei), SE_TOO_LARGE);
-	buf_release(&in);
 	/* truncation at a character boundary, with an ellipsis */
 	buf_reset(&b);
 	assert_int_equal(fhtml_to_markdown_opts(STR_LIT("<p>h\xc3\xa9llo w\xc3\xb6rld, "
@@ -264,6 +263,28 @@ static void test_limits(void **state)
 	assert_true(b.len <= 20);
 	assert_true(utf8_valid(b.ptr, b.len));
 	assert_non_null(strstr(buf_cstr(&b), "\xe2\x80\xa6"));
+	/* with a limit, a long input is cut, not refused */
+	buf_reset(&b);
+	buf_reset(&in);
+	for (size_t i = 0; buf_err(&in) == SE_OK && in.len < FHTML_INPUT_MAX; i++)
+		buf_puts(&in, "<p>a</p>");
+	o.max_bytes = 10000;
+	assert_int_equal(fhtml_to_markdown_opts(buf_str(&in), &o, &b, &truncated, &ei), SE_OK);
+	assert_true(truncated);
+	assert_true(b.len <= 10000);
+	assert_non_null(strstr(buf_cstr(&b), "\xe2\x80\xa6"));
+	/* cut input, short output: the ellipsis says so */
+	buf_reset(&b);
+	buf_reset(&in);
+	buf_puts(&in, "<p>hi</p>");
+	while (buf_err(&in) == SE_OK && in.len < FHTML_INPUT_MAX)
+		buf_puts(&in, "<b></b>");
+	o.max_bytes = 100;
+	truncated = false;
+	assert_int_equal(fhtml_to_markdown_opts(buf_str(&in), &o, &b, &truncated, &ei), SE_OK);
+	assert_true(truncated);
+	assert_string_equal(buf_cstr(&b), "hi\xe2\x80\xa6");
+	buf_release(&in);
 	/* the caller's buf maximum */
 	{
 		struct buf small = BUF_INIT(8);
