@@ -332,6 +332,38 @@ static void test_open_with_cfg(void **state)
 	cfg_release(&c);
 }
 
+/* OOM at each mem_try_* point of first use and of loading: a clean error, then success */
+static void test_oom(void **state)
+{
+	struct fx *f = *state;
+	bool done = false;
+	unsigned long k;
+
+	for (k = 1; k < 80 && !done; k++) {
+		struct arena a = ARENA_INIT(1 << 20);
+		struct fkeys_pub p;
+		void *pk = NULL;
+		enum err rc;
+
+		fkeys_forget(f->k, STR_LIT("01OOM"));
+		mem_fail_at(k, 0);
+		rc = fkeys_public(f->k, STR_LIT("01OOM"), &a, &p, NULL);
+		if (!rc)
+			rc = fkeys_private_ed25519(f->k, STR_LIT("01OOM"), &pk, NULL);
+		mem_fail_at(0, 0);
+		if (rc == SE_OK) {
+			done = true;
+			fkeys_pkey_free(pk);
+		} else {
+			assert_true(rc == SE_NOMEM || rc == SE_IO || rc == SE_PARSE ||
+			            rc == SE_TOO_LARGE);
+		}
+		arena_release(&a);
+	}
+	assert_true(done);
+	assert_true(k > 2); /* at least one injected failure was met */
+}
+
 /* ---- remote keys ---- */
 
 static void test_parse_pem(void **state)
@@ -493,6 +525,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rotate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cache_bound, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_with_cfg, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
 	    cmocka_unit_test(test_parse_pem),
 	    cmocka_unit_test(test_multibase),
 	    cmocka_unit_test(test_base58),
