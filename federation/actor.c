@@ -22,6 +22,7 @@
 #include "core/jx.h"
 #include "core/mem.h"
 #include "core/ulid.h"
+#include "federation/as2.h"
 #include "federation/fed.h"
 #include "federation/inbox.h"
 #include "federation/keys.h"
@@ -283,18 +284,31 @@ bool actor_wants_as2(struct str accept)
 
 /* ---- documents ---- */
 
+/*
+ * The shared @context (as2_context) with the inline term assertionMethod
+ * guaranteed: fedify's JSON-LD processing drops our Multikey without it.
+ */
 static json_t *context(void)
 {
-	return json_pack(
-	    "[s, s, s, {s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}]",
-	    "https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1",
-	    "https://w3id.org/security/multikey/v1", "manuallyApprovesFollowers",
-	    "as:manuallyApprovesFollowers", "toot", "http://joinmastodon.org/ns#", "discoverable",
-	    "toot:discoverable", "Emoji", "toot:Emoji", "featured", "@id", "toot:featured", "@type",
-	    "@id", "sensitive", "as:sensitive", "misskey", "https://misskey-hub.net/ns#",
-	    "_misskey_reaction", "misskey:_misskey_reaction", "litepub",
-	    "http://litepub.social/ns#", "EmojiReact", "litepub:EmojiReact", "assertionMethod",
-	    "@id", "https://w3id.org/security#assertionMethod", "@type", "@id");
+	json_t *c = as2_context();
+	json_t *inline_terms = NULL;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(c, i, v)
+	{
+		if (json_is_object(v))
+			inline_terms = v;
+	}
+	if (inline_terms && !json_object_get(inline_terms, "assertionMethod") &&
+	    json_object_set_new(inline_terms, "assertionMethod",
+	                        json_pack("{s:s, s:s}", "@id",
+	                                  "https://w3id.org/security#assertionMethod", "@type",
+	                                  "@id"))) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
 }
 
 char *actor_summary_html(const json_t *rec, struct arena *a)

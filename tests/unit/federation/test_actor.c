@@ -191,6 +191,9 @@ static void test_person(void **state)
 	assert_string_equal(
 	    json_string_value(json_object_get(json_array_get(ctx, 3), "manuallyApprovesFollowers")),
 	    "as:manuallyApprovesFollowers");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(json_array_get(ctx, 3), "assertionMethod"), "@id")),
+	                    "https://w3id.org/security#assertionMethod");
 	json_decref(doc);
 
 	/* auto-accept, no display name, no profile, hostile avatar tag */
