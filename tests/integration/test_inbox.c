@@ -383,7 +383,7 @@ static void test_inbox(void **state)
 	/* keyIds naming alice with keys she does not have: 401, and no fetch storm */
 	before = fetches(ALICE);
 	for (int i = 0; i < 3; i++) {
-		char frag[16];
+		char frag[32];
 
 		snprintf(frag, sizeof(frag), "bogus%d", i);
 		p = (struct post){
