@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,9 +33,9 @@
 static struct {
 	int fd;
 	unsigned short port;
-	volatile int stop;
+	atomic_int stop;
 	pthread_t th;
-	volatile int requests;
+	atomic_int requests;
 	char last_form[4096];
 } g;
 
@@ -84,8 +85,8 @@ static void *srv_main(void *arg)
 		c = accept(g.fd, NULL, NULL);
 		if (c < 0)
 			continue;
-		serve(c);
 		g.requests++;
+		serve(c);
 		close(c);
 	}
 	return NULL;

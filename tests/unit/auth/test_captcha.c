@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,9 +65,9 @@ static void test_answer(void **state)
 static struct {
 	int fd;
 	unsigned short port;
-	volatile int stop;
+	atomic_int stop;
 	pthread_t th;
-	int requests;
+	atomic_int requests;
 	char form[16384];
 	char ctype[128];
 } g;

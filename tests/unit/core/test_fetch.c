@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,9 +232,9 @@ static void test_url_parse(void **state)
 struct srv {
 	int fd;
 	unsigned short port;
-	volatile int stop;
+	atomic_int stop;
 	pthread_t th;
-	int requests;
+	atomic_int requests;
 	char last_req[4096];
 };
 

@@ -1,7 +1,7 @@
 /*
  * tests/unit/storage/test_store_multiproc.c: two processes on one store,
  * as when solstice-admin writes while the daemon runs. A child process
- * grows the map far past ours; our next read and write must adopt the new
+ * (this binary again) grows the map far past ours; our next read and write must adopt the new
  * size (MDB_MAP_RESIZED) instead of failing, and see the child's records.
  */
 #include <setjmp.h>
@@ -58,6 +58,23 @@ static int child_fill(const char *dir)
 	return 0;
 }
 
+/*
+ * The child is this binary run again with "--child DIR": a fresh process,
+ * as solstice-admin is (no environment inherited across fork, which LMDB
+ * and ThreadSanitizer both dislike).
+ */
+static pid_t spawn_child(const char *dir)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/proc/self/exe", "test_store_multiproc", "--child", dir, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
 static void test_adopt_grown_map(void **state)
 {
 	struct store_opts o = {.map_size = 1u << 20, .no_sync = true};
@@ -80,10 +97,7 @@ static void test_adopt_grown_map(void **state)
 	assert_int_equal(store_read_begin(s, &t), SE_OK);
 	store_read_end(t);
 
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(child_fill(dir));
+	pid = spawn_child(dir);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -128,10 +142,7 @@ static void test_adopt_on_write(void **state)
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(store_open(dir, &schema, &o, &s, NULL), SE_OK);
 	assert_int_equal(store_write(s, put_fn, &p, NULL), SE_OK);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(child_fill(dir));
+	pid = spawn_child(dir);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(WEXITSTATUS(status), 0);
 	p.id = "parent-2";
@@ -150,12 +161,14 @@ static void test_adopt_on_write(void **state)
 	remove(dir);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_adopt_grown_map),
 	    cmocka_unit_test(test_adopt_on_write),
 	};
 
+	if (argc == 3 && strcmp(argv[1], "--child") == 0)
+		return child_fill(argv[2]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
