@@ -118,9 +118,15 @@ const char *fout_note_id(struct fed *f, struct store_txn *txn, const json_t *msg
 		return NULL;
 	if (fout_is_local(txn, str_from(author)))
 		return fed_object_url(f, a, str_from(id));
-	if (fmap_ap_of(txn, "message", str_from(id), a, &ap))
-		return NULL;
-	return ap;
+	if (!fmap_ap_of(txn, "message", str_from(id), a, &ap))
+		return ap;
+	/*
+	 * Between the inbound message's write and its mapping's, the Note id is
+	 * found through the message's nonce (process_notes.c maps it first).
+	 */
+	if (jget(msg, "nonce") && !fmap_ap_of(txn, "note", str_from(jget(msg, "nonce")), a, &ap))
+		return ap;
+	return NULL;
 }
 
 enum err fout_msg_of_note(struct fed *f, struct store_txn *txn, struct str url, char out[32])

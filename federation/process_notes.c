@@ -216,6 +216,17 @@ enum err fproc_on_create(struct pctx *p)
 	cry_sha256(o->id, strlen(o->id), h);
 	for (size_t i = 0; i < 32; i++)
 		snprintf(nonce + 2 * i, 3, "%02x", h[i]);
+	/*
+	 * The Note id is findable from the message's nonce before the message
+	 * exists, so that a reply sent the moment it appears can name it.
+	 */
+	{
+		struct map_op pre = {str_from(o->id), str_from(nonce), "note", false};
+
+		rc = map_run(p, &pre);
+		if (rc)
+			goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct err_info ei = ERR_INFO_INIT;
 		json_t *ch = NULL, *data, *msg = NULL;

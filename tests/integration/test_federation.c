@@ -22,7 +22,9 @@
 #include <cmocka.h>
 
 #include "tests/support/api_client.h"
+#include "core/err.h"
 #include "tests/support/daemon.h"
+#include "tests/support/wsclient.h"
 
 #define START_MS 20000
 #define STOP_MS 15000
@@ -187,12 +189,27 @@ static void find_dm(struct td *d, const char *token, const char *other, char out
 	fail_msg("no DM with %s", other);
 }
 
+static struct wsc *ws_as(struct td *d, const struct tc_user *u)
+{
+	char q[256];
+	struct wsc *c = NULL;
+	json_t *v;
+
+	snprintf(q, sizeof(q), "/?version=1&format=json&token=%s", u->token);
+	assert_int_equal(wsc_connect(td_ws_port(d), q, FED_WAIT_MS, &c), SE_OK);
+	v = tc_ws_wait(c, "Ready", FED_WAIT_MS);
+	assert_non_null(v);
+	json_decref(v);
+	return c;
+}
+
 static void test_friends_and_dm(void **state)
 {
 	struct fx *f = *state;
 	char body[512], path[256], got[32], mid_a[32], mid_b[32], reply_b[32];
 	json_t *v, *m;
-	int64_t end;
+	int64_t end, t0;
+	struct wsc *wa, *wb = ws_as(f->b, &f->bob);
 
 	/* 1. alice -> "bob_XXXX@127.0.0.1:PORT": WebFinger + actor fetch + Follow */
 	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", f->bob_handle);
@@ -202,7 +219,11 @@ static void test_friends_and_dm(void **state)
 	assert_non_null(strchr(tc_sget(v, "username"), '@'));
 	json_decref(v);
 
-	/* 2. B shows bob an incoming request from alice's remote user */
+	/* 2. B shows bob an incoming request from alice's remote user (REST and WS) */
+	v = tc_ws_wait(wb, "UserRelationship", FED_WAIT_MS);
+	assert_non_null(v);
+	assert_string_equal(tc_sget(json_object_get(v, "user"), "relationship"), "Incoming");
+	json_decref(v);
 	wait_relation(f->b, f->bob.token, NULL, "Incoming");
 	{
 		json_t *me = tc_ok(f->b, "GET", "/api/users/@me", f->bob.token, NULL, 200);
@@ -231,9 +252,17 @@ static void test_friends_and_dm(void **state)
 	snprintf(f->dm_a, sizeof(f->dm_a), "%s", tc_sget(v, "_id"));
 	json_decref(v);
 	snprintf(path, sizeof(path), "/api/channels/%s/messages", f->dm_a);
+	t0 = tc_now_ms();
 	v = tc_ok(f->a, "POST", path, f->alice.token, "{\"content\":\"hello **bob**\"}", 200);
 	snprintf(mid_a, sizeof(mid_a), "%s", tc_sget(v, "_id"));
 	json_decref(v);
+	v = tc_ws_wait(wb, "Message", FED_WAIT_MS);
+	assert_non_null(v);
+	assert_string_equal(tc_sget(v, "content"), "hello **bob**");
+	json_decref(v);
+	/* a measurement, not a check: POST on A to the WS event on B */
+	printf("federation: DM from A reached B's WebSocket after %lld ms\n",
+	       (long long)(tc_now_ms() - t0));
 	find_dm(f->b, f->bob.token, f->alice_on_b, f->dm_b);
 	m = wait_message(f->b, f->bob.token, f->dm_b, has_content, "hello **bob**");
 	assert_non_null(m);
@@ -242,6 +271,7 @@ static void test_friends_and_dm(void **state)
 	json_decref(m);
 
 	/* 5. bob replies: alice sees it as a reply to her message */
+	wa = ws_as(f->a, &f->alice);
 	snprintf(path, sizeof(path), "/api/channels/%s/messages", f->dm_b);
 	snprintf(body, sizeof(body),
 	         "{\"content\":\"hi alice\",\"replies\":[{\"id\":\"%s\",\"mention\":false}]}",
@@ -249,9 +279,14 @@ static void test_friends_and_dm(void **state)
 	v = tc_ok(f->b, "POST", path, f->bob.token, body, 200);
 	snprintf(reply_b, sizeof(reply_b), "%s", tc_sget(v, "_id"));
 	json_decref(v);
+	v = tc_ws_wait(wa, "Message", FED_WAIT_MS);
+	assert_non_null(v);
+	assert_string_equal(tc_sget(v, "content"), "hi alice");
+	json_decref(v);
 	m = wait_message(f->a, f->alice.token, f->dm_a, has_content, "hi alice");
 	assert_non_null(m);
 	assert_string_equal(tc_sget(m, "author"), f->bob_on_a);
+	assert_non_null(json_string_value(json_array_get(json_object_get(m, "replies"), 0)));
 	assert_string_equal(json_string_value(json_array_get(json_object_get(m, "replies"), 0)),
 	                    mid_a);
 	json_decref(m);
@@ -260,6 +295,10 @@ static void test_friends_and_dm(void **state)
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", f->dm_a, mid_a);
 	json_decref(
 	    tc_ok(f->a, "PATCH", path, f->alice.token, "{\"content\":\"hello _edited_\"}", 200));
+	v = tc_ws_wait(wb, "MessageUpdate", FED_WAIT_MS);
+	assert_non_null(v);
+	assert_string_equal(tc_sget(v, "id"), mid_b);
+	json_decref(v);
 	m = wait_message(f->b, f->bob.token, f->dm_b, has_content, "hello _edited_");
 	assert_non_null(m);
 	assert_string_equal(tc_sget(m, "_id"), mid_b);
@@ -270,6 +309,12 @@ static void test_friends_and_dm(void **state)
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s/reactions/%s", f->dm_b, mid_b,
 	         THUMBS);
 	assert_int_equal(tc_call(f->b, "PUT", path, f->bob.token, NULL, NULL), 204);
+	v = tc_ws_wait(wa, "MessageReact", FED_WAIT_MS);
+	assert_non_null(v);
+	assert_string_equal(tc_sget(v, "id"), mid_a);
+	assert_string_equal(tc_sget(v, "user_id"), f->bob_on_a);
+	assert_string_equal(tc_sget(v, "emoji_id"), THUMBS_RAW);
+	json_decref(v);
 	m = wait_message(f->a, f->alice.token, f->dm_a, has_reaction, f->bob_on_a);
 	assert_non_null(m);
 	assert_string_equal(tc_sget(m, "_id"), mid_a);
@@ -283,7 +328,22 @@ static void test_friends_and_dm(void **state)
 	while (tc_now_ms() < end && tc_call(f->b, "GET", path, f->bob.token, NULL, NULL) != 404)
 		nap();
 	assert_int_equal(tc_call(f->b, "GET", path, f->bob.token, NULL, NULL), 404);
-	(void)reply_b;
+	v = tc_ws_wait(wb, "MessageDelete", FED_WAIT_MS);
+	assert_non_null(v);
+	assert_string_equal(tc_sget(v, "id"), mid_b);
+	json_decref(v);
+	/* bob's own reply is a DM Note: not public, 404 to an unsigned GET */
+	{
+		static const char *const as2[] = {"Accept: application/activity+json", NULL};
+		struct td_resp r;
+
+		snprintf(path, sizeof(path), "/objects/%s", reply_b);
+		assert_int_equal(td_http(td_http_port(f->b), "GET", path, as2, NULL, &r), 0);
+		assert_int_equal(r.status, 404);
+		td_resp_release(&r);
+	}
+	wsc_close(wa);
+	wsc_close(wb);
 }
 
 /* A's followers collection of alice lists bob's actor on B; the DM Note is not public. */
@@ -341,11 +401,43 @@ static void test_collections(void **state)
 	td_resp_release(&r);
 }
 
+/* A profile edit reaches the followers' copy; unfriending ends it on both sides. */
+static void test_profile_and_unfriend(void **state)
+{
+	struct fx *f = *state;
+	char path[256], got[32];
+	int64_t end = tc_now_ms() + FED_WAIT_MS;
+	const char *dn = NULL;
+	json_t *v = NULL;
+
+	json_decref(tc_ok(f->a, "PATCH", "/api/users/@me", f->alice.token,
+	                  "{\"display_name\":\"Alice Federated\"}", 200));
+	snprintf(path, sizeof(path), "/api/users/%s", f->alice_on_b);
+	while (tc_now_ms() < end) {
+		json_decref(v);
+		v = tc_ok(f->b, "GET", path, f->bob.token, NULL, 200);
+		dn = tc_sval(v, "display_name");
+		if (dn && !strcmp(dn, "Alice Federated"))
+			break;
+		nap();
+	}
+	assert_non_null(dn);
+	assert_string_equal(dn, "Alice Federated");
+	json_decref(v);
+	/* bob removes alice: Undo{Follow} + Reject{Follow}; A falls back to None */
+	snprintf(path, sizeof(path), "/api/users/%s/friend", f->alice_on_b);
+	json_decref(tc_ok(f->b, "DELETE", path, f->bob.token, NULL, 200));
+	relation(f->b, f->bob.token, f->alice_on_b, got);
+	assert_string_equal(got, "");
+	wait_relation(f->a, f->alice.token, NULL, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_friends_and_dm),
 	    cmocka_unit_test(test_collections),
+	    cmocka_unit_test(test_profile_and_unfriend),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
