@@ -670,6 +670,23 @@ static void test_admin_api(void **state)
 	assert_string_equal(tc_sget(d, "state"), "failed");
 	assert_int_equal(json_integer_value(json_object_get(d, "code")), 410);
 	json_decref(v);
+	/* earlier tests' activities: retried then delivered, and dead-lettered */
+	snprintf(path, sizeof(path), "/admin/api/federation/deliveries?id=%s/activities/retry500",
+	         f->base);
+	v = tc_ok(f->d, "GET", path, boss.token, NULL, 200);
+	d = json_array_get(json_object_get(v, "deliveries"), 0);
+	assert_string_equal(tc_sget(d, "state"), "delivered");
+	assert_int_equal(json_integer_value(json_object_get(d, "attempts")), 3);
+	json_decref(v);
+	snprintf(path, sizeof(path), "/admin/api/federation/deliveries?id=%s/activities/dead",
+	         f->base);
+	v = tc_ok(f->d, "GET", path, boss.token, NULL, 200);
+	d = json_array_get(json_object_get(v, "deliveries"), 0);
+	assert_string_equal(tc_sget(d, "state"), "failed");
+	assert_int_equal(json_integer_value(json_object_get(d, "attempts")), 4);
+	assert_int_equal(json_integer_value(json_object_get(d, "code")), 503);
+	assert_non_null(strstr(tc_sget(d, "error"), "gave up after 4 attempts"));
+	json_decref(v);
 	tc_expect(f->d, "GET", "/admin/api/federation/deliveries/01ARZ3NDEKTSV4RRFFQ69G5FAV",
 	          boss.token, NULL, 404, NULL);
 	tc_expect(f->d, "GET", "/admin/api/federation/deliveries?after=junk", boss.token, NULL, 400,
