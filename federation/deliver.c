@@ -539,9 +539,10 @@ void fdel_host_seen(struct fed *f, struct str host)
 		low[i] = (char)(host.p[i] >= 'A' && host.p[i] <= 'Z' ? host.p[i] + 32 : host.p[i]);
 	low[host.n] = '\0';
 	a = (struct seen_arg){{low, host.n}, fdel_now_ms()};
-	if (f->del)
-		fhosts_reset(f->del->hosts, low);
-	/* a read first: most inbound hosts have nothing to clear */
+	/*
+	 * The breaker stays as it is: a host that talks to us may still have
+	 * a broken inbox. A read first: most inbound hosts have nothing to clear.
+	 */
 	if (store_read_begin(f->store, &t))
 		return;
 	rc = fhost_load(t, a.host, a.now, &r);

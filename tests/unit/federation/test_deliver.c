@@ -21,6 +21,7 @@
 #include "core/mem.h"
 #include "federation/deliver.h"
 #include "federation/deliver_int.h"
+#include "federation/fed.h"
 #include "federation/hosts.h"
 #include "storage/queue.h"
 #include "storage/store.h"
@@ -568,6 +569,52 @@ static void test_status_set(void **state)
 	assert_int_equal(store_write(f->s, status_cb, &a, NULL), SE_NOT_FOUND);
 }
 
+struct save_arg {
+	struct fhost_rec r;
+};
+
+static enum err save_cb(struct store_wtxn *w, void *arg)
+{
+	return fhost_save(w, &((struct save_arg *)arg)->r);
+}
+
+/* an inbound signed activity clears the host's failing days and unavailable mark */
+static void test_host_seen(void **state)
+{
+	struct fx *f = *state;
+	struct fed fed;
+	struct save_arg a;
+	struct store_txn *t;
+	struct fhost_rec back;
+
+	memset(&fed, 0, sizeof(fed));
+	fed.store = f->s;
+	fhost_rec_init(&a.r, STR_LIT("peer.example"), 1);
+	for (int i = 0; i < 3; i++)
+		fhost_rec_failed(&a.r, (20000 + i) * FHOST_DAY_MS, 3);
+	a.r.scheme = FHOST_SCHEME_RFC9421;
+	assert_true(a.r.unavailable);
+	assert_int_equal(store_write(f->s, save_cb, &a, NULL), SE_OK);
+	/* unknown hosts and junk are ignored */
+	fdel_host_seen(&fed, STR_LIT("other.example"));
+	fdel_host_seen(&fed, STR_NULL);
+	fdel_host_seen(NULL, STR_LIT("peer.example"));
+	assert_int_equal(store_read_begin(f->s, &t), SE_OK);
+	assert_int_equal(fhost_load(t, STR_LIT("other.example"), 1, &back), SE_NOT_FOUND);
+	assert_int_equal(fhost_load(t, STR_LIT("peer.example"), 1, &back), SE_OK);
+	assert_true(back.unavailable);
+	store_read_end(t);
+	/* the host name is matched case-insensitively */
+	fdel_host_seen(&fed, STR_LIT("PEER.Example"));
+	assert_int_equal(store_read_begin(f->s, &t), SE_OK);
+	assert_int_equal(fhost_load(t, STR_LIT("peer.example"), 1, &back), SE_OK);
+	store_read_end(t);
+	assert_false(back.unavailable);
+	assert_int_equal(back.n_days, 0);
+	/* what worked for signing is kept */
+	assert_int_equal(back.scheme, FHOST_SCHEME_RFC9421);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,6 +630,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_enqueue_invalid, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enqueue_many, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_set, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_seen, setup, teardown),
 	};
 
 	jx_init();
