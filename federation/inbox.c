@@ -27,6 +27,7 @@
 #include "core/jx.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/ulid.h"
 #include "federation/as2.h"
 #include "federation/deliver.h"
 #include "federation/fed.h"
@@ -43,6 +44,8 @@
 
 /* lease of a claimed activity: a worker that dies gives it back after this (ms) */
 #define LEASE_MS (5 * 60 * 1000)
+/* how often an idle worker expires old activity ids (ms) */
+#define PURGE_EVERY_MS (10 * 60 * 1000)
 /* idle worker poll (ms); an enqueue wakes it at once */
 #define IDLE_MS 1000
 
@@ -141,9 +144,48 @@ static void process_item(struct finbox *ib, struct queue_item *it)
 	json_decref(p);
 }
 
+struct purge_op {
+	char before[ULID_LEN + 1];
+	size_t n;
+};
+
+static enum err purge_fn(struct store_wtxn *w, void *arg)
+{
+	struct purge_op *p = arg;
+
+	return fmap_purge_before(w, "activity", (struct str){p->before, 10}, 64, &p->n);
+}
+
+/*
+ * Forgets activity ids older than FINBOX_SEEN_MS (their mapping's local id
+ * is the queue item's ULID, so time order is id order): the replay table
+ * stays bounded. A few batches per call.
+ */
+static void purge_seen(struct finbox *ib)
+{
+	struct purge_op p;
+	struct ulid u;
+
+	if (ulid_generate_at(NULL, (uint64_t)(now_ms() - FINBOX_SEEN_MS), &u))
+		return;
+	ulid_encode(&u, p.before);
+	for (int i = 0; i < 16; i++) {
+		struct err_info ei = ERR_INFO_INIT;
+
+		p.n = 0;
+		if (store_write(ib->f->store, purge_fn, &p, &ei)) {
+			log_warn("inbox: cannot expire old activity ids: %s", ei.detail);
+			return;
+		}
+		if (p.n < 64)
+			return;
+	}
+}
+
 static void *worker(void *arg)
 {
 	struct finbox *ib = arg;
+	int64_t last_purge = 0;
 
 	for (;;) {
 		struct arena a = ARENA_INIT(2 * QUEUE_PAYLOAD_MAX + (64u << 10));
@@ -165,6 +207,10 @@ static void *worker(void *arg)
 			continue;
 		if (rc != SE_NOT_FOUND)
 			log_warn("inbox: cannot claim from the queue: %s", err_type(rc));
+		if (now_ms() - last_purge > PURGE_EVERY_MS) {
+			purge_seen(ib);
+			last_purge = now_ms();
+		}
 		pthread_mutex_lock(&ib->mu);
 		if (!ib->stop && !ib->kick) {
 			struct timespec ts;

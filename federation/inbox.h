@@ -25,6 +25,9 @@ struct route;
 struct fres_cache;
 struct queue_def;
 
+/* activity ids are remembered (replays answered 202 and ignored) this long (ms) */
+#define FINBOX_SEEN_MS (7LL * 24 * 3600 * 1000)
+
 /* The persistent queue of accepted activities. */
 extern const struct queue_def finbox_queue;
 

@@ -6,6 +6,7 @@
 #include "federation/objmap.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -193,4 +194,47 @@ enum err fmap_ap_of(struct store_txn *t, const char *kind, struct str local_id, 
 out:
 	json_decref(rec);
 	return rc;
+}
+
+enum err fmap_purge_before(struct store_wtxn *w, const char *kind, struct str local_before,
+                           size_t max, size_t *n)
+{
+	struct store_txn *t = store_wtxn_read(w);
+	struct store_hit hits[64];
+	char ids[64][FMAP_HEX_LEN];
+	struct store_range rg;
+	char prefix[FMAP_KIND_MAX + 1];
+	size_t got = 0, k;
+	enum err rc;
+
+	*n = 0;
+	if (!kind_ok(kind))
+		return SE_INVAL;
+	snprintf(prefix, sizeof(prefix), "%s:", kind);
+	rg = (struct store_range){str_from(prefix), STR_NULL, local_before, STORE_ASC};
+	if (max > sizeof(hits) / sizeof(hits[0]))
+		max = sizeof(hits) / sizeof(hits[0]);
+	rc = store_index_scan(t, FMAP_COLL, IDX_LOCAL, &rg, hits, max, &got);
+	if (rc)
+		return rc;
+	/* copy every id out first: a delete invalidates the borrowed slices */
+	for (k = 0; k < got; k++) {
+		if (hits[k].id.n == FMAP_HEX_LEN - 1) {
+			memcpy(ids[k], hits[k].id.p, FMAP_HEX_LEN - 1);
+			ids[k][FMAP_HEX_LEN - 1] = '\0';
+		} else {
+			ids[k][0] = '\0';
+		}
+	}
+	for (k = 0; k < got; k++) {
+		if (!ids[k][0])
+			continue;
+		rc = store_delete(w, FMAP_COLL, str_from(ids[k]));
+		if (rc == SE_NOT_FOUND)
+			continue;
+		if (rc)
+			return rc;
+		(*n)++;
+	}
+	return SE_OK;
 }

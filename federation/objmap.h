@@ -66,4 +66,14 @@ enum err fmap_delete(struct store_wtxn *w, struct str ap_id) __attribute__((warn
 enum err fmap_ap_of(struct store_txn *t, const char *kind, struct str local_id, struct arena *a,
                     const char **ap_id) __attribute__((warn_unused_result));
 
+/*
+ * Deletes up to `max` mappings of `kind` whose local id sorts (bytewise)
+ * before `local_before`, oldest first; `*n` gets how many. With ULID local
+ * ids this is "older than": the inbox expires the "activity" mappings it
+ * keeps for replay detection. Returns SE_OK, SE_INVAL (bad kind), store
+ * errors.
+ */
+enum err fmap_purge_before(struct store_wtxn *w, const char *kind, struct str local_before,
+                           size_t max, size_t *n) __attribute__((warn_unused_result));
+
 #endif /* SOL_FEDERATION_OBJMAP_H */

@@ -17,6 +17,7 @@
 #include "core/arena.h"
 #include "core/crypto.h"
 #include "core/jx.h"
+#include "core/ulid.h"
 #include "federation/objmap.h"
 #include "storage/store.h"
 
@@ -207,12 +208,73 @@ static void test_hostile(void **state)
 	assert_int_equal(get(f->s, "", kind, local), SE_NOT_FOUND);
 }
 
+struct purge {
+	const char *kind;
+	struct str before;
+	size_t max, n;
+};
+
+static enum err purge_fn(struct store_wtxn *w, void *arg)
+{
+	struct purge *p = arg;
+
+	return fmap_purge_before(w, p->kind, p->before, p->max, &p->n);
+}
+
+static void ulid_at(uint64_t ms, char out[ULID_LEN + 1])
+{
+	struct ulid u;
+
+	assert_int_equal(ulid_generate_at(NULL, ms, &u), SE_OK);
+	ulid_encode(&u, out);
+}
+
+static void test_purge(void **state)
+{
+	struct fx *f = *state;
+	char kind[FMAP_KIND_MAX], local[FMAP_LOCAL_MAX], u[3][ULID_LEN + 1], cut[ULID_LEN + 1];
+	char ap[64];
+	struct purge p;
+	uint64_t t0 = 1700000000000ULL;
+
+	for (int i = 0; i < 3; i++) {
+		ulid_at(t0 + (uint64_t)i * 1000, u[i]);
+		snprintf(ap, sizeof(ap), "https://x.example/activities/%d", i);
+		assert_int_equal(put(f->s, str_from(ap), "activity", u[i]), SE_OK);
+	}
+	/* same ids as another kind: never touched */
+	assert_int_equal(put(f->s, STR_LIT("https://x.example/users/a"), "user", u[0]), SE_OK);
+	/* the cut: the 10-character time part of a ULID at t0 + 1500 ms */
+	ulid_at(t0 + 1500, cut);
+	cut[10] = '\0';
+	p = (struct purge){"activity", str_from(cut), 100, 0};
+	assert_int_equal(store_write(f->s, purge_fn, &p, NULL), SE_OK);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(get(f->s, "https://x.example/activities/0", kind, local), SE_NOT_FOUND);
+	assert_int_equal(get(f->s, "https://x.example/activities/1", kind, local), SE_NOT_FOUND);
+	assert_int_equal(get(f->s, "https://x.example/activities/2", kind, local), SE_OK);
+	assert_int_equal(get(f->s, "https://x.example/users/a", kind, local), SE_OK);
+	/* nothing left before the cut; max bounds the work */
+	assert_int_equal(store_write(f->s, purge_fn, &p, NULL), SE_OK);
+	assert_int_equal(p.n, 0);
+	ulid_at(t0 + 5000, cut);
+	p = (struct purge){"activity", str_from(cut), 0, 0};
+	assert_int_equal(store_write(f->s, purge_fn, &p, NULL), SE_OK);
+	assert_int_equal(p.n, 0);
+	p.max = 1;
+	assert_int_equal(store_write(f->s, purge_fn, &p, NULL), SE_OK);
+	assert_int_equal(p.n, 1);
+	p = (struct purge){"Bad", str_from(cut), 1, 0};
+	assert_int_equal(store_write(f->s, purge_fn, &p, NULL), SE_INVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hex),
 	    cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
 	};
 
 	jx_init();
