@@ -216,6 +216,33 @@ static void test_no_keys(void **state)
 	json_decref(doc);
 }
 
+/* Every allocation failure on the way gives SE_NOMEM (or success), never a crash or a leak. */
+static void test_parse_oom(void **state)
+{
+	json_t *doc = load(MASTODON);
+	unsigned long i;
+
+	(void)state;
+	for (i = 1; i < 10000; i++) {
+		struct err_info ei = ERR_INFO_INIT;
+		char user[128], disp[128];
+		json_t *ap = NULL;
+		enum err rc;
+
+		mem_fail_at(i, 0);
+		rc = fres_actor_parse(doc, "https://x.example/users/alice", 1, false, &ap, user,
+		                      disp, &ei);
+		mem_fail_at(0, 0);
+		json_decref(ap);
+		if (rc == SE_OK)
+			break;
+		if (rc != SE_NOMEM)
+			fail_msg("allocation %lu: got %s (%s)", i, err_type(rc), ei.detail);
+	}
+	assert_true(i > 1 && i < 10000);
+	json_decref(doc);
+}
+
 static void test_display_cut(void **state)
 {
 	struct err_info ei = ERR_INFO_INIT;
@@ -698,6 +725,7 @@ int main(void)
 	    cmocka_unit_test(test_variants),
 	    cmocka_unit_test(test_no_keys),
 	    cmocka_unit_test(test_display_cut),
+	    cmocka_unit_test(test_parse_oom),
 	    cmocka_unit_test(test_jrd),
 	    cmocka_unit_test(test_cache),
 	    cmocka_unit_test(test_key_cache),
