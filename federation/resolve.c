@@ -137,12 +137,16 @@ static enum err get_json_ex(struct fed *f, const char *url, const char *accept, 
 		return SE_RAISEF(ei, SE_RETRY, "recently failed, not refetched yet");
 	if (f->cfg->federation.sign_first && strcmp(f->cfg->federation.sign_first, "rfc9421") == 0)
 		first = HSIG_RFC9421;
+	/* a slow host must not hold every HTTP worker thread: a bounded number of fetches */
+	if (!fres_cache_fetch_begin(c))
+		return SE_RAISEF(ei, SE_RETRY, "too many remote fetches in flight");
 	rc = get_once(f, &u, url, accept, first, &resp, ei);
 	if (!rc && (resp.status == 401 || resp.status == 400) && f->keys) {
 		fetch_resp_release(&resp);
 		rc = get_once(f, &u, url, accept, first == HSIG_CAVAGE ? HSIG_RFC9421 : HSIG_CAVAGE,
 		              &resp, ei);
 	}
+	fres_cache_fetch_end(c);
 	if (rc)
 		goto fail;
 	if (resp.final_url[0] && !host_allowed(f, resp.final_url)) {

@@ -46,6 +46,7 @@ struct fres_cache {
 	struct host_slot host[FRES_HOST_SLOTS];
 	struct key_slot key[FRES_KEY_SLOTS];
 	struct refresh_slot refresh[FRES_HOST_SLOTS];
+	unsigned inflight;
 };
 
 /* FNV-1a 64; 0 is reserved for "empty". */
@@ -84,6 +85,30 @@ void fres_cache_free(struct fres_cache *c)
 		key_clear(&c->key[i]);
 	pthread_mutex_destroy(&c->mu);
 	mem_free(c);
+}
+
+bool fres_cache_fetch_begin(struct fres_cache *c)
+{
+	bool ok;
+
+	if (!c)
+		return true;
+	pthread_mutex_lock(&c->mu);
+	ok = c->inflight < FRES_INFLIGHT_MAX;
+	if (ok)
+		c->inflight++;
+	pthread_mutex_unlock(&c->mu);
+	return ok;
+}
+
+void fres_cache_fetch_end(struct fres_cache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	if (c->inflight > 0)
+		c->inflight--;
+	pthread_mutex_unlock(&c->mu);
 }
 
 bool fres_cache_negative(struct fres_cache *c, const char *url, int64_t now_ms)

@@ -23,6 +23,14 @@
 /* a refresh (refetch on a failed verification) of the same actor at most this often (ms) */
 #define FRES_REFRESH_MIN_MS (60LL * 1000)
 
+/* remote GETs the resolver runs at once; more answer SE_RETRY (HTTP threads stay free) */
+#define FRES_INFLIGHT_MAX 16
+
+/* Takes one of FRES_INFLIGHT_MAX fetch slots; false when all are taken. */
+bool fres_cache_fetch_begin(struct fres_cache *c);
+/* Gives the slot back. */
+void fres_cache_fetch_end(struct fres_cache *c);
+
 /* True while `url` is negatively cached at now_ms. */
 bool fres_cache_negative(struct fres_cache *c, const char *url, int64_t now_ms);
 /* A fetch of `url` on `host` failed: negative-cache the URL, count the host. */

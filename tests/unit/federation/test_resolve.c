@@ -348,8 +348,16 @@ static void test_cache(void **state)
 	assert_false(fres_cache_refresh_too_soon(c, u, t));
 	assert_true(fres_cache_refresh_too_soon(c, u, t + 1000));
 	assert_false(fres_cache_refresh_too_soon(c, u, t + FRES_REFRESH_MIN_MS + 1));
+	/* fetch slots */
+	for (int i = 0; i < FRES_INFLIGHT_MAX; i++)
+		assert_true(fres_cache_fetch_begin(c));
+	assert_false(fres_cache_fetch_begin(c));
+	fres_cache_fetch_end(c);
+	assert_true(fres_cache_fetch_begin(c));
+	assert_false(fres_cache_fetch_begin(c));
 	fres_cache_free(c);
 	fres_cache_free(NULL);
+	assert_true(fres_cache_fetch_begin(NULL));
 }
 
 static void test_key_cache(void **state)
