@@ -287,6 +287,136 @@ out:
 	return rc;
 }
 
+/* ---- retention ---- */
+
+/* status records read or deleted per step */
+#define PRUNE_STEP 256
+/* how a queued status record reads (records are compact JSON, jx_dump) */
+#define QUEUED_TAG "\"state\":\"queued\""
+
+struct prune_arg {
+	int64_t cutoff;
+	size_t max, pruned;
+};
+
+/* True if any status record of activity `key` is still queued. */
+static enum err any_queued(struct store_txn *t, const char *key, bool *queued)
+{
+	char pre[ULID_LEN + 2], cursor[FDEL_DID_MAX];
+	struct store_hit hits[PRUNE_STEP];
+	struct store_range rg;
+	size_t n;
+	enum err rc;
+
+	*queued = false;
+	snprintf(pre, sizeof(pre), "%.26s.", key);
+	rg = (struct store_range){{pre, ULID_LEN + 1}, STR_NULL, STR_NULL, STORE_ASC};
+	do {
+		rc = store_index_scan(t, FDEL_STATUS_COLL, FDEL_STATUS_IDX_ACT, &rg, hits,
+		                      PRUNE_STEP, &n);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < n; i++) {
+			struct str rec;
+
+			if (store_get(t, FDEL_STATUS_COLL, hits[i].id, &rec) == SE_OK &&
+			    memmem(rec.p, rec.n, QUEUED_TAG, sizeof(QUEUED_TAG) - 1)) {
+				*queued = true;
+				return SE_OK;
+			}
+		}
+		if (n) {
+			struct str k = hits[n - 1].key;
+
+			snprintf(cursor, sizeof(cursor), "%.*s", (int)(k.n - ULID_LEN - 1),
+			         k.p + ULID_LEN + 1);
+			rg.after = str_from(cursor);
+		}
+	} while (n == PRUNE_STEP);
+	return SE_OK;
+}
+
+static enum err drop_activity(struct store_wtxn *w, const char *key)
+{
+	struct store_txn *t = store_wtxn_read(w);
+	char pre[ULID_LEN + 2], ids[PRUNE_STEP][FDEL_DID_MAX];
+	struct store_hit hits[PRUNE_STEP];
+	struct store_range rg;
+	size_t n;
+	enum err rc;
+
+	snprintf(pre, sizeof(pre), "%.26s.", key);
+	rg = (struct store_range){{pre, ULID_LEN + 1}, STR_NULL, STR_NULL, STORE_ASC};
+	do {
+		rc = store_index_scan(t, FDEL_STATUS_COLL, FDEL_STATUS_IDX_ACT, &rg, hits,
+		                      PRUNE_STEP, &n);
+		if (rc)
+			return rc;
+		/* copy first: the ids point into pages the deletes change */
+		for (size_t i = 0; i < n; i++)
+			snprintf(ids[i], FDEL_DID_MAX, "%.*s", (int)hits[i].id.n, hits[i].id.p);
+		for (size_t i = 0; i < n; i++) {
+			rc = store_delete(w, FDEL_STATUS_COLL, str_from(ids[i]));
+			if (rc)
+				return rc;
+		}
+	} while (n == PRUNE_STEP);
+	return store_delete(w, FDEL_ACT_COLL, str_from(key));
+}
+
+static enum err prune_cb(struct store_wtxn *w, void *arg)
+{
+	struct prune_arg *a = arg;
+	struct store_txn *t = store_wtxn_read(w);
+	char before[ULID_LEN + 1], keys[16][ULID_LEN + 1];
+	struct store_hit hits[16];
+	struct store_range rg;
+	uint8_t zero[10] = {0};
+	struct ulid u;
+	size_t n, max = a->max < 16 ? a->max : 16;
+	enum err rc;
+
+	a->pruned = 0;
+	rc = ulid_from_parts((uint64_t)a->cutoff, zero, &u);
+	if (rc)
+		return rc;
+	ulid_encode(&u, before);
+	rg = (struct store_range){STR_NULL, STR_NULL, {before, ULID_LEN}, STORE_ASC};
+	rc = store_index_scan(t, FDEL_ACT_COLL, FDEL_ACT_IDX_ALL, &rg, hits, max, &n);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		snprintf(keys[i], sizeof(keys[i]), "%.*s", (int)hits[i].id.n, hits[i].id.p);
+	for (size_t i = 0; i < n; i++) {
+		bool queued;
+
+		rc = any_queued(t, keys[i], &queued);
+		if (rc)
+			return rc;
+		if (queued)
+			continue;
+		rc = drop_activity(w, keys[i]);
+		if (rc)
+			return rc;
+		a->pruned++;
+	}
+	return SE_OK;
+}
+
+enum err fdel_prune(struct store *s, int64_t cutoff_ms, size_t max, size_t *pruned,
+                    struct err_info *ei)
+{
+	struct prune_arg a = {cutoff_ms, max, 0};
+	enum err rc;
+
+	if (cutoff_ms < 0)
+		return SE_INVAL;
+	rc = store_write(s, prune_cb, &a, ei);
+	if (pruned)
+		*pruned = rc ? 0 : a.pruned;
+	return rc;
+}
+
 /* ---- enqueue ---- */
 
 static bool clean(struct str s, size_t max)

@@ -41,6 +41,9 @@ struct queue_def;
 /* largest delay a Retry-After may ask for */
 #define FDEL_RETRY_AFTER_CAP_MS (6LL * 3600 * 1000)
 
+/* finished activities (no inbox left queued) are forgotten after this */
+#define FDEL_RETAIN_MS (7LL * 24 * 3600 * 1000)
+
 #define FDEL_ACT_COLL "ap_activities"
 #define FDEL_STATUS_COLL "ap_deliveries"
 /* index of ap_activities: key "<sha-256 hex of the AP id>" */

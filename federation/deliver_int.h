@@ -75,6 +75,14 @@ enum err fdel_status_set(struct store_wtxn *w, struct str did, const char *state
                          long code, struct str error, int64_t now_ms)
     __attribute__((warn_unused_result));
 
+/*
+ * Deletes up to `max` activities created before `cutoff_ms` whose inboxes
+ * are all final (no status "queued"), with their status records, in one
+ * write. `*pruned` gets how many. Returns SE_OK or store errors.
+ */
+enum err fdel_prune(struct store *s, int64_t cutoff_ms, size_t max, size_t *pruned,
+                    struct err_info *ei) __attribute__((warn_unused_result));
+
 /* Wall clock, ms. */
 int64_t fdel_now_ms(void);
 

@@ -30,6 +30,10 @@
 #define HOST_CACHE 32
 /* how long fdel_stop waits for transfers in flight */
 #define STOP_WAIT_MS 3000
+/* retention passes (worker 0): first after a minute, then hourly, PRUNE_BATCH at a time */
+#define PRUNE_FIRST_MS (60 * 1000)
+#define PRUNE_EVERY_MS (3600 * 1000)
+#define PRUNE_BATCH 4
 /* longest sleep of an idle worker (items enqueued in other modules' writes) */
 #define IDLE_MS 500
 
@@ -785,7 +789,7 @@ static void *worker_main(void *p)
 	struct fdel_worker *wk = p;
 	struct fdel *d = wk->d;
 	size_t cap = d->inflight_per_worker;
-	int64_t next_claim = 0;
+	int64_t next_claim = 0, next_prune = fdel_now_ms() + PRUNE_FIRST_MS;
 
 	while (!atomic_load(&d->stop)) {
 		int64_t now = fdel_now_ms(), wait;
@@ -810,6 +814,16 @@ static void *worker_main(void *p)
 			} else {
 				next_claim = due < now + IDLE_MS ? due : now + IDLE_MS;
 			}
+		}
+		if (wk == d->workers[0] && now >= next_prune) {
+			size_t pruned = 0;
+			struct err_info ei = {0};
+
+			/* one small write per pass; passes repeat while there is work */
+			if (fdel_prune(d->f->store, now - FDEL_RETAIN_MS, PRUNE_BATCH, &pruned,
+			               &ei))
+				log_warn("deliver: pruning old activities failed: %s", ei.detail);
+			next_prune = now + (pruned == PRUNE_BATCH ? 1000 : PRUNE_EVERY_MS);
 		}
 		start_pending(wk, now);
 		if (wk->done)

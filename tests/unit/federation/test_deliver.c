@@ -615,6 +615,75 @@ static void test_host_seen(void **state)
 	assert_int_equal(back.scheme, FHOST_SCHEME_RFC9421);
 }
 
+struct fin_arg {
+	const char *key;
+	size_t n;
+};
+
+static enum err finish_cb(struct store_wtxn *w, void *arg)
+{
+	struct fin_arg *a = arg;
+	char did[40];
+	enum err rc = SE_OK;
+
+	for (size_t i = 0; !rc && i < a->n; i++) {
+		snprintf(did, sizeof(did), "%s.%08zx", a->key, i);
+		rc = fdel_status_set(w, str_from(did), i % 2 ? FDEL_ST_FAILED : FDEL_ST_DELIVERED,
+		                     1, 202, STR_NULL, 5000);
+	}
+	return rc;
+}
+
+/* retention: finished activities older than the cutoff go, with their status records */
+static void test_prune(void **state)
+{
+	struct fx *f = *state;
+	size_t total = 600, pruned = 9, n;
+	struct str *in = xcalloc(total, sizeof(*in));
+	char(*urls)[64] = xcalloc(total, 64);
+	struct enq done = {
+	    STR_LIT("{}"), STR_LIT("https://me/a/done"), STR_LIT("instance"), in, total, ""};
+	struct enq open = {
+	    STR_LIT("{}"), STR_LIT("https://me/a/open"), STR_LIT("instance"), in, 2, ""};
+	struct fin_arg fa;
+	struct store_txn *t;
+	struct str rec;
+
+	for (size_t i = 0; i < total; i++) {
+		snprintf(urls[i], 64, "http://h.example/users/%zu/inbox", i);
+		in[i] = str_from(urls[i]);
+	}
+	assert_int_equal(enq(f, &done), SE_OK);
+	assert_int_equal(enq(f, &open), SE_OK);
+	fa = (struct fin_arg){done.key, total};
+	assert_int_equal(store_write(f->s, finish_cb, &fa, NULL), SE_OK);
+	/* too recent: nothing goes */
+	assert_int_equal(fdel_prune(f->s, 1000, 10, &pruned, NULL), SE_OK);
+	assert_int_equal(pruned, 0);
+	assert_int_equal(fdel_prune(f->s, -1, 10, &pruned, NULL), SE_INVAL);
+	/* old enough: the finished one goes, the one still queued stays */
+	assert_int_equal(fdel_prune(f->s, 1001, 10, &pruned, NULL), SE_OK);
+	assert_int_equal(pruned, 1);
+	assert_int_equal(store_read_begin(f->s, &t), SE_OK);
+	assert_int_equal(store_get(t, FDEL_ACT_COLL, str_from(done.key), &rec), SE_NOT_FOUND);
+	assert_int_equal(store_get(t, FDEL_ACT_COLL, str_from(open.key), &rec), SE_OK);
+	assert_int_equal(store_count(t, FDEL_STATUS_COLL, NULL, &n), SE_OK);
+	assert_int_equal(n, 2);
+	store_read_end(t);
+	fa = (struct fin_arg){open.key, 2};
+	assert_int_equal(store_write(f->s, finish_cb, &fa, NULL), SE_OK);
+	assert_int_equal(fdel_prune(f->s, 1001, 10, &pruned, NULL), SE_OK);
+	assert_int_equal(pruned, 1);
+	assert_int_equal(store_read_begin(f->s, &t), SE_OK);
+	assert_int_equal(store_count(t, FDEL_STATUS_COLL, NULL, &n), SE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_count(t, FDEL_ACT_COLL, NULL, &n), SE_OK);
+	assert_int_equal(n, 0);
+	store_read_end(t);
+	mem_free(urls);
+	mem_free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +700,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_enqueue_many, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_set, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_seen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 	};
 
 	jx_init();
