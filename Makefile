@@ -123,7 +123,7 @@ LIB_SRCS += $(SRCS_EVENTS)
 SRCS_EVVIS := src/events/visibility.c
 LIB_SRCS += $(SRCS_EVVIS)
 SRCS_FED_MAPPING := federation/process.c federation/follows.c federation/process_notes.c \
-                    federation/outbox.c federation/collections.c
+                    federation/outbox.c federation/outbox_notes.c federation/collections.c
 LIB_SRCS += $(SRCS_FED_MAPPING)
 SRCS_FED_FETCH := src/core/fetch.c
 LIB_SRCS += $(SRCS_FED_FETCH)

@@ -10,10 +10,12 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
 #include "core/str.h"
+#include "federation/follows.h"
 
 struct arena;
 struct fed;
@@ -68,5 +70,49 @@ void fout_publish(struct fed *f, const char *topic, json_t *event);
 
 /* ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" of `ms` into out. */
 void fout_iso8601(int64_t ms, char out[32]);
+
+/* ---- one write: follows + ap_ids + deliveries (outbox.c) ---- */
+
+enum fw_follow { FW_NONE, FW_ADD, FW_ACCEPT, FW_REMOVE };
+
+/* activities one write queues at most */
+#define FW_ACTS_MAX 3
+/* arena of one fout_* call */
+#define OUT_ARENA_MAX (4u << 20)
+
+/*
+ * What one fout_* changes and sends, in one store write: up to two follow
+ * changes, one ap_ids put or delete, up to FW_ACTS_MAX activities to the
+ * same inboxes, signed as `signer`. Strings are borrowed for the write.
+ */
+struct fout_write {
+	struct fed *f;
+	enum fw_follow follow, follow2;
+	struct str er, ee, er2, ee2, follow_act;
+	enum ffollow_state add_state;
+	/* ap_ids: put (kind set) or delete (del) */
+	struct str map_ap, map_local;
+	const char *map_kind;
+	bool map_del;
+	struct {
+		struct str json, id;
+	} acts[FW_ACTS_MAX];
+	size_t n_acts;
+	struct str signer;
+	const struct str *inboxes;
+	size_t n_inboxes;
+	int64_t now;
+};
+
+/* {@context, id, type, actor} (new reference, NULL on OOM). */
+json_t *fout_activity_new(const char *type, const char *id, const char *actor);
+/* to: [one], cc: [] on `a`; false on OOM. */
+bool fout_address_to(json_t *a, const char *to);
+/* Serialises `act` (stolen) into the arena as the write's next activity. SE_NOMEM. */
+enum err fout_write_add(struct fout_write *op, struct arena *a, json_t *act)
+    __attribute__((warn_unused_result));
+/* Runs the write (sets now) and wakes the delivery workers. */
+enum err fout_write_run(struct fout_write *op, struct err_info *ei)
+    __attribute__((warn_unused_result));
 
 #endif /* SOL_FEDERATION_MAPPING_INT_H */

@@ -35,12 +35,8 @@
 #include "storage/store.h"
 #include "users/user.h"
 
-/* arena of one fout_* call */
-#define OUT_ARENA_MAX (4u << 20)
 /* followers one Update{Person} walks at most */
 #define OUT_FOLLOWERS_MAX 100000
-/* Mention tags one Note carries at most */
-#define OUT_MENTIONS_MAX 32
 
 /* ---- shared helpers (mapping_int.h) ---- */
 
@@ -168,7 +164,7 @@ void fout_publish(struct fed *f, const char *topic, json_t *event)
 /* ---- rendering ---- */
 
 /* {@context, id, type, actor} (new reference, NULL on OOM). */
-static json_t *activity_new(const char *type, const char *id, const char *actor)
+json_t *fout_activity_new(const char *type, const char *id, const char *actor)
 {
 	json_t *a = json_object();
 
@@ -183,7 +179,7 @@ static json_t *activity_new(const char *type, const char *id, const char *actor)
 }
 
 /* to: [one] (and cc: []) on `a`; false on OOM. */
-static bool address_to(json_t *a, const char *to)
+bool fout_address_to(json_t *a, const char *to)
 {
 	return !json_object_set_new(a, "to", json_pack("[s]", to)) &&
 	       !json_object_set_new(a, "cc", json_array());
@@ -198,30 +194,7 @@ static json_t *follow_obj(const char *id, const char *follower, const char *foll
 
 /* ---- one write: follows + ap_ids + deliveries ---- */
 
-enum fw_follow { FW_NONE, FW_ADD, FW_ACCEPT, FW_REMOVE };
-
-#define FW_ACTS_MAX 3
-
-struct fw {
-	struct fed *f;
-	enum fw_follow follow, follow2;
-	struct str er, ee, er2, ee2, follow_act;
-	enum ffollow_state add_state;
-	/* ap_ids: put (kind set) or delete (del) */
-	struct str map_ap, map_local;
-	const char *map_kind;
-	bool map_del;
-	struct {
-		struct str json, id;
-	} acts[FW_ACTS_MAX];
-	size_t n_acts;
-	struct str signer;
-	const struct str *inboxes;
-	size_t n_inboxes;
-	int64_t now;
-};
-
-static enum err fw_follow_op(struct store_wtxn *w, const struct fw *op, enum fw_follow kind,
+static enum err fw_follow_op(struct store_wtxn *w, const struct fout_write *op, enum fw_follow kind,
                              struct str er, struct str ee)
 {
 	enum err rc = SE_OK;
@@ -244,7 +217,7 @@ static enum err fw_follow_op(struct store_wtxn *w, const struct fw *op, enum fw_
 
 static enum err fw_fn(struct store_wtxn *w, void *arg)
 {
-	struct fw *op = arg;
+	struct fout_write *op = arg;
 	enum err rc = fw_follow_op(w, op, op->follow, op->er, op->ee);
 
 	if (!rc)
@@ -262,7 +235,7 @@ static enum err fw_fn(struct store_wtxn *w, void *arg)
 }
 
 /* Serialises `act` (stolen) into the arena as the op's next activity. */
-static enum err fw_add_act(struct fw *op, struct arena *a, json_t *act)
+enum err fout_write_add(struct fout_write *op, struct arena *a, json_t *act)
 {
 	char *text = act ? jx_dump(act) : NULL;
 	const char *id = act ? jget(act, "id") : NULL;
@@ -281,7 +254,7 @@ static enum err fw_add_act(struct fw *op, struct arena *a, json_t *act)
 	return rc;
 }
 
-static enum err fw_run(struct fw *op, struct err_info *ei)
+enum err fout_write_run(struct fout_write *op, struct err_info *ei)
 {
 	enum err rc;
 
@@ -335,7 +308,7 @@ enum err fout_follow(struct fed *f, struct str local_user, struct str remote_use
                      struct err_info *ei)
 {
 	struct arena a = ARENA_INIT(OUT_ARENA_MAX);
-	struct fw op;
+	struct fout_write op;
 	struct pair p;
 	struct str inbox;
 	const char *id;
@@ -353,9 +326,9 @@ enum err fout_follow(struct fed *f, struct str local_user, struct str remote_use
 	if (rc)
 		goto out;
 	id = fed_activity_url(f, &a);
-	act = id ? activity_new("Follow", id, p.local_url) : NULL;
+	act = id ? fout_activity_new("Follow", id, p.local_url) : NULL;
 	if (!act || json_object_set_new(act, "object", json_string(p.remote.id)) ||
-	    !address_to(act, p.remote.id)) {
+	    !fout_address_to(act, p.remote.id)) {
 		json_decref(act);
 		rc = SE_NOMEM;
 		goto out;
@@ -366,13 +339,13 @@ enum err fout_follow(struct fed *f, struct str local_user, struct str remote_use
 	op.ee = remote_user;
 	op.follow_act = str_from(id);
 	op.add_state = FFOLLOW_PENDING;
-	rc = fw_add_act(&op, &a, act);
+	rc = fout_write_add(&op, &a, act);
 	inbox = str_from(p.remote.inbox);
 	op.signer = local_user;
 	op.inboxes = &inbox;
 	op.n_inboxes = 1;
 	if (!rc)
-		rc = fw_run(&op, ei);
+		rc = fout_write_run(&op, ei);
 out:
 	arena_release(&a);
 	return rc ? SE_RAISE(ei, rc) : SE_OK;
@@ -387,7 +360,7 @@ static enum err follow_reply(struct fed *f, const char *type, struct str local_u
 {
 	bool undo = !strcmp(type, "Undo");
 	struct arena a = ARENA_INIT(OUT_ARENA_MAX);
-	struct fw op;
+	struct fout_write op;
 	struct pair p;
 	struct str inbox;
 	const char *id, *fid;
@@ -411,8 +384,8 @@ static enum err follow_reply(struct fed *f, const char *type, struct str local_u
 	obj = !fid   ? NULL
 	      : undo ? follow_obj(fid, p.local_url, p.remote.id)
 	             : follow_obj(fid, p.remote.id, p.local_url);
-	act = id && obj ? activity_new(type, id, p.local_url) : NULL;
-	if (!act || json_object_set_new(act, "object", obj) || !address_to(act, p.remote.id)) {
+	act = id && obj ? fout_activity_new(type, id, p.local_url) : NULL;
+	if (!act || json_object_set_new(act, "object", obj) || !fout_address_to(act, p.remote.id)) {
 		if (!act)
 			json_decref(obj);
 		json_decref(act);
@@ -423,13 +396,13 @@ static enum err follow_reply(struct fed *f, const char *type, struct str local_u
 	op.follow = !strcmp(type, "Accept") ? FW_ACCEPT : FW_REMOVE;
 	op.er = undo ? local_user : remote_user;
 	op.ee = undo ? remote_user : local_user;
-	rc = fw_add_act(&op, &a, act);
+	rc = fout_write_add(&op, &a, act);
 	inbox = str_from(p.remote.inbox);
 	op.signer = local_user;
 	op.inboxes = &inbox;
 	op.n_inboxes = 1;
 	if (!rc)
-		rc = fw_run(&op, ei);
+		rc = fout_write_run(&op, ei);
 out:
 	arena_release(&a);
 	return rc ? SE_RAISE(ei, rc) : SE_OK;
@@ -465,7 +438,7 @@ static enum err block_send(struct fed *f, struct str local_user, struct str remo
 {
 	struct arena a = ARENA_INIT(OUT_ARENA_MAX);
 	struct store_txn *txn = NULL;
-	struct fw op;
+	struct fout_write op;
 	struct pair p;
 	struct str inbox, key;
 	const char *id, *bid = NULL;
@@ -500,7 +473,7 @@ static enum err block_send(struct fed *f, struct str local_user, struct str remo
 		goto out;
 	}
 	if (add) {
-		act = activity_new("Block", id, p.local_url);
+		act = fout_activity_new("Block", id, p.local_url);
 		if (act && json_object_set_new(act, "object", json_string(p.remote.id))) {
 			json_decref(act);
 			act = NULL;
@@ -522,7 +495,7 @@ static enum err block_send(struct fed *f, struct str local_user, struct str remo
 		obj = json_pack("{s:s, s:s, s:s, s:s}", "id",
 		                bid ? bid : arena_printf(&a, "%s#blocks/%s", p.local_url, id),
 		                "type", "Block", "actor", p.local_url, "object", p.remote.id);
-		act = obj ? activity_new("Undo", id, p.local_url) : NULL;
+		act = obj ? fout_activity_new("Undo", id, p.local_url) : NULL;
 		if (!act || json_object_set_new(act, "object", obj)) {
 			if (!act)
 				json_decref(obj);
@@ -534,18 +507,18 @@ static enum err block_send(struct fed *f, struct str local_user, struct str remo
 			op.map_del = true;
 		}
 	}
-	if (!act || !address_to(act, p.remote.id)) {
+	if (!act || !fout_address_to(act, p.remote.id)) {
 		json_decref(act);
 		rc = SE_NOMEM;
 		goto out;
 	}
-	rc = fw_add_act(&op, &a, act);
+	rc = fout_write_add(&op, &a, act);
 	inbox = str_from(p.remote.inbox);
 	op.signer = local_user;
 	op.inboxes = &inbox;
 	op.n_inboxes = 1;
 	if (!rc)
-		rc = fw_run(&op, ei);
+		rc = fout_write_run(&op, ei);
 out:
 	arena_release(&a);
 	return rc ? SE_RAISE(ei, rc) : SE_OK;
@@ -561,379 +534,6 @@ enum err fout_unblock(struct fed *f, struct str local_user, struct str remote_us
                       struct err_info *ei)
 {
 	return block_send(f, local_user, remote_user, false, ei);
-}
-
-/* ---- DM messages ---- */
-
-/* The Note context of one DM message. */
-struct note_ctx {
-	struct fed *f;
-	struct store_txn *txn;
-	struct arena *a;
-	const char *author, *author_url, *channel;
-	struct fout_remote remote; /* the other participant */
-	const char *remote_uid;
-	json_t *tags; /* Mention tags (owned) */
-	size_t n_mentions;
-};
-
-static bool tag_has(const json_t *tags, const char *href)
-{
-	size_t i;
-	json_t *t;
-
-	json_array_foreach(tags, i, t)
-	{
-		if (jget(t, "href") && !strcmp(jget(t, "href"), href))
-			return true;
-	}
-	return false;
-}
-
-static void add_mention(struct note_ctx *c, const char *href, const char *handle)
-{
-	if (c->n_mentions >= OUT_MENTIONS_MAX || tag_has(c->tags, href))
-		return;
-	if (!json_array_append_new(c->tags, json_pack("{s:s, s:s, s:s+}", "type", "Mention", "href",
-	                                              href, "name", "@", handle)))
-		c->n_mentions++;
-}
-
-/* fmd_user_fn: "<@ULID>" -> the user's actor URL and handle; remote ones become Mention tags. */
-static bool note_user(void *ctx, struct str user_id, const char **actor_url, const char **handle)
-{
-	struct note_ctx *c = ctx;
-	struct fout_remote r;
-	json_t *rec = NULL;
-	const char *h;
-
-	if (!fout_remote_of(c->txn, user_id, c->a, &r)) {
-		*actor_url = r.id;
-		*handle = r.username;
-		add_mention(c, r.id, r.username);
-		return true;
-	}
-	if (user_load(c->txn, user_id, &rec))
-		return false;
-	h = actor_handle(rec, c->a);
-	json_decref(rec);
-	*actor_url = fed_actor_url(c->f, c->a, user_id);
-	*handle = h ? arena_printf(c->a, "%s@%s", h, c->f->host) : NULL;
-	return *actor_url && *handle;
-}
-
-/*
- * The DM context of message `msg`: its channel is a DirectMessage whose
- * other participant is remote and whose author is local. SE_NOT_FOUND
- * otherwise (nothing to send). Opens c->txn (caller ends it).
- */
-static enum err note_ctx_load(struct fed *f, struct arena *a, const json_t *msg, struct note_ctx *c)
-{
-	json_t *ch = NULL, *r;
-	size_t i;
-	enum err rc;
-
-	memset(c, 0, sizeof(*c));
-	c->f = f;
-	c->a = a;
-	c->author = jget(msg, "author");
-	c->channel = jget(msg, "channel");
-	if (!c->author || !c->channel || !jget(msg, "_id"))
-		return SE_NOT_FOUND;
-	rc = store_read_begin(f->store, &c->txn);
-	if (rc)
-		return rc;
-	if (!fout_is_local(c->txn, str_from(c->author)))
-		return SE_NOT_FOUND;
-	rc = channel_load(c->txn, str_from(c->channel), &ch);
-	if (rc)
-		return rc == SE_PARSE ? rc : SE_NOT_FOUND;
-	rc = SE_NOT_FOUND;
-	if (channel_type_of(ch) == CHANNEL_DM) {
-		json_array_foreach(json_object_get(ch, "recipients"), i, r)
-		{
-			const char *u = json_string_value(r);
-
-			if (u && strcmp(u, c->author) &&
-			    !fout_remote_of(c->txn, str_from(u), a, &c->remote)) {
-				c->remote_uid = arena_strndup(a, u, strlen(u));
-				rc = c->remote_uid ? SE_OK : SE_NOMEM;
-				break;
-			}
-		}
-	}
-	json_decref(ch);
-	if (rc)
-		return rc;
-	c->author_url = fed_actor_url(f, a, str_from(c->author));
-	c->tags = json_array();
-	return c->author_url && c->tags ? SE_OK : SE_NOMEM;
-}
-
-/* The Note of `msg` (new reference). */
-static json_t *note_render(struct note_ctx *c, const json_t *msg, struct err_info *ei)
-{
-	const char *id = jget(msg, "_id"), *content = jget(msg, "content");
-	const char *edited = jget(msg, "edited"), *reply = NULL;
-	struct fmd_opts mo = {note_user, NULL, c};
-	struct buf html = BUF_INIT(FMD_OUTPUT_MAX);
-	json_t *note = NULL, *atts = json_array(), *att, *first;
-	char published[32];
-	struct ulid u;
-	size_t i;
-
-	if (!atts)
-		goto out;
-	if (content && fmd_to_html_opts(str_from(content), &mo, &html, ei))
-		goto out;
-	/* the recipient is always mentioned: Mastodon shows a DM as a private mention */
-	add_mention(c, c->remote.id, c->remote.username);
-	first = json_array_get(json_object_get(msg, "replies"), 0);
-	if (json_is_string(first)) {
-		json_t *rm = NULL;
-
-		if (!msg_load(c->txn, str_from(json_string_value(first)), &rm))
-			reply = fout_note_id(c->f, c->txn, rm, c->a);
-		json_decref(rm);
-	}
-	/* attachments: links to the files' Autumn URLs */
-	json_array_foreach(json_object_get(msg, "attachments"), i, att)
-	{
-		const char *fid = jget(att, "_id"), *tag = jget(att, "tag");
-		const char *ct = jget(att, "content_type");
-
-		if (!fid || !tag)
-			continue;
-		json_array_append_new(
-		    atts,
-		    json_pack("{s:s, s:s, s:s, s:s?}", "type", "Document", "url",
-		              arena_printf(c->a, "%s/%s/%s", c->f->cfg->hosts.autumn, tag, fid),
-		              "mediaType", ct ? ct : "application/octet-stream", "name",
-		              jget(att, "filename")));
-	}
-	if (ulid_parse(str_from(id), &u, NULL))
-		goto out;
-	fout_iso8601((int64_t)ulid_time_ms(&u), published);
-	note = json_pack("{s:s, s:s, s:s, s:[s], s:[], s:s, s:{s:s, s:s}, s:s, s:s, s:O, s:O}",
-	                 "id", fed_object_url(c->f, c->a, str_from(id)), "type", "Note",
-	                 "attributedTo", c->author_url, "to", c->remote.id, "cc", "content",
-	                 buf_cstr(&html), "source", "content", content ? content : "", "mediaType",
-	                 "text/markdown", "published", published, "context",
-	                 arena_printf(c->a, "%s/channels/%s", c->f->base, c->channel), "tag",
-	                 c->tags, "attachment", atts);
-	if (note && reply)
-		json_object_set_new(note, "inReplyTo", json_string(reply));
-	if (note && edited)
-		json_object_set_new(note, "updated", json_string(edited));
-	if (note && !json_array_size(atts))
-		json_object_del(note, "attachment");
-out:
-	json_decref(atts);
-	buf_release(&html);
-	return note;
-}
-
-enum err fout_note_doc(struct fed *f, const json_t *msg, struct arena *a, json_t **note,
-                       const char **remote_host, struct err_info *ei)
-{
-	struct note_ctx c;
-	json_t *n = NULL;
-	enum err rc = note_ctx_load(f, a, msg, &c);
-
-	if (!rc) {
-		n = note_render(&c, msg, ei);
-		rc = n && !json_object_set_new(n, "@context", as2_context()) ? SE_OK : SE_NOMEM;
-	}
-	store_read_end(c.txn);
-	json_decref(c.tags);
-	if (rc) {
-		json_decref(n);
-		return rc;
-	}
-	*note = n;
-	*remote_host = c.remote.host;
-	return SE_OK;
-}
-
-/* Create / Update / Delete of a DM message. */
-static enum err message_send(struct fed *f, const char *type, const json_t *msg,
-                             struct err_info *ei)
-{
-	struct arena a = ARENA_INIT(OUT_ARENA_MAX);
-	struct note_ctx c;
-	struct fw op;
-	struct str inbox;
-	const char *id;
-	char now_iso[32];
-	json_t *obj = NULL, *act = NULL;
-	enum err rc;
-
-	if (!f || !msg)
-		return SE_OK;
-	memset(&op, 0, sizeof(op));
-	rc = note_ctx_load(f, &a, msg, &c);
-	if (rc == SE_NOT_FOUND) {
-		rc = SE_OK;
-		goto out;
-	}
-	if (rc)
-		goto out;
-	if (!strcmp(type, "Delete"))
-		obj =
-		    json_pack("{s:s, s:s}", "id", fed_object_url(f, &a, str_from(jget(msg, "_id"))),
-		              "type", "Tombstone");
-	else
-		obj = note_render(&c, msg, ei);
-	store_read_end(c.txn);
-	c.txn = NULL;
-	id = fed_activity_url(f, &a);
-	act = obj && id ? activity_new(type, id, c.author_url) : NULL;
-	fout_iso8601(fout_now_ms(), now_iso);
-	if (!act || json_object_set(act, "object", obj) || !address_to(act, c.remote.id) ||
-	    json_object_set_new(act, "published", json_string(now_iso))) {
-		json_decref(act);
-		rc = SE_NOMEM;
-		goto out;
-	}
-	op.f = f;
-	rc = fw_add_act(&op, &a, act);
-	inbox = str_from(c.remote.inbox);
-	op.signer = str_from(c.author);
-	op.inboxes = &inbox;
-	op.n_inboxes = 1;
-	if (!rc)
-		rc = fw_run(&op, ei);
-out:
-	store_read_end(c.txn);
-	json_decref(c.tags);
-	json_decref(obj);
-	arena_release(&a);
-	return rc ? SE_RAISE(ei, rc) : SE_OK;
-}
-
-enum err fout_message_create(struct fed *f, const json_t *message, struct err_info *ei)
-{
-	return message_send(f, "Create", message, ei);
-}
-
-enum err fout_message_update(struct fed *f, const json_t *message, struct err_info *ei)
-{
-	return message_send(f, "Update", message, ei);
-}
-
-enum err fout_message_delete(struct fed *f, const json_t *message, struct err_info *ei)
-{
-	return message_send(f, "Delete", message, ei);
-}
-
-/* ---- reactions ---- */
-
-/*
- * The default emoji goes out as a Like (Mastodon and GoToSocial show it as a
- * favourite; Misskey reads _misskey_reaction), any other as EmojiReact
- * (Akkoma, Pleroma, Misskey; Mastodon ignores it).
- */
-enum err fout_react(struct fed *f, struct str user, struct str message_id, struct str emoji,
-                    bool add, struct err_info *ei)
-{
-	struct arena a = ARENA_INIT(OUT_ARENA_MAX);
-	struct note_ctx c;
-	struct fw op;
-	struct str inbox, key;
-	const char *id, *note, *rid = NULL;
-	bool like = str_eq_cstr(emoji, FPROC_LIKE_EMOJI);
-	json_t *msg = NULL, *react = NULL, *act = NULL;
-	enum err rc;
-
-	memset(&c, 0, sizeof(c));
-	memset(&op, 0, sizeof(op));
-	if (!f)
-		return SE_OK;
-	rc = store_read_begin(f->store, &c.txn);
-	if (!rc)
-		rc = msg_load(c.txn, message_id, &msg);
-	store_read_end(c.txn);
-	c.txn = NULL;
-	if (rc) {
-		rc = rc == SE_NOT_FOUND ? SE_OK : rc;
-		goto out;
-	}
-	/* the DM context as if `user` wrote the message: they must be local */
-	if (json_object_set_new(msg, "author", json_stringn(user.p, user.n))) {
-		rc = SE_NOMEM;
-		goto out;
-	}
-	rc = note_ctx_load(f, &a, msg, &c);
-	if (rc == SE_NOT_FOUND) {
-		rc = SE_OK;
-		goto out;
-	}
-	if (rc)
-		goto out;
-	json_decref(msg);
-	msg = NULL;
-	rc = msg_load(c.txn, message_id, &msg);
-	note = rc ? NULL : fout_note_id(f, c.txn, msg, &a);
-	key = str_from(arena_printf(&a, "%.*s/%.*s/%.*s", (int)message_id.n, message_id.p,
-	                            (int)user.n, user.p, (int)emoji.n, emoji.p));
-	if (!rc && !add && fmap_ap_of(c.txn, "react", key, &a, &rid))
-		rid = NULL;
-	store_read_end(c.txn);
-	c.txn = NULL;
-	if (rc || !note || !key.p) {
-		rc = rc ? rc : SE_OK; /* a message without a Note id has nothing to react to */
-		goto out;
-	}
-	id = fed_activity_url(f, &a);
-	react =
-	    id ? json_pack("{s:s, s:s, s:s, s:s, s:s%, s:s%}", "id",
-	                   add   ? id
-	                   : rid ? rid
-	                         : id,
-	                   "type", like ? "Like" : "EmojiReact", "actor", c.author_url, "object",
-	                   note, "content", emoji.p, emoji.n, "_misskey_reaction", emoji.p, emoji.n)
-	       : NULL;
-	if (!react) {
-		rc = SE_NOMEM;
-		goto out;
-	}
-	op.f = f;
-	if (add) {
-		json_object_set_new(react, "@context", as2_context());
-		act = json_incref(react);
-		op.map_ap = str_from(id);
-		op.map_kind = "react";
-		op.map_local = key;
-	} else {
-		act = activity_new("Undo", id, c.author_url);
-		if (act && json_object_set(act, "object", react)) {
-			json_decref(act);
-			act = NULL;
-		}
-		if (rid) {
-			op.map_ap = str_from(rid);
-			op.map_del = true;
-		}
-	}
-	if (!act || !address_to(act, c.remote.id)) {
-		json_decref(act);
-		rc = SE_NOMEM;
-		goto out;
-	}
-	rc = fw_add_act(&op, &a, act);
-	inbox = str_from(c.remote.inbox);
-	op.signer = user;
-	op.inboxes = &inbox;
-	op.n_inboxes = 1;
-	if (!rc)
-		rc = fw_run(&op, ei);
-out:
-	store_read_end(c.txn);
-	json_decref(c.tags);
-	json_decref(react);
-	json_decref(msg);
-	arena_release(&a);
-	return rc ? SE_RAISE(ei, rc) : SE_OK;
 }
 
 /* ---- profile ---- */
@@ -987,7 +587,7 @@ enum err fout_profile_update(struct fed *f, struct str user, struct err_info *ei
 	struct store_txn *txn = NULL;
 	struct str *inboxes = NULL;
 	size_t n = 0;
-	struct fw op;
+	struct fout_write op;
 	const char *id, *actor;
 	json_t *rec = NULL, *doc = NULL, *act = NULL;
 	enum err rc;
@@ -1017,7 +617,7 @@ enum err fout_profile_update(struct fed *f, struct str user, struct err_info *ei
 	json_object_del(doc, "@context");
 	id = fed_activity_url(f, &a);
 	actor = fed_actor_url(f, &a, user);
-	act = id && actor ? activity_new("Update", id, actor) : NULL;
+	act = id && actor ? fout_activity_new("Update", id, actor) : NULL;
 	if (!act || json_object_set(act, "object", doc) ||
 	    json_object_set_new(act, "to", json_pack("[s]", AS2_PUBLIC)) ||
 	    json_object_set_new(act, "cc", json_pack("[s+]", actor, "/followers"))) {
@@ -1026,12 +626,12 @@ enum err fout_profile_update(struct fed *f, struct str user, struct err_info *ei
 		goto out;
 	}
 	op.f = f;
-	rc = fw_add_act(&op, &a, act);
+	rc = fout_write_add(&op, &a, act);
 	op.signer = user;
 	op.inboxes = inboxes;
 	op.n_inboxes = n;
 	if (!rc)
-		rc = fw_run(&op, ei);
+		rc = fout_write_run(&op, ei);
 out:
 	json_decref(doc);
 	json_decref(rec);
