@@ -373,12 +373,87 @@ static void test_block_and_garbage(void **state)
 	                 SE_OK);
 }
 
+/* lucy blocks R, as PUT /users/{R}/block leaves the records. */
+static enum err block_fn(struct store_wtxn *w, void *arg)
+{
+	struct store_txn *t = store_wtxn_read(w);
+	json_t *l = NULL, *r = NULL;
+	enum err rc;
+
+	(void)arg;
+	rc = user_load(t, STR_LIT(L_ID), &l);
+	if (!rc)
+		rc = user_load(t, STR_LIT(R_ID), &r);
+	if (!rc)
+		rc = user_relation_set(l, R_ID, PERM_REL_BLOCKED);
+	if (!rc)
+		rc = user_relation_set(r, L_ID, PERM_REL_BLOCKED_OTHER);
+	if (!rc)
+		rc = user_save(w, l);
+	if (!rc)
+		rc = user_save(w, r);
+	json_decref(l);
+	json_decref(r);
+	return rc;
+}
+
+/* auto_accept_follows: accepted at once, still a friend request; Undo by the follower ends it. */
+static void test_auto_accept_and_undo(void **state)
+{
+	enum ffollow_state st;
+
+	(void)state;
+	F->cfg.federation.auto_accept_follows = true;
+	assert_int_equal(run(R_ID, ACT("Follow", "http://remote.test/f/7", R_URL, "\"" L_URL "\"")),
+	                 SE_OK);
+	assert_true(follows(R_ID, L_ID, &st));
+	assert_int_equal(st, FFOLLOW_ACCEPTED);
+	assert_int_equal(rel(L_ID, R_ID), PERM_REL_INCOMING);
+	/* Undo by id only (the Follow's id) from the follower */
+	assert_int_equal(
+	    run(R_ID, ACT("Undo", "http://remote.test/uf/7", R_URL, "\"http://remote.test/f/7\"")),
+	    SE_OK);
+	assert_false(follows(R_ID, L_ID, NULL));
+	assert_int_equal(rel(L_ID, R_ID), PERM_REL_NONE);
+	assert_int_equal(rel(R_ID, L_ID), PERM_REL_NONE);
+	/* a Follow while lucy blocks R is not recorded (REST sets the relation, then fout_block) */
+	assert_int_equal(store_write(F->app.store, block_fn, NULL, NULL), SE_OK);
+	assert_int_equal(fout_block(&F->fed, STR_LIT(L_ID), STR_LIT(R_ID), NULL), SE_OK);
+	assert_int_equal(run(R_ID, ACT("Follow", "http://remote.test/f/8", R_URL, "\"" L_URL "\"")),
+	                 SE_OK);
+	assert_false(follows(R_ID, L_ID, NULL));
+}
+
+/* An actor deleting itself: follows and friendship end, the user is flagged deleted. */
+static void test_actor_delete(void **state)
+{
+	struct store_txn *t = NULL;
+	json_t *rec = NULL;
+
+	test_follows(state);
+	assert_int_equal(run(X_ID, ACT("Delete", "http://other.test/d/r", X_URL, "\"" R_URL "\"")),
+	                 SE_OK);
+	assert_int_equal(rel(L_ID, R_ID), PERM_REL_FRIEND); /* someone else's Delete: nothing */
+	assert_int_equal(run(R_ID, ACT("Delete", "http://remote.test/d/r", R_URL, "\"" R_URL "\"")),
+	                 SE_OK);
+	assert_false(follows(R_ID, L_ID, NULL));
+	assert_false(follows(L_ID, R_ID, NULL));
+	assert_int_equal(rel(L_ID, R_ID), PERM_REL_NONE);
+	assert_int_equal(store_read_begin(F->app.store, &t), SE_OK);
+	assert_int_equal(user_load(t, STR_LIT(R_ID), &rec), SE_OK);
+	store_read_end(t);
+	assert_int_equal(json_integer_value(json_object_get(rec, "flags")) & 2, 2);
+	json_decref(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_follows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_notes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block_and_garbage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_auto_accept_and_undo, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_actor_delete, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
