@@ -134,10 +134,6 @@ LIB_SRCS += $(SRCS_FED_CONTENT)
 SRCS_FED_DISC := federation/fed.c federation/webfinger.c federation/nodeinfo.c federation/actor.c \
                  federation/profile.c
 LIB_SRCS += $(SRCS_FED_DISC)
-UNIT_TESTS += tests/unit/federation/test_webfinger.c tests/unit/federation/test_actor.c
-FUZZ_TARGETS += tests/fuzz/fuzz_webfinger.c
-INTEG_TESTS += tests/integration/test_fed_discovery.c
-BENCH_SRCS += tools/bench/bench_actor.c
 SRCS_FED_POLICY := federation/policy.c
 LIB_SRCS += $(SRCS_FED_POLICY)
 # federation signatures: HTTP signatures (cavage + RFC 9421), actor keys, base58
@@ -244,6 +240,11 @@ UNIT_TESTS += tests/unit/federation/test_deliver.c
 FUZZ_TARGETS += tests/fuzz/fuzz_deliver.c
 INTEG_TESTS += tests/integration/test_delivery.c
 BENCH_SRCS += tools/bench/bench_deliver.c
+# federation discovery tests (after the := lists above, which would reset them)
+UNIT_TESTS += tests/unit/federation/test_webfinger.c tests/unit/federation/test_actor.c
+FUZZ_TARGETS += tests/fuzz/fuzz_webfinger.c
+INTEG_TESTS += tests/integration/test_fed_discovery.c
+BENCH_SRCS += tools/bench/bench_actor.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)
