@@ -505,6 +505,9 @@ enum err api_users_change_username(struct req_ctx *ctx)
 	ev = user_update_event(user_id_of(op.rec), op.data, NULL);
 	if (ev)
 		api_users_publish_user(api_app(ctx), user_id_of(op.rec), ev);
+	/* a new handle (preferredUsername) for the followers too */
+	if (fout_profile_update(api_app(ctx)->fed, str_from(user_id_of(op.rec)), NULL))
+		log_warn("api: cannot federate the username change of '%s'", user_id_of(op.rec));
 	/* the backend renders this one without a perspective (User::into(db, None)) */
 	v = user_view(op.rec, &vo);
 	rc = v ? api_json(ctx, 200, v) : SE_RAISE(&ctx->ei, SE_NOMEM);
