@@ -471,6 +471,42 @@ static size_t dedup(const struct str *in, size_t n, size_t *keep)
 	return kept;
 }
 
+/* Well-formed UTF-8 (RFC 3629: no overlongs, surrogates or values past U+10FFFF). */
+static bool utf8_ok(struct str s)
+{
+	const unsigned char *p = (const unsigned char *)s.p, *end = p + s.n;
+
+	while (p < end) {
+		unsigned c = *p, n, cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3;
+		else
+			return false;
+		if ((size_t)(end - p) <= n)
+			return false;
+		cp = c & (0x3f >> n);
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
 static enum err put_activity(struct store_wtxn *w, const char *key, struct str body,
                              struct str activity_id, struct str signer, size_t n, int64_t now_ms)
 {
@@ -483,11 +519,13 @@ static enum err put_activity(struct store_wtxn *w, const char *key, struct str b
 	    json_object_set_new(o, "created", json_integer(now_ms)) ||
 	    json_object_set_new(o, "inboxes", json_integer((json_int_t)n)))
 		goto out;
-	/* json_stringn refuses invalid UTF-8: the body must be JSON text */
-	if (json_object_set_new(o, "body", json_stringn(body.p, body.n))) {
+	/* the body must be JSON text (jansson's json_stringn would refuse it too) */
+	if (!utf8_ok(body) || memchr(body.p, '\0', body.n)) {
 		rc = SE_RAISEF(store_wtxn_ei(w), SE_INVAL, "deliver: activity body is not UTF-8");
 		goto out;
 	}
+	if (json_object_set_new(o, "body", json_stringn(body.p, body.n)))
+		goto out;
 	text = jx_dump(o);
 	if (!text)
 		goto out;

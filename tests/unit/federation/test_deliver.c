@@ -503,6 +503,29 @@ static void test_enqueue_invalid(void **state)
 	store_read_end(t);
 }
 
+static void test_enqueue_utf8(void **state)
+{
+	struct fx *f = *state;
+	static const struct str good[] = {STR_LIT("https://x.example/inbox")};
+	static const struct str bad[] = {
+	    {"\"\xc0\xaf\"", 4},         /* overlong */
+	    {"\"\xed\xa0\x80\"", 5},     /* surrogate */
+	    {"\"\xf4\x90\x80\x80\"", 6}, /* past U+10FFFF */
+	    {"\"\xe2\x82", 3},           /* truncated */
+	    {"\"\x80\"", 3},             /* lone continuation */
+	    {"{}\0", 3},                 /* NUL */
+	};
+	struct enq e = {STR_NULL, STR_LIT("https://me/a/u"), STR_LIT("instance"), good, 1, ""};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e.body = bad[i];
+		if (enq(f, &e) != SE_INVAL)
+			fail_msg("accepted bad UTF-8 %zu", i);
+	}
+	e.body = STR_LIT("{\"content\":\"h\xc3\xa9llo \xe2\x82\xac \xf0\x9d\x84\x9e\"}");
+	assert_int_equal(enq(f, &e), SE_OK);
+}
+
 /* 10 000 inboxes on 100 hosts in one write, with duplicates */
 static void test_enqueue_many(void **state)
 {
@@ -684,6 +707,59 @@ static void test_prune(void **state)
 	mem_free(in);
 }
 
+/* OOM: every allocation of the parser and of the enqueue write may fail, cleanly */
+static void test_oom(void **state)
+{
+	struct fx *f = *state;
+	static const struct str inboxes[] = {STR_LIT("https://a.example/inbox"),
+	                                     STR_LIT("https://b.example/inbox"),
+	                                     STR_LIT("https://a.example/inbox")};
+	struct enq e = {STR_LIT("{\"id\":\"https://me/a/oom\"}"),
+	                STR_LIT("https://me/a/oom"),
+	                STR_LIT("instance"),
+	                inboxes,
+	                3,
+	                ""};
+	const char *rec = "{\"host\":\"h.example\",\"days\":[5,9],\"unavailable\":true,"
+	                  "\"scheme\":\"cavage\",\"created\":1}";
+	struct fhost_rec r;
+	struct store_txn *t;
+	enum err rc = SE_NOMEM;
+	unsigned long i;
+	size_t n;
+
+	/*
+	 * jansson reports some allocation failures (its lexer's buffer) as a
+	 * syntax error, which jx passes on as SE_PARSE: both count as failing
+	 * cleanly here (ASan/LSan check the rest).
+	 */
+	for (i = 1; i < 200 && rc != SE_OK; i++) {
+		mem_fail_at(i, 0);
+		rc = fhost_rec_parse(str_from(rec), &r);
+		mem_fail_at(0, 0);
+		if (rc != SE_OK && rc != SE_NOMEM && rc != SE_PARSE)
+			fail_msg("allocation %lu: %s", i, err_type(rc));
+	}
+	assert_int_equal(rc, SE_OK);
+	assert_int_equal(r.n_days, 2);
+	rc = SE_NOMEM;
+	for (i = 1; i < 500 && rc != SE_OK; i++) {
+		mem_fail_at(i, 0);
+		rc = enq(f, &e);
+		mem_fail_at(0, 0);
+		if (rc != SE_OK && rc != SE_NOMEM && rc != SE_PARSE)
+			fail_msg("allocation %lu: %s", i, err_type(rc));
+	}
+	assert_int_equal(rc, SE_OK);
+	/* the failed attempts left nothing behind */
+	assert_int_equal(store_read_begin(f->s, &t), SE_OK);
+	assert_int_equal(store_count(t, FDEL_ACT_COLL, NULL, &n), SE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(queue_pending_count(t, &fdel_queue, &n), SE_OK);
+	assert_int_equal(n, 2);
+	store_read_end(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -697,10 +773,12 @@ int main(void)
 	    cmocka_unit_test(test_slots),
 	    cmocka_unit_test_setup_teardown(test_enqueue_dedup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enqueue_invalid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_enqueue_utf8, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enqueue_many, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_set, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_seen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
 	};
 
 	jx_init();
