@@ -144,7 +144,9 @@ static enum err rel_fn(struct store_wtxn *w, void *arg)
 	switch (s->op) {
 	case RS_FOLLOW_IN:
 		if (cl == PERM_REL_BLOCKED) {
+			/* kept pending only until fout_reject_follow answers and removes it */
 			s->rejected = true;
+			rc = ffollow_add(w, s->R, s->L, s->activity, FFOLLOW_PENDING, s->now, NULL);
 			goto out;
 		}
 		rc = ffollow_get(txn, s->R, s->L, &fin);

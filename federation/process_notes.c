@@ -19,6 +19,7 @@
 #include "federation/process_int.h"
 #include "messages/message.h"
 #include "storage/store.h"
+#include "users/user.h"
 
 static const char *jget(const json_t *o, const char *k)
 {
@@ -33,13 +34,36 @@ struct mention_ctx {
 static bool mention_local(void *ctx, const char *href, const char *handle, struct buf *out)
 {
 	struct mention_ctx *m = ctx;
-	char L[32];
+	struct store_txn *txn = NULL;
+	char L[32], id[STORE_ID_MAX];
+	struct str h = str_from(handle), name, host;
+	long us;
+	bool ok = false;
 
-	(void)handle;
-	if (!fproc_local_user(m->p, href, L))
+	if (fproc_local_user(m->p, href, L)) {
+		buf_printf(out, "<@%s>", L);
+		return true;
+	}
+	/*
+	 * Mastodon links a mention to the profile page (B/@name_0042), not the
+	 * actor: the handle "name_0042@host" names our user when host is ours.
+	 */
+	name = str_cut(&h, '@');
+	host = h;
+	if (!handle || !str_eq_nocase(host, str_from(m->p->f->host)) || name.n < 6)
 		return false;
-	buf_printf(out, "<@%s>", L);
-	return true;
+	us = (long)name.n - 5;
+	if (name.p[us] != '_')
+		return false;
+	if (store_read_begin(m->p->f->store, &txn))
+		return false;
+	ok = !user_find_by_tag(txn, (struct str){name.p, (size_t)us},
+	                       (struct str){name.p + us + 1, 4}, id) &&
+	     fout_is_local(txn, str_from(id));
+	store_read_end(txn);
+	if (ok)
+		buf_printf(out, "<@%s>", id);
+	return ok;
 }
 
 /* Cuts `b` to at most `max` bytes at a UTF-8 boundary. */

@@ -339,6 +339,22 @@ static void test_notes(void **state)
 	assert_null(json_object_get(json_object_get(json_array_get(msgs, 0), "reactions"),
 	                            FPROC_LIKE_EMOJI));
 	json_decref(msgs);
+	/* Mastodon links mentions to the profile page, not the actor */
+	assert_int_equal(run(R_ID, ACT("Create", "http://remote.test/c/3", R_URL,
+	                               NOTE("http://remote.test/n/3", "\"" L_URL "\"",
+	                                    "<p><span class=\\\"h-card\\\"><a href=\\\"" BASE
+	                                    "/@lucy_0001\\\" class=\\\"u-url mention\\\">@<span>"
+	                                    "lucy_0001</span></a></span> yo</p>"))),
+	                 SE_OK);
+	msgs = dm_messages();
+	assert_int_equal(json_array_size(msgs), 2);
+	c = json_string_value(json_object_get(json_array_get(msgs, 1), "content"));
+	assert_non_null(c);
+	assert_non_null(strstr(c, "<@" L_ID ">"));
+	json_decref(msgs);
+	assert_int_equal(
+	    run(R_ID, ACT("Delete", "http://remote.test/d/3", R_URL, "\"http://remote.test/n/3\"")),
+	    SE_OK);
 	/* the author's Delete deletes it; a second Delete does nothing */
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(run(R_ID, ACT("Delete", "http://remote.test/d/1", R_URL,
