@@ -502,10 +502,89 @@ static void test_inbox(void **state)
 	fake_stop();
 }
 
+/* A GET of `path` signed by fake actor `who` on `host` (scheme NULL: unsigned). */
+static long signed_get(struct td *d, const char *path, int who, const char *host,
+                       const enum hsig_scheme *scheme, EVP_PKEY *key)
+{
+	char authority[64], key_id[256], accept[] = "Accept: application/activity+json";
+	struct hsig_header hh[1] = {{STR_LIT("accept"), STR_LIT("application/activity+json")}};
+	struct hsig_out out = HSIG_OUT_INIT;
+	struct err_info ei = ERR_INFO_INIT;
+	const char *headers[HSIG_OUT_MAX + 2];
+	struct hsig_request r;
+	struct td_resp resp;
+	size_t n = 0;
+	long status;
+
+	snprintf(authority, sizeof(authority), "127.0.0.1:%d", td_http_port(d));
+	snprintf(key_id, sizeof(key_id), "http://%s:%d/users/%s#main-key", host, fk.port,
+	         fk.actors[who].name);
+	r = (struct hsig_request){
+	    "GET", str_from(path), str_from(authority), STR_LIT("http"), hh, 1, STR_NULL, false};
+	headers[n++] = accept;
+	if (scheme) {
+		if (hsig_sign(*scheme, &r, key_id, key ? key : fk.actors[who].key,
+		              (int64_t)time(NULL), &out, &ei))
+			fail_msg("hsig_sign: %s", ei.detail);
+		for (size_t i = 0; i < out.n; i++)
+			headers[n++] = out.lines[i];
+	}
+	headers[n] = NULL;
+	assert_int_equal(td_http(td_http_port(d), "GET", path, headers, NULL, &resp), 0);
+	status = resp.status;
+	td_resp_release(&resp);
+	hsig_out_release(&out);
+	return status;
+}
+
+/* Authorized fetch: finbox_verify_get behind the actor GET route. */
+static void test_signed_get(void **state)
+{
+	static const char *const extra[] = {"--dev", NULL};
+	static const enum hsig_scheme cavage = HSIG_CAVAGE, rfc = HSIG_RFC9421;
+	char dir[] = "/tmp/sol-inbox-XXXXXX", db[300], path[128];
+	struct err_info ei = ERR_INFO_INIT;
+	struct store *s = NULL;
+	struct tc_user u;
+	struct td *d;
+
+	(void)state;
+	fake_start();
+	/* a data directory with "localhost" blocked from the start */
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/db", dir);
+	assert_int_equal(store_open(db, api_schema(), NULL, &s, &ei), SE_OK);
+	assert_int_equal(store_write(s, block_fn, NULL, &ei), SE_OK);
+	store_close(s);
+	setenv("SOLSTICE_FEDERATION_AUTHORIZED_FETCH", "true", 1);
+	setenv("SOLSTICE_RATELIMIT_ENABLED", "false", 1);
+	d = td_start(extra, dir, START_MS);
+	unsetenv("SOLSTICE_FEDERATION_AUTHORIZED_FETCH");
+	unsetenv("SOLSTICE_RATELIMIT_ENABLED");
+	assert_non_null(d);
+	tc_user_make(d, "gina", &u);
+	snprintf(path, sizeof(path), "/users/%s", u.id);
+
+	assert_int_equal(signed_get(d, path, ALICE, "127.0.0.1", NULL, NULL), 401);
+	assert_int_equal(signed_get(d, path, ALICE, "127.0.0.1", &cavage, NULL), 200);
+	assert_int_equal(fetches(ALICE), 1);
+	assert_int_equal(signed_get(d, path, ALICE, "127.0.0.1", &rfc, NULL), 200);
+	/* the wrong key, and a signer whose domain is blocked (no fetch of it) */
+	assert_int_equal(signed_get(d, path, ALICE, "127.0.0.1", &cavage, fk.actors[EVE].key), 401);
+	assert_int_equal(signed_get(d, path, CAROL, "localhost", &cavage, NULL), 403);
+	assert_int_equal(fetches(CAROL), 0);
+	/* the query string may or may not be part of (request-target): both verify */
+	snprintf(path, sizeof(path), "/users/%s?page=1", u.id);
+	assert_int_equal(signed_get(d, path, ALICE, "127.0.0.1", &cavage, NULL), 200);
+	assert_int_equal(td_stop(d, STOP_MS, false), 0);
+	fake_stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_inbox),
+	    cmocka_unit_test(test_signed_get),
 	};
 
 	jx_init();
