@@ -601,7 +601,8 @@ enum err actor_serve(struct req_ctx *ctx, struct fed *f, struct str id, bool htm
 		goto out;
 	}
 	if (st == ACTOR_GONE) {
-		rc = reply_tombstone(ctx, actor, user_is_bot(rec) ? "Service" : "Person");
+		rc = html ? actor_profile_gone(ctx)
+		          : reply_tombstone(ctx, actor, user_is_bot(rec) ? "Service" : "Person");
 		goto out;
 	}
 	if (html) {

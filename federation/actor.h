@@ -85,6 +85,9 @@ enum err actor_profile_page(struct req_ctx *ctx); /* GET /@{handle} (profile.c) 
  * Write the HTML profile page of local user `user_rec` into the response
  * (profile.c). `summary_html` is already safe HTML (may be NULL).
  */
+/* 410 with a short HTML page saying the account is gone (profile.c). */
+enum err actor_profile_gone(struct req_ctx *ctx);
+
 enum err actor_profile_render(struct fed *f, struct req_ctx *ctx, const json_t *user_rec,
                               const char *summary_html);
 

@@ -115,6 +115,17 @@ enum err actor_profile_render(struct fed *f, struct req_ctx *ctx, const json_t *
 	return rc ? SE_RAISE(&ctx->ei, rc) : SE_OK;
 }
 
+enum err actor_profile_gone(struct req_ctx *ctx)
+{
+	static const char page[] =
+	    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	    "<title>Account gone</title>\n</head>\n<body>\n<main>\n<h1>This account is gone</h1>\n"
+	    "<p>It was deleted, disabled or suspended.</p>\n</main>\n</body>\n</html>\n";
+
+	http_resp_set(ctx->resp, 410, "text/html; charset=utf-8", STR_LIT(page));
+	return SE_OK;
+}
+
 enum err actor_profile_page(struct req_ctx *ctx)
 {
 	struct fed *f = ((struct app *)ctx->app)->fed;

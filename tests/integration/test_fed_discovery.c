@@ -474,6 +474,17 @@ static void test_gone(void **state)
 	snprintf(path, sizeof(path), "/.well-known/webfinger?resource=acct:%s@%s", f->bob_handle,
 	         f->host);
 	assert_int_equal(status_of(f, path, NULL), 410);
+	/* browsers get a page saying so, on both URLs */
+	snprintf(path, sizeof(path), "/users/%s", f->bob.id);
+	get(f, path, BROWSER, &r);
+	assert_int_equal(r.status, 410);
+	assert_non_null(strstr(r.body, "gone"));
+	td_resp_release(&r);
+	snprintf(path, sizeof(path), "/@%s", f->bob_handle);
+	assert_int_equal(status_of(f, path, BROWSER), 410);
+	v = get_json(f, path, AS2, 410, "application/activity+json");
+	assert_string_equal(tc_sget(v, "type"), "Tombstone");
+	json_decref(v);
 }
 
 static void test_disabled(void **state)
