@@ -499,6 +499,7 @@ static void test_inbox(void **state)
 	                  0,           NULL, NULL};
 	assert_int_equal(post(d, &p), 202);
 	assert_int_equal(td_stop(d, STOP_MS, false), 0);
+	td_rm_rf(dir);
 	fake_stop();
 }
 
@@ -577,6 +578,7 @@ static void test_signed_get(void **state)
 	snprintf(path, sizeof(path), "/users/%s?page=1", u.id);
 	assert_int_equal(signed_get(d, path, ALICE, "127.0.0.1", &cavage, NULL), 200);
 	assert_int_equal(td_stop(d, STOP_MS, false), 0);
+	td_rm_rf(dir);
 	fake_stop();
 }
 
