@@ -330,8 +330,8 @@ out:
 	return rc;
 }
 
-static enum err run_op_as(struct app *app, struct msg_op *op, enum msg_op_kind kind,
-                          struct str me, struct str channel, struct str id, const json_t *body,
+static enum err run_op_as(struct app *app, struct msg_op *op, enum msg_op_kind kind, struct str me,
+                          struct str channel, struct str id, const json_t *body,
                           struct err_info *ei)
 {
 	memset(op, 0, sizeof(*op));
@@ -445,8 +445,8 @@ static void publish_delete(struct app *app, struct msg_op *op)
 	                      "channel", op->channel.p, op->channel.n));
 }
 
-enum err api_fed_message_delete(struct app *app, struct str user, struct str channel,
-                                struct str id, struct err_info *ei)
+enum err api_fed_message_delete(struct app *app, struct str user, struct str channel, struct str id,
+                                struct err_info *ei)
 {
 	struct msg_op op;
 	enum err rc = run_op_as(app, &op, OP_DELETE, user, channel, id, NULL, ei);
@@ -464,8 +464,7 @@ static enum err message_delete(struct req_ctx *ctx)
 
 	if (!rc) {
 		publish_delete(api_app(ctx), &op);
-		fed_hook(fout_message_delete(api_app(ctx)->fed, op.msg, NULL),
-		         "message delete");
+		fed_hook(fout_message_delete(api_app(ctx)->fed, op.msg, NULL), "message delete");
 	}
 	op_release(&op);
 	return rc ? SE_RAISE(&ctx->ei, rc) : api_no_content(ctx);

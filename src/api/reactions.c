@@ -333,8 +333,8 @@ enum err api_fed_react(struct app *app, struct str user, struct str channel, str
                        struct str emoji, bool add, struct err_info *ei)
 {
 	char uid[STORE_ID_MAX];
-	struct react_op op = {add ? REACT_ADD : REACT_REMOVE, channel, message, emoji, user,
-	                      ulid_is_valid(emoji)};
+	struct react_op op = {
+	    add ? REACT_ADD : REACT_REMOVE, channel, message, emoji, user, ulid_is_valid(emoji)};
 
 	if (user.n == 0 || user.n >= sizeof(uid) || emoji.n == 0 || emoji.n > EMOJI_BYTES_MAX)
 		return SE_RAISE(ei, SE_InvalidOperation);

@@ -28,7 +28,7 @@ struct rel_op {
 	enum user_rel_op op;
 	struct str user_id, target_id;
 	int64_t now_ms;
-	json_t *user, *target;          /* out: both records after the change */
+	json_t *user, *target;         /* out: both records after the change */
 	enum perm_relationship before; /* out: the user's status before it */
 };
 
@@ -131,8 +131,8 @@ static void federate(struct app *app, const struct rel_op *op)
 /* Apply `op` between the caller and user `target_id`; answer the target as the caller sees it. */
 static enum err relate(struct req_ctx *ctx, enum user_rel_op o, struct str target_id)
 {
-	struct rel_op op = {o,    str_from(api_who(ctx)->user_id), target_id, api_now_ms(), NULL,
-	                    NULL, PERM_REL_NONE};
+	struct rel_op op = {
+	    o, str_from(api_who(ctx)->user_id), target_id, api_now_ms(), NULL, NULL, PERM_REL_NONE};
 	struct store_txn *txn = NULL;
 	json_t *me = NULL, *target = NULL, *v = NULL;
 	enum err rc = store_read_begin(api_app(ctx)->store, &txn);
