@@ -215,7 +215,6 @@ FUZZ_TARGETS += tests/fuzz/fuzz_sniff.c
 FUZZ_TARGETS += tests/fuzz/fuzz_search.c
 FUZZ_TARGETS += tests/fuzz/fuzz_markdown.c
 FUZZ_TARGETS += tests/fuzz/fuzz_html.c tests/fuzz/fuzz_as2.c
-BENCH_SRCS += tools/bench/bench_content.c
 FUZZ_TARGETS += tests/fuzz/fuzz_url.c
 BENCH_SRCS := tools/bench/bare_http.c tools/bench/bench_store.c tools/bench/bench_pwhash.c tools/bench/connprobe.c \
               tools/bench/bare_civetweb.c tools/bench/bench_perms.c tools/bench/bench_server.c
@@ -224,6 +223,7 @@ BENCH_SRCS += tools/bench/bench_ws.c
 BENCH_SRCS += tools/bench/bench_search.c
 BENCH_SRCS += tools/bench/bench_messages.c
 BENCH_SRCS += tools/bench/bench_autumn.c
+BENCH_SRCS += tools/bench/bench_content.c
 # federation inbox helper: ap_ids, remote actors, inbox
 SRCS_FED_INBOX := federation/objmap.c federation/resolve_parse.c federation/resolve_cache.c \
                   federation/resolve.c federation/inbox.c
