@@ -1042,6 +1042,44 @@ static void test_peer_styles(void **state)
 	fkeys_pkey_free(pub);
 }
 
+/* A covered digest header that the request does not carry; an uncovered one that lies */
+static void test_missing_digest(void **state)
+{
+	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	struct hsig_header hs[8] = {{STR_LIT("host"), STR_LIT("h.example")}};
+	char low[HSIG_OUT_MAX][64];
+	size_t n = 1, w = 0;
+	struct hsig_out o = HSIG_OUT_INIT;
+	struct hsig_request r = {
+	    "POST", STR_LIT("/inbox"), STR_LIT("h.example"), STR_LIT("https"), hs, 1, STR_LIT(""),
+	    true};
+	struct hsig_parsed p;
+	struct err_info ei = ERR_INFO_INIT;
+
+	(void)state;
+	assert_int_equal(hsig_sign(HSIG_CAVAGE, &r, "k", ed, 100, &o, NULL), SE_OK);
+	add_out(hs, &n, &o, low);
+	r.n_headers = n;
+	assert_int_equal(hsig_parse(&r, &p, NULL), SE_OK);
+	assert_int_equal(hsig_verify(&r, &p, ed, 100, 60, NULL), SE_OK); /* empty body */
+	/* drop the Digest header: covered but absent */
+	for (size_t i = 0; i < n; i++)
+		if (!str_eq_cstr(hs[i].name, "digest"))
+			hs[w++] = hs[i];
+	r.n_headers = w;
+	assert_int_equal(w, n - 1);
+	assert_int_equal(hsig_verify(&r, &p, ed, 100, 60, &ei), SE_INVAL);
+	assert_non_null(strstr(ei.detail, "missing"));
+	/* an uncovered Content-Digest that does not match fails the inbox's check */
+	hs[w++] =
+	    (struct hsig_header){STR_LIT("content-digest"),
+	                         STR_LIT("sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:")};
+	r.n_headers = w;
+	assert_int_equal(hsig_check_digest(&r, NULL), SE_INVAL);
+	hsig_out_release(&o);
+	EVP_PKEY_free(ed);
+}
+
 /* A line break in a covered value or the request line never reaches a signing string */
 static void test_line_breaks(void **state)
 {
@@ -1128,6 +1166,7 @@ int main(void)
 	    cmocka_unit_test(test_oom),
 	    cmocka_unit_test(test_line_breaks),
 	    cmocka_unit_test(test_peer_styles),
+	    cmocka_unit_test(test_missing_digest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
