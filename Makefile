@@ -234,7 +234,8 @@ BENCH_SRCS += tools/bench/bench_inbox.c
 INTEG_TESTS += tests/integration/test_inbox.c
 # federation delivery: persistent queue workers (curl multi), per-host state, admin API
 SRCS_FED_DELIVER := federation/deliver.c federation/deliver_worker.c federation/deliver_admin.c \
-                    federation/hosts.c
+                    federation/hosts.c federation/deliver_batch.c \
+                    federation/deliver_parse.c
 LIB_SRCS += $(SRCS_FED_DELIVER)
 UNIT_TESTS += tests/unit/federation/test_deliver.c
 FUZZ_TARGETS += tests/fuzz/fuzz_deliver.c

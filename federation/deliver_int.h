@@ -1,8 +1,9 @@
 /*
  * federation/deliver_int.h: what the delivery files share (deliver.c:
- * enqueue, status records, pure helpers; deliver_worker.c: the curl multi
- * workers; deliver_admin.c: the admin and dev routes). Nothing outside
- * federation/deliver*.c includes this.
+ * enqueue, status records, retention; deliver_parse.c: pure helpers;
+ * deliver_worker.c: the curl multi workers; deliver_batch.c: their store
+ * writes; deliver_admin.c: the admin and dev routes). Nothing outside
+ * federation/deliver*.c (and their tests) includes this.
  */
 #ifndef SOL_FEDERATION_DELIVER_INT_H
 #define SOL_FEDERATION_DELIVER_INT_H
@@ -15,6 +16,8 @@
 #include "core/err.h"
 #include "core/fetch.h"
 #include "core/str.h"
+#include "core/ulid.h"
+#include "federation/deliver.h"
 #include "federation/hosts.h"
 #include "storage/queue.h"
 #include "storage/store.h"
@@ -82,6 +85,68 @@ enum err fdel_status_set(struct store_wtxn *w, struct str did, const char *state
  */
 enum err fdel_prune(struct store *s, int64_t cutoff_ms, size_t max, size_t *pruned,
                     struct err_info *ei) __attribute__((warn_unused_result));
+
+struct curl_slist;
+
+/* What became of a claimed item (deliver_batch.c records it). */
+enum fdel_job_kind {
+	FDEL_J_DELIVERED,
+	FDEL_J_FAILED, /* permanent: no retry */
+	FDEL_J_RETRY,
+	FDEL_J_DEFER, /* not tried (breaker open): back to the queue, no attempt counted */
+};
+
+struct fdel_job {
+	struct fdel_job *next;
+	struct fdel_job *anext, *aprev; /* the worker's list of transfers in flight */
+	char qid[ULID_LEN + 1];
+	uint64_t token;
+	unsigned attempts;
+	int64_t lease_end;
+	char did[FDEL_DID_MAX];
+	char act[ULID_LEN + 1];
+	char signer[FDEL_SIGNER_MAX + 1];
+	char *inbox; /* owned */
+	char *body;  /* owned */
+	size_t body_n;
+	struct fetch_url url;
+	enum fhost_scheme scheme; /* the scheme of the current attempt */
+	bool resigned;
+	/* transfer */
+	void *easy; /* CURL * */
+	struct curl_slist *hdrs;
+	struct fetch_guard guard;
+	size_t resp_n;
+	long status;
+	bool has_ra;
+	int64_t ra_ms;
+	/* outcome */
+	enum fdel_job_kind kind;
+	int64_t due;
+	char err[160];
+};
+
+/* Frees a job (and its curl handle); fdel_jobs_free a `next` list. Accept NULL. */
+void fdel_job_free(struct fdel_job *j);
+void fdel_jobs_free(struct fdel_job *j);
+
+/*
+ * One store write: claims up to `max` due items, settles those for blocked
+ * or unavailable hosts or with a missing activity (ack + status), and
+ * returns the rest as jobs (owned list, due order) with their bodies and
+ * the host's remembered scheme. Returns SE_OK or store errors (nothing
+ * claimed).
+ */
+enum err fdel_batch_claim(struct fdel *d, int64_t now, size_t max, struct fdel_job **out, size_t *n,
+                          struct err_info *ei) __attribute__((warn_unused_result));
+
+/*
+ * One store write: the outcome of every job of `jobs` (ack / retry_at /
+ * defer, status records, host days and scheme). Jobs whose lease was lost
+ * are skipped. Returns SE_OK or store errors (then the leases expire).
+ */
+enum err fdel_batch_record(struct fdel *d, struct fdel_job *jobs, int64_t now, struct err_info *ei)
+    __attribute__((warn_unused_result));
 
 /* Wall clock, ms. */
 int64_t fdel_now_ms(void);

@@ -4,10 +4,9 @@
  * signs each request right before sending (Date must be fresh), keeps at
  * most delivery_per_host transfers per host across all workers, double-knocks
  * with the other signature scheme on 400/401, and records every finished
- * batch of transfers (ack / retry / status / host days) in one store write.
+ * batch of transfers in one store write (the writes: deliver_batch.c).
  */
 #include <curl/curl.h>
-#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,19 +14,14 @@
 #include "core/buf.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
-#include "core/jx.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "core/ulid.h"
 #include "federation/deliver.h"
 #include "federation/deliver_int.h"
 #include "federation/fed.h"
 #include "federation/httpsig.h"
 #include "federation/keys.h"
-#include "federation/policy.h"
 
-/* host records one batch write keeps loaded */
-#define HOST_CACHE 32
 /* how long fdel_stop waits for transfers in flight */
 #define STOP_WAIT_MS 3000
 /* retention passes (worker 0): first after a minute, then hourly, PRUNE_BATCH at a time */
@@ -37,309 +31,22 @@
 /* longest sleep of an idle worker (items enqueued in other modules' writes) */
 #define IDLE_MS 500
 
-enum job_kind {
-	J_DELIVERED,
-	J_FAILED, /* permanent: no retry */
-	J_RETRY,
-	J_DEFER, /* not tried (breaker open): back to the queue, no attempt counted */
-};
-
-struct job {
-	struct job *next;
-	struct job *anext, *aprev; /* the worker's list of transfers in flight */
-	char qid[ULID_LEN + 1];
-	uint64_t token;
-	unsigned attempts;
-	int64_t lease_end;
-	char did[FDEL_DID_MAX];
-	char act[ULID_LEN + 1];
-	char signer[FDEL_SIGNER_MAX + 1];
-	char *inbox; /* owned */
-	char *body;  /* owned */
-	size_t body_n;
-	struct fetch_url url;
-	enum fhost_scheme scheme; /* the scheme of the current attempt */
-	bool resigned;
-	/* transfer */
-	CURL *easy;
-	struct curl_slist *hdrs;
-	struct fetch_guard guard;
-	size_t resp_n;
-	long status;
-	bool has_ra;
-	int64_t ra_ms;
-	/* outcome */
-	enum job_kind kind;
-	int64_t due;
-	char err[160];
-};
-
 struct fdel_worker {
 	struct fdel *d;
 	CURLM *multi;
 	atomic_bool kicked;
 	unsigned active;
-	struct job *inflight; /* list through anext/aprev */
+	struct fdel_job *inflight; /* list through anext/aprev */
 	size_t n_pending;
-	struct job *pending; /* claimed, waiting for a slot */
-	struct job *done;    /* finished, waiting for the batch write */
+	struct fdel_job *pending; /* claimed, waiting for a slot */
+	struct fdel_job *done;    /* finished, waiting for the batch write */
 };
-
-static void job_free(struct job *j)
-{
-	if (!j)
-		return;
-	if (j->easy)
-		curl_easy_cleanup(j->easy);
-	curl_slist_free_all(j->hdrs);
-	mem_free(j->inbox);
-	mem_free(j->body);
-	mem_free(j);
-}
-
-static void jobs_free(struct job *j)
-{
-	while (j) {
-		struct job *nx = j->next;
-
-		job_free(j);
-		j = nx;
-	}
-}
-
-/* ---- host records within one write ---- */
-
-struct hcache {
-	size_t n;
-	struct {
-		struct fhost_rec r;
-		bool dirty;
-	} e[HOST_CACHE];
-};
-
-/* The host record of `host` in `hc` (loaded, or created when missing), or NULL on errors. */
-static struct fhost_rec *hc_get(struct store_wtxn *w, struct hcache *hc, const char *host,
-                                int64_t now, enum err *rc)
-{
-	size_t i;
-
-	*rc = SE_OK;
-	for (i = 0; i < hc->n; i++)
-		if (strcmp(hc->e[i].r.host, host) == 0)
-			return &hc->e[i].r;
-	if (hc->n == HOST_CACHE) {
-		/* full: write the dirty ones out and start over */
-		for (i = 0; i < hc->n; i++)
-			if (hc->e[i].dirty && (*rc = fhost_save(w, &hc->e[i].r)))
-				return NULL;
-		hc->n = 0;
-	}
-	i = hc->n;
-	*rc = fhost_load(store_wtxn_read(w), str_from(host), now, &hc->e[i].r);
-	hc->e[i].dirty = *rc == SE_NOT_FOUND || *rc == SE_PARSE;
-	if (*rc && !hc->e[i].dirty)
-		return NULL;
-	*rc = SE_OK;
-	hc->n++;
-	return &hc->e[i].r;
-}
-
-static void hc_dirty(struct hcache *hc, const struct fhost_rec *r)
-{
-	for (size_t i = 0; i < hc->n; i++)
-		if (&hc->e[i].r == r)
-			hc->e[i].dirty = true;
-}
-
-static enum err hc_flush(struct store_wtxn *w, struct hcache *hc)
-{
-	enum err rc = SE_OK;
-
-	for (size_t i = 0; !rc && i < hc->n; i++)
-		if (hc->e[i].dirty)
-			rc = fhost_save(w, &hc->e[i].r);
-	return rc;
-}
-
-/* ---- claiming ---- */
-
-struct claim_arg {
-	struct fdel *d;
-	int64_t now;
-	size_t max;
-	struct job *jobs; /* output (re-built when the write re-runs) */
-	size_t n;
-	struct hcache *hc;
-	char last_act[ULID_LEN + 1];
-	char *last_body; /* owned copy of the last activity body */
-	size_t last_body_n;
-};
-
-/* The activity body of `act` into a->last_body (cached across the batch). */
-static enum err load_body(struct store_wtxn *w, struct claim_arg *a, const char *act)
-{
-	json_t *o = NULL;
-	const json_t *b;
-	struct str rec;
-	enum err rc;
-
-	if (a->last_body && strcmp(a->last_act, act) == 0)
-		return SE_OK;
-	rc = store_get(store_wtxn_read(w), FDEL_ACT_COLL, str_from(act), &rec);
-	if (rc)
-		return rc;
-	rc = jx_parse_object(rec, FDEL_BODY_MAX * 2 + 8192, &o, NULL);
-	if (rc)
-		return rc;
-	b = json_object_get(o, "body");
-	if (!json_is_string(b)) {
-		json_decref(o);
-		return SE_PARSE;
-	}
-	mem_free(a->last_body);
-	a->last_body = mem_try_alloc(json_string_length(b) + 1);
-	if (a->last_body) {
-		a->last_body_n = json_string_length(b);
-		memcpy(a->last_body, json_string_value(b), a->last_body_n + 1);
-		memcpy(a->last_act, act, ULID_LEN + 1);
-	}
-	json_decref(o);
-	return a->last_body ? SE_OK : SE_NOMEM;
-}
-
-/* Settles a claimed item without a transfer: ack it and set its status. */
-static enum err settle(struct store_wtxn *w, const struct fdel *d, const struct queue_item *it,
-                       struct str did, const char *state, const char *why, int64_t now)
-{
-	enum err rc = queue_ack(w, &d->q, it->id, it->token);
-
-	if (!rc && did.n) {
-		rc = fdel_status_set(w, did, state, it->attempts, 0, str_from(why), now);
-		if (rc == SE_NOT_FOUND)
-			rc = SE_OK;
-	}
-	return rc;
-}
-
-static enum err claim_cb(struct store_wtxn *w, void *arg)
-{
-	struct claim_arg *a = arg;
-	struct fdel *d = a->d;
-	struct store_txn *t = store_wtxn_read(w);
-	struct job *tail = NULL;
-	enum err rc = SE_OK;
-
-	jobs_free(a->jobs);
-	a->jobs = NULL;
-	a->n = 0;
-	a->hc->n = 0;
-	for (size_t i = 0; i < a->max; i++) {
-		struct queue_item it;
-		struct fdel_item fi;
-		struct fhost_rec *hr;
-		struct job *j;
-
-		rc = queue_claim(w, &d->q, a->now, d->lease_ms, &it);
-		if (rc == SE_NOT_FOUND) {
-			rc = SE_OK;
-			break;
-		}
-		if (rc)
-			break;
-		if (fdel_item_decode(it.payload, &fi)) {
-			log_warn("deliver: dropping malformed queue item '%s'", it.id);
-			rc = queue_ack(w, &d->q, it.id, it.token);
-			if (rc)
-				break;
-			continue;
-		}
-		j = mem_try_alloc(sizeof(*j));
-		if (!j) {
-			rc = SE_NOMEM;
-			break;
-		}
-		memset(j, 0, sizeof(*j));
-		memcpy(j->qid, it.id, sizeof(j->qid));
-		j->token = it.token;
-		j->attempts = it.attempts;
-		j->lease_end = a->now + d->lease_ms;
-		memcpy(j->did, fi.did.p, fi.did.n);
-		memcpy(j->act, fi.act.p, ULID_LEN);
-		memcpy(j->signer, fi.signer.p, fi.signer.n);
-		j->inbox = mem_try_alloc(fi.inbox.n + 1);
-		if (!j->inbox) {
-			job_free(j);
-			rc = SE_NOMEM;
-			break;
-		}
-		memcpy(j->inbox, fi.inbox.p, fi.inbox.n);
-		j->inbox[fi.inbox.n] = '\0';
-		if (fetch_url_parse(j->inbox, &j->url, NULL)) {
-			rc = settle(w, d, &it, str_from(j->did), FDEL_ST_FAILED, "bad inbox URL",
-			            a->now);
-			job_free(j);
-			if (rc)
-				break;
-			continue;
-		}
-		if (!policy_allows_host(t, str_from(j->url.hostport))) {
-			rc = settle(w, d, &it, str_from(j->did), FDEL_ST_BLOCKED, "domain blocked",
-			            a->now);
-			job_free(j);
-			if (rc)
-				break;
-			continue;
-		}
-		hr = hc_get(w, a->hc, j->url.hostport, a->now, &rc);
-		if (!hr) {
-			job_free(j);
-			break;
-		}
-		if (hr->unavailable) {
-			rc = settle(w, d, &it, str_from(j->did), FDEL_ST_SKIPPED,
-			            "host unavailable", a->now);
-			job_free(j);
-			if (rc)
-				break;
-			continue;
-		}
-		j->scheme = hr->scheme ? hr->scheme : d->sign_first;
-		rc = load_body(w, a, j->act);
-		if (rc == SE_NOT_FOUND || rc == SE_PARSE) {
-			rc = settle(w, d, &it, str_from(j->did), FDEL_ST_FAILED, "activity gone",
-			            a->now);
-			job_free(j);
-			if (rc)
-				break;
-			continue;
-		}
-		if (!rc) {
-			j->body = mem_try_alloc(a->last_body_n + 1);
-			rc = j->body ? SE_OK : SE_NOMEM;
-		}
-		if (rc) {
-			job_free(j);
-			break;
-		}
-		memcpy(j->body, a->last_body, a->last_body_n + 1);
-		j->body_n = a->last_body_n;
-		if (tail)
-			tail->next = j;
-		else
-			a->jobs = j;
-		tail = j;
-		a->n++;
-	}
-	if (!rc)
-		rc = hc_flush(w, a->hc);
-	return rc;
-}
 
 /* ---- transfers ---- */
 
 static size_t body_cb(char *p, size_t size, size_t n, void *arg)
 {
-	struct job *j = arg;
+	struct fdel_job *j = arg;
 
 	(void)p;
 	j->resp_n += size * n;
@@ -348,7 +55,7 @@ static size_t body_cb(char *p, size_t size, size_t n, void *arg)
 
 static size_t header_cb(char *p, size_t size, size_t n, void *arg)
 {
-	struct job *j = arg;
+	struct fdel_job *j = arg;
 	struct str line = {p, size * n}, name;
 
 	/* a new response (after 100 Continue): forget the old one's headers */
@@ -372,7 +79,7 @@ static void key_id(const struct fdel *d, const char *signer, char *out, size_t n
 }
 
 /* Signs and adds `j` to the multi handle. On failure j->err says why. */
-static enum err start(struct fdel_worker *wk, struct job *j)
+static enum err start(struct fdel_worker *wk, struct fdel_job *j)
 {
 	struct fdel *d = wk->d;
 	static const struct hsig_header ct = {STR_LIT("content-type"),
@@ -475,7 +182,7 @@ out:
 	return rc;
 }
 
-static void push_done(struct fdel_worker *wk, struct job *j)
+static void push_done(struct fdel_worker *wk, struct fdel_job *j)
 {
 	j->next = wk->done;
 	wk->done = j;
@@ -487,13 +194,13 @@ static int64_t jitter_ms(const struct fdel *d)
 }
 
 /* A failed attempt: due per the schedule, or per Retry-After when later. */
-static void set_retry(const struct fdel *d, struct job *j, int64_t now)
+static void set_retry(const struct fdel *d, struct fdel_job *j, int64_t now)
 {
 	int64_t delay = fdel_backoff_ms(j->attempts, d->unit_ms, cry_random_below(30));
 
 	if (j->has_ra && j->ra_ms > delay)
 		delay = j->ra_ms;
-	j->kind = J_RETRY;
+	j->kind = FDEL_J_RETRY;
 	j->due = now + delay;
 }
 
@@ -501,10 +208,10 @@ static void set_retry(const struct fdel *d, struct job *j, int64_t now)
 static void start_pending(struct fdel_worker *wk, int64_t now)
 {
 	struct fdel *d = wk->d;
-	struct job **pp = &wk->pending;
+	struct fdel_job **pp = &wk->pending;
 
 	while (*pp) {
-		struct job *j = *pp;
+		struct fdel_job *j = *pp;
 		int64_t until = 0;
 		enum fhost_gate g;
 
@@ -514,7 +221,7 @@ static void start_pending(struct fdel_worker *wk, int64_t now)
 			wk->n_pending--;
 			log_info("deliver: leaving '%s' to its lease (host '%s' busy)", j->qid,
 			         j->url.hostport);
-			job_free(j);
+			fdel_job_free(j);
 			continue;
 		}
 		g = fhosts_acquire(d->hosts, j->url.hostport, now, &until);
@@ -525,7 +232,7 @@ static void start_pending(struct fdel_worker *wk, int64_t now)
 		*pp = j->next;
 		wk->n_pending--;
 		if (g == FHOST_OPEN) {
-			j->kind = J_DEFER;
+			j->kind = FDEL_J_DEFER;
 			j->due = until + jitter_ms(d);
 			push_done(wk, j);
 			continue;
@@ -539,7 +246,7 @@ static void start_pending(struct fdel_worker *wk, int64_t now)
 	}
 }
 
-static void finished(struct fdel_worker *wk, struct job *j, CURLcode res, int64_t now)
+static void finished(struct fdel_worker *wk, struct fdel_job *j, CURLcode res, int64_t now)
 {
 	struct fdel *d = wk->d;
 	enum fdel_outcome o;
@@ -574,13 +281,13 @@ static void finished(struct fdel_worker *wk, struct job *j, CURLcode res, int64_
 	switch (o) {
 	case FDEL_OK:
 		ok = true;
-		j->kind = J_DELIVERED;
+		j->kind = FDEL_J_DELIVERED;
 		j->err[0] = '\0';
 		break;
 	case FDEL_PERMANENT:
 		/* the host answered: not its fault, and no use trying again */
 		ok = true;
-		j->kind = J_FAILED;
+		j->kind = FDEL_J_FAILED;
 		break;
 	case FDEL_RESIGN:
 	case FDEL_RETRY:
@@ -599,7 +306,7 @@ static void collect(struct fdel_worker *wk)
 	int64_t now = fdel_now_ms();
 
 	while ((m = curl_multi_info_read(wk->multi, &left))) {
-		struct job *j = NULL;
+		struct fdel_job *j = NULL;
 
 		if (m->msg != CURLMSG_DONE)
 			continue;
@@ -609,103 +316,18 @@ static void collect(struct fdel_worker *wk)
 	}
 }
 
-/* ---- recording outcomes ---- */
-
-struct done_arg {
-	struct fdel *d;
-	struct job *jobs;
-	int64_t now;
-	struct hcache *hc;
-};
-
-static enum err record(struct store_wtxn *w, struct done_arg *a, struct job *j)
-{
-	struct fdel *d = a->d;
-	struct fhost_rec *hr;
-	enum err rc = SE_OK;
-	bool dead = false;
-	char msg[200];
-
-	switch (j->kind) {
-	case J_DEFER:
-		return queue_defer(w, &d->q, j->qid, j->token, j->due);
-	case J_DELIVERED:
-	case J_FAILED:
-		rc = queue_ack(w, &d->q, j->qid, j->token);
-		break;
-	case J_RETRY:
-		rc = queue_retry_at(w, &d->q, j->qid, j->token, a->now,
-		                    j->due > a->now ? j->due : a->now, str_from(j->err), &dead);
-		break;
-	}
-	if (rc)
-		return rc;
-	if (dead)
-		snprintf(msg, sizeof(msg), "gave up after %u attempts: %.150s", j->attempts,
-		         j->err);
-	else
-		snprintf(msg, sizeof(msg), "%s", j->err);
-	rc = fdel_status_set(w, str_from(j->did),
-	                     j->kind == J_DELIVERED        ? FDEL_ST_DELIVERED
-	                     : j->kind == J_FAILED || dead ? FDEL_ST_FAILED
-	                                                   : FDEL_ST_QUEUED,
-	                     j->attempts, j->status, str_from(msg), a->now);
-	if (rc && rc != SE_NOT_FOUND)
-		return rc;
-	hr = hc_get(w, a->hc, j->url.hostport, a->now, &rc);
-	if (!hr)
-		return rc;
-	if (j->kind == J_DELIVERED) {
-		bool ch = fhost_rec_cleared(hr);
-
-		if (hr->scheme != j->scheme) {
-			hr->scheme = j->scheme;
-			ch = true;
-		}
-		if (ch)
-			hc_dirty(a->hc, hr);
-	} else if (j->kind == J_RETRY) {
-		if (fhost_rec_failed(hr, a->now, d->f->cfg->federation.unavailable_days)) {
-			hc_dirty(a->hc, hr);
-			if (hr->unavailable && hr->unavailable_since == a->now)
-				log_warn("deliver: host '%s' failed on %u distinct days, marked "
-				         "unavailable",
-				         hr->host, hr->n_days);
-		}
-	}
-	return SE_OK;
-}
-
-static enum err done_cb(struct store_wtxn *w, void *arg)
-{
-	struct done_arg *a = arg;
-	enum err rc;
-
-	a->hc->n = 0;
-	for (struct job *j = a->jobs; j; j = j->next) {
-		rc = record(w, a, j);
-		/* SE_BUSY / SE_NOT_FOUND: the lease expired and the item moved on */
-		if (rc && rc != SE_BUSY && rc != SE_NOT_FOUND)
-			return rc;
-	}
-	return hc_flush(w, a->hc);
-}
-
 static void flush(struct fdel_worker *wk)
 {
-	struct hcache *hc = mem_try_alloc(sizeof(*hc));
-	struct done_arg a = {wk->d, wk->done, fdel_now_ms(), hc};
 	struct err_info ei = {0};
 	enum err rc;
 
-	if (!hc)
+	rc = fdel_batch_record(wk->d, wk->done, fdel_now_ms(), &ei);
+	if (rc == SE_NOMEM)
 		return; /* try again next round */
-	rc = store_write(wk->d->f->store, done_cb, &a, &ei);
 	if (rc)
 		log_error("deliver: recording outcomes failed: %s %s (leases will expire)",
 		          err_type(rc), ei.detail);
-	mem_free(hc);
-	jobs_free(wk->done);
+	fdel_jobs_free(wk->done);
 	wk->done = NULL;
 }
 
@@ -713,37 +335,26 @@ static void flush(struct fdel_worker *wk)
 
 static size_t claim(struct fdel_worker *wk, int64_t now, size_t max)
 {
-	struct hcache *hc = mem_try_alloc(sizeof(*hc));
-	struct claim_arg a = {wk->d, now, max, NULL, 0, hc, "", NULL, 0};
 	struct err_info ei = {0};
-	struct job *last;
+	struct fdel_job *jobs = NULL, *last, **pp;
+	size_t n = 0;
 	enum err rc;
 
-	if (!hc)
-		return 0;
-	rc = store_write(wk->d->f->store, claim_cb, &a, &ei);
-	mem_free(hc);
-	mem_free(a.last_body);
+	rc = fdel_batch_claim(wk->d, now, max, &jobs, &n, &ei);
 	if (rc) {
 		log_error("deliver: claiming failed: %s %s", err_type(rc), ei.detail);
-		jobs_free(a.jobs);
 		return 0;
 	}
-	if (!a.jobs)
+	if (!jobs)
 		return 0;
 	/* append in due order */
-	for (last = a.jobs; last->next; last = last->next)
+	for (last = jobs; last->next; last = last->next)
 		;
-	last->next = NULL;
-	{
-		struct job **pp = &wk->pending;
-
-		while (*pp)
-			pp = &(*pp)->next;
-		*pp = a.jobs;
-	}
-	wk->n_pending += a.n;
-	return a.n;
+	for (pp = &wk->pending; *pp; pp = &(*pp)->next)
+		;
+	*pp = jobs;
+	wk->n_pending += n;
+	return n;
 }
 
 /* Earliest due time of the queue (ms), or now + IDLE_MS when empty. */
@@ -763,12 +374,12 @@ static int64_t next_due(struct fdel *d, int64_t now)
 static void shutdown_worker(struct fdel_worker *wk)
 {
 	int64_t end = fdel_now_ms() + STOP_WAIT_MS;
-	struct job *j;
+	struct fdel_job *j;
 
 	/* not started: back to the queue now, no attempt counted */
 	while ((j = wk->pending)) {
 		wk->pending = j->next;
-		j->kind = J_DEFER;
+		j->kind = FDEL_J_DEFER;
 		j->due = fdel_now_ms();
 		push_done(wk, j);
 	}
@@ -897,14 +508,14 @@ void fdel_workers_stop(struct fdel *d)
 		if (!wk)
 			continue;
 		/* transfers still in flight stay leased (docs/internals/federation-delivery.md) */
-		jobs_free(wk->pending);
-		jobs_free(wk->done);
+		fdel_jobs_free(wk->pending);
+		fdel_jobs_free(wk->done);
 		while (wk->inflight) {
-			struct job *j = wk->inflight;
+			struct fdel_job *j = wk->inflight;
 
 			wk->inflight = j->anext;
 			curl_multi_remove_handle(wk->multi, j->easy);
-			job_free(j);
+			fdel_job_free(j);
 		}
 		if (wk->multi)
 			curl_multi_cleanup(wk->multi);
