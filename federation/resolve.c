@@ -561,8 +561,9 @@ enum err fres_key(struct fed *f, const char *key_id, bool refresh, void **evp_ou
 {
 	struct fres_cache *c = finbox_cache(f);
 	char actor[FETCH_URL_MAX], uid[32], throttle[FETCH_URL_MAX + 4];
+	char stale_uid[32] = "", stale_actor[2048] = "";
 	int64_t at = 0, now = now_ms();
-	void *evp = NULL;
+	void *evp = NULL, *stale = NULL;
 	enum err rc;
 
 	if (!key_id || !key_id[0] || strlen(key_id) >= FETCH_URL_MAX)
@@ -576,32 +577,50 @@ enum err fres_key(struct fed *f, const char *key_id, bool refresh, void **evp_ou
 			*evp_out = evp;
 			return SE_OK;
 		}
-		fkeys_pkey_free(evp);
+		/* older than the TTL: refetch, but keep it in case the host is down */
+		if (!rc) {
+			stale = evp;
+			memcpy(stale_uid, user_id, sizeof(stale_uid));
+			memcpy(stale_actor, actor_id, sizeof(stale_actor));
+		}
 		evp = NULL;
 	}
 	rc = key_owner_url(f, key_id, actor, ei);
 	if (rc)
-		return rc;
+		goto out;
 	/*
 	 * One fetch of an actor per minute for an unknown keyId and one for a
 	 * refresh (key rotation): random keyIds ("#x1", "#x2", ...) naming a
 	 * real actor must not turn us into an amplifier against its host.
 	 */
 	snprintf(throttle, sizeof(throttle), "%c %s", refresh ? 'r' : 'u', actor);
-	if (fres_cache_refresh_too_soon(c, throttle, now))
-		return SE_RAISEF(ei, refresh ? SE_RETRY : SE_NOT_FOUND,
-		                 "actor fetched less than a minute ago for this reason");
+	if (fres_cache_refresh_too_soon(c, throttle, now)) {
+		rc =
+		    SE_RAISEF(ei, SE_RETRY, "actor fetched less than a minute ago for this reason");
+		goto out;
+	}
 	rc = fres_actor(f, actor, true, uid, ei);
 	if (rc)
-		return rc;
+		goto out;
 	rc = key_from_store(f, key_id, &evp, user_id, actor_id, &at, ei);
 	if (rc == SE_NOT_FOUND)
-		return SE_RAISEF(ei, SE_NOT_FOUND, "the actor has no key with this id");
+		rc = SE_RAISEF(ei, SE_NOT_FOUND, "the actor has no key with this id");
 	if (rc)
-		return rc;
+		goto out;
 	fres_cache_key_put(c, key_id, evp, user_id, actor_id, now);
 	*evp_out = evp;
+	fkeys_pkey_free(stale);
 	return SE_OK;
+out:
+	if (stale && rc != SE_NOT_FOUND && rc != SE_MissingPermission) {
+		/* a stale key beats none while the owner's host is unreachable */
+		memcpy(user_id, stale_uid, sizeof(stale_uid));
+		memcpy(actor_id, stale_actor, sizeof(stale_actor));
+		*evp_out = stale;
+		return SE_OK;
+	}
+	fkeys_pkey_free(stale);
+	return rc;
 }
 
 /* ---- WebFinger ---- */

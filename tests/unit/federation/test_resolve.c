@@ -396,6 +396,7 @@ struct srv {
 	bool stop;
 	unsigned hits; /* requests served */
 	char name[64]; /* alice's display name */
+	bool fail;     /* answer 500 to everything */
 	char *pem;     /* alice's key */
 };
 
@@ -454,6 +455,12 @@ static void srv_one(int c)
 	snprintf(self, sizeof(self), "127.0.0.1:%d", sv.port);
 	pthread_mutex_lock(&sv.mu);
 	sv.hits++;
+	if (sv.fail) {
+		pthread_mutex_unlock(&sv.mu);
+		reply(c, 500, "application/json", "{}");
+		close(c);
+		return;
+	}
 	if (strcmp(path, "/users/alice") == 0) {
 		body = actor_json("alice", self, "#main-key", sv.name);
 	} else if (strcmp(path, "/users/mallory") == 0) {
@@ -622,6 +629,25 @@ static enum err block_all(struct store_wtxn *w, void *arg)
 	return policy_block_add(w, STR_LIT("127.0.0.1"), STR_LIT("test"));
 }
 
+struct age_op {
+	const char *id;
+};
+
+/* Makes the user's "ap" look fetched long ago. */
+static enum err age_fn(struct store_wtxn *w, void *arg)
+{
+	struct age_op *op = arg;
+	json_t *rec = NULL;
+	enum err rc = user_load(store_wtxn_read(w), str_from(op->id), &rec);
+
+	if (rc)
+		return rc;
+	json_object_set_new(json_object_get(rec, "ap"), "fetched_at", json_integer(1));
+	rc = user_save(w, rec);
+	json_decref(rec);
+	return rc;
+}
+
 static void test_net(void **state)
 {
 	struct netfx *x = *state;
@@ -657,6 +683,28 @@ static void test_net(void **state)
 	rec = user_rec(x, id);
 	assert_string_equal(json_string_value(json_object_get(rec, "display_name")), "Alice Two");
 	json_decref(rec);
+
+	/* a stale key is refetched; while the host fails, the stale key still serves */
+	{
+		struct age_op op = {id};
+
+		assert_int_equal(store_write(x->s, age_fn, &op, NULL), SE_OK);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/users/alice", sv.port);
+		fres_cache_key_drop_actor(finbox_cache(&x->f), url);
+		pthread_mutex_lock(&sv.mu);
+		sv.fail = true;
+		pthread_mutex_unlock(&sv.mu);
+		h = hits();
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/users/alice#main-key", sv.port);
+		assert_int_equal(fres_key(&x->f, url, false, &k, id2, actor, &ei), SE_OK);
+		assert_int_equal(hits(), h + 1);
+		assert_string_equal(id2, id);
+		fkeys_pkey_free(k);
+		k = NULL;
+		pthread_mutex_lock(&sv.mu);
+		sv.fail = false;
+		pthread_mutex_unlock(&sv.mu);
+	}
 
 	/* keys: by keyId, and a keyId the actor does not have */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/users/alice#main-key", sv.port);
