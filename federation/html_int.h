@@ -37,6 +37,7 @@ struct fhtml_writer {
 	unsigned n_ctx;    /* entries in ctx */
 	unsigned deep_ctx; /* quotes/lists past FHTML_NEST_MAX (flattened) */
 	unsigned nl;       /* pending line breaks: 0, 1 (newline) or 2 (blank line) */
+	unsigned nl_ctx;   /* contexts open through the whole pending break */
 	bool line_start;   /* nothing but the prefix written on this line */
 	bool space;        /* a collapsed space is pending */
 	bool item_pending; /* the innermost list's marker goes before the next text */

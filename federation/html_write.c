@@ -92,13 +92,15 @@ void fhtml_emits(struct fhtml_writer *w, const char *s)
 void fhtml_put_prefix(struct fhtml_writer *w, bool blank)
 {
 	char tmp[16];
+	/* a blank line belongs to the contexts open on both of its sides */
+	unsigned n = blank && w->nl_ctx < w->n_ctx ? w->nl_ctx : w->n_ctx;
 
-	for (unsigned i = 0; i < w->n_ctx; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		const struct fhtml_ctx *c = &w->ctx[i];
 		bool innermost_list = c->kind == FHTML_CTX_LIST && i + 1 == w->n_ctx;
 
 		if (c->kind == FHTML_CTX_QUOTE) {
-			fhtml_emits(w, blank && i + 1 == w->n_ctx ? ">" : "> ");
+			fhtml_emits(w, blank && i + 1 == n ? ">" : "> ");
 		} else if (innermost_list && w->item_pending && !blank) {
 			if (c->ordered) {
 				int k = snprintf(tmp, sizeof(tmp), "%u. ", c->counter);
@@ -118,6 +120,8 @@ void fhtml_put_prefix(struct fhtml_writer *w, bool blank)
 
 void fhtml_break_line(struct fhtml_writer *w, unsigned n)
 {
+	if (w->nl == 0 || w->n_ctx < w->nl_ctx)
+		w->nl_ctx = w->n_ctx;
 	if (n > w->nl)
 		w->nl = n;
 }

@@ -14,6 +14,7 @@
 
 #include "core/mem.h"
 #include "federation/html.h"
+#include "federation/markdown.h"
 #include "messages/mentions.h"
 
 static bool utf8_valid(const char *s, size_t n)
@@ -117,6 +118,9 @@ static void test_structure(void **state)
 	expect("<p><b><b>nested</b></b></p>", "**nested**");
 	expect("<blockquote><p>q1</p><p>q2</p></blockquote><p>after</p>", "> q1\n>\n> q2\n\nafter");
 	expect("<ul><li>a</li><li>b<ul><li>c</li></ul></li></ul>", "- a\n- b\n  - c");
+	expect("<p>before</p><blockquote><p>q</p><blockquote><p>inner</p></blockquote></blockquote>"
+	       "<p>after</p>",
+	       "before\n\n> q\n>\n> > inner\n\nafter");
 	expect("<ol start=\"3\"><li>x</li><li>y</li></ol>", "3. x\n4. y");
 	expect("<ol start=\"junk\"><li>x</li></ol>", "1. x");
 	expect("<h1>Title</h1><p>body</p>", "**Title**\n\nbody");
@@ -373,6 +377,25 @@ static void test_markdown_safe(void **state)
 	buf_release(&b);
 }
 
+/* Solstice to Solstice: our own Note HTML comes back as the Markdown it was. */
+static void test_round_trip(void **state)
+{
+	static const char md[] = "hi **bold** *it* `code` [link](https://x.example/a) "
+	                         "https://y.example/b\n> quote line\n> two\n\n- a\n- b\n\n1. one\n"
+	                         "2. two\n\n```\nx = 1;\n```\nend";
+	struct buf h = BUF_INIT(1 << 16), m = BUF_INIT(1 << 16);
+	struct err_info ei = ERR_INFO_INIT;
+
+	(void)state;
+	assert_int_equal(fmd_to_html(STR_LIT(md), &h, &ei), SE_OK);
+	assert_int_equal(fhtml_to_markdown(buf_str(&h), &m, &ei), SE_OK);
+	assert_string_equal(buf_cstr(&m), "hi **bold** *it* `code` [link](https://x.example/a) "
+	                                  "<https://y.example/b>\n\n> quote line\n> two\n\n- a\n- "
+	                                  "b\n\n1. one\n2. two\n\n```\nx = 1;\n```\n\nend");
+	buf_release(&h);
+	buf_release(&m);
+}
+
 static void test_oom(void **state)
 {
 	enum err rc = SE_NOMEM;
@@ -403,7 +426,7 @@ int main(void)
 	    cmocka_unit_test(test_injection),   cmocka_unit_test(test_mention_callback),
 	    cmocka_unit_test(test_limits),      cmocka_unit_test(test_bytes),
 	    cmocka_unit_test(test_escape_text), cmocka_unit_test(test_markdown_safe),
-	    cmocka_unit_test(test_oom),
+	    cmocka_unit_test(test_round_trip),  cmocka_unit_test(test_oom),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
