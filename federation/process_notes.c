@@ -118,7 +118,21 @@ bool fproc_note_type(const char *t)
 	             !strcmp(t, "Question") || !strcmp(t, "Page"));
 }
 
-/* Adds the local users of `list` (array of URLs) to ids (deduplicated). */
+/* Adds the local user `url` names to ids (deduplicated, bounded). */
+static void collect_one(struct pctx *p, const char *url, char ids[][32], size_t *n)
+{
+	char L[32];
+	bool dup = false;
+
+	if (*n >= PROC_RECIPIENTS_MAX || !fproc_local_user(p, url, L))
+		return;
+	for (size_t k = 0; k < *n; k++)
+		dup |= !strcmp(ids[k], L);
+	if (!dup)
+		memcpy(ids[(*n)++], L, 32);
+}
+
+/* Adds the local users of `list` (array of URLs) to ids. */
 static void collect_locals(struct pctx *p, const json_t *list, char ids[][32], size_t *n)
 {
 	size_t i;
@@ -126,17 +140,7 @@ static void collect_locals(struct pctx *p, const json_t *list, char ids[][32], s
 
 	json_array_foreach(list, i, v)
 	{
-		char L[32];
-		bool dup = false;
-
-		if (*n >= PROC_RECIPIENTS_MAX)
-			return;
-		if (!fproc_local_user(p, json_string_value(v), L))
-			continue;
-		for (size_t k = 0; k < *n; k++)
-			dup |= !strcmp(ids[k], L);
-		if (!dup)
-			memcpy(ids[(*n)++], L, 32);
+		collect_one(p, json_string_value(v), ids, n);
 	}
 }
 
@@ -230,6 +234,18 @@ enum err fproc_on_create(struct pctx *p)
 	collect_locals(p, o->bcc, ids, &n);
 	collect_locals(p, p->act.to, ids, &n);
 	collect_locals(p, p->act.cc, ids, &n);
+	collect_locals(p, p->act.bto, ids, &n);
+	collect_locals(p, p->act.bcc, ids, &n);
+	/*
+	 * A non-public Note POSTed to one user's own inbox is addressed to them
+	 * even when the sender stripped bto/bcc before delivery (as it should).
+	 */
+	if (n == 0 && p->in->recipient_user_id && strlen(p->in->recipient_user_id) < 32) {
+		char url[512];
+
+		snprintf(url, sizeof(url), "%s/users/%s", p->f->base, p->in->recipient_user_id);
+		collect_one(p, url, ids, &n);
+	}
 	if (n == 0) {
 		log_debug("fproc: Note '%s' addressed to nobody here: ignored", o->id);
 		goto out;

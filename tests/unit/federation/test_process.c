@@ -119,18 +119,23 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Runs activity `text` as sent by user `sender`. */
-static enum err run(const char *sender, const char *text)
+/* Runs activity `text` as sent by user `sender` to the inbox of `to` (NULL: shared). */
+static enum err run_to(const char *sender, const char *to, const char *text)
 {
 	struct err_info ei = ERR_INFO_INIT;
 	json_t *doc = json_loads(text, 0, NULL);
-	struct fproc_in in = {doc, sender, NULL, 1000};
+	struct fproc_in in = {doc, sender, to, 1000};
 	enum err rc;
 
 	assert_non_null(doc);
 	rc = fproc_handle(&F->fed, &in, &ei);
 	json_decref(doc);
 	return rc;
+}
+
+static enum err run(const char *sender, const char *text)
+{
+	return run_to(sender, NULL, text);
 }
 
 static enum perm_relationship rel(const char *who, const char *other)
@@ -339,6 +344,26 @@ static void test_notes(void **state)
 	assert_null(json_object_get(json_object_get(json_array_get(msgs, 0), "reactions"),
 	                            FPROC_LIKE_EMOJI));
 	json_decref(msgs);
+	/* addressed only to R's followers: nobody here via the shared inbox... */
+	assert_int_equal(run(R_ID, ACT("Create", "http://remote.test/c/4", R_URL,
+	                               NOTE("http://remote.test/n/4", "\"" R_URL "/followers\"",
+	                                    "to followers"))),
+	                 SE_OK);
+	msgs = dm_messages();
+	assert_int_equal(json_array_size(msgs), 1);
+	json_decref(msgs);
+	/* ...but POSTed to lucy's own inbox it is hers (bto/bcc stripped in transit) */
+	assert_int_equal(
+	    run_to(R_ID, L_ID,
+	           ACT("Create", "http://remote.test/c/5", R_URL,
+	               NOTE("http://remote.test/n/4", "\"" R_URL "/followers\"", "to followers"))),
+	    SE_OK);
+	msgs = dm_messages();
+	assert_int_equal(json_array_size(msgs), 2);
+	json_decref(msgs);
+	assert_int_equal(
+	    run(R_ID, ACT("Delete", "http://remote.test/d/4", R_URL, "\"http://remote.test/n/4\"")),
+	    SE_OK);
 	/* Mastodon links mentions to the profile page, not the actor */
 	assert_int_equal(run(R_ID, ACT("Create", "http://remote.test/c/3", R_URL,
 	                               NOTE("http://remote.test/n/3", "\"" L_URL "\"",
