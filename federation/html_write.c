@@ -195,7 +195,15 @@ static void put_char(struct fhtml_writer *w, const char *p, size_t n)
 	case '-':
 	case '+':
 	case '=':
-		esc = w->line_start || w->out->len == w->start || w->nl > 0;
+		/* block markers at a line start: "# ", "- ", "+ ", "---", "===" */
+		if (w->line_start || w->out->len == w->start || w->nl > 0) {
+			size_t k = 1;
+
+			while (c == '#' && k < n && k < 7 && p[k] == '#')
+				k++;
+			esc = k == n || p[k] == ' ' || p[k] == '\t' || (c == '-' && p[k] == '-') ||
+			      c == '=';
+		}
 		break;
 	case '.':
 	case ')':

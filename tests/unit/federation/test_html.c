@@ -197,6 +197,8 @@ static void test_injection(void **state)
 	       "\\:01ABCDEFGHJKMNPQRSTVWXYZ01: \\$\\$x\\$\\$ \\[l\\](u) \\|t\\|");
 	expect("<p># not a heading</p><p>- not a list</p><p>1. not a list</p><p>&gt; no</p>",
 	       "\\# not a heading\n\n\\- not a list\n\n1\\. not a list\n\n\\> no");
+	expect("<p>## two</p><p>--- rule</p><p>+ plus</p><p>#tag -x +1</p>",
+	       "\\## two\n\n\\--- rule\n\n\\+ plus\n\n#tag -x +1");
 	expect("<p>&amp;amp; &amp;lt;</p>", "\\&amp; \\&lt;");
 }
 
