@@ -245,6 +245,8 @@ BENCH_SRCS += tools/bench/bench_deliver.c
 UNIT_TESTS += tests/unit/federation/test_webfinger.c tests/unit/federation/test_actor.c
 FUZZ_TARGETS += tests/fuzz/fuzz_webfinger.c
 INTEG_TESTS += tests/integration/test_fed_discovery.c
+# interop with an independent implementation: fedify 2.x peer under Node 22 (tests/js)
+INTEG_TESTS += tests/integration/test_fedify.c
 BENCH_SRCS += tools/bench/bench_actor.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
