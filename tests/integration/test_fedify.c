@@ -15,6 +15,7 @@
  *      back as a Create{Note} that fedify verified;
  *   f. bob's edit, reaction and delete reach the peer (Update, Like, Delete),
  *      the peer's EmojiReact shows on bob's message;
+ *   g. bob unfriends the peer: it gets Undo{Follow} and Reject{Follow};
  *   e. Solstice's inbox accepts deliveries signed by fedify's signRequest
  *      (cavage and RFC 9421) and refuses them with a changed body, without
  *      signature, with an old date or another key.
@@ -982,6 +983,42 @@ static void test_f_edit_react_delete(void **state)
 	free(txt);
 }
 
+/*
+ * g. bob removes the peer as a friend: the peer gets Undo{Follow} (bob's
+ * follow) and Reject{Follow} (its own), both verified; no relation remains.
+ */
+static void test_g_unfriend(void **state)
+{
+	char path[96], rel[32];
+	long since;
+	char *txt;
+	json_t *v;
+	bool listed;
+
+	(void)state;
+	if (!W.bob.remote[0])
+		fail_msg("step c did not make bob and the peer friends");
+	since = peer_inbox_seq();
+	snprintf(path, sizeof(path), "/api/users/%s/friend", W.bob.remote);
+	json_decref(tc_ok(W.d, "DELETE", path, W.bob.u.token, NULL, 200));
+	relationship(&W.bob, W.bob.remote, rel);
+	assert_string_equal(rel, "None");
+	txt = bob_sent(since, "Undo", "bob's Undo{Follow}");
+	assert_non_null(strstr(txt, "Follow"));
+	free(txt);
+	txt = bob_sent(since, "Reject", "bob's Reject{Follow}");
+	assert_non_null(strstr(txt, W.p.actor));
+	free(txt);
+	/* The peer dropped bob from its followers on the Undo (alice may remain). */
+	v = peer_ok("GET", "/control/followers", NULL);
+	txt = json_dumps(json_object_get(v, "followers"), JSON_COMPACT);
+	json_decref(v);
+	assert_non_null(txt);
+	listed = strstr(txt, W.bob.actor) != NULL;
+	free(txt);
+	assert_false(listed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -991,6 +1028,7 @@ int main(void)
 	    cmocka_unit_test(test_c_peer_follows_local_user),
 	    cmocka_unit_test(test_d_direct_messages),
 	    cmocka_unit_test(test_f_edit_react_delete),
+	    cmocka_unit_test(test_g_unfriend),
 	    cmocka_unit_test(test_e_solstice_verifies_fedify_signatures),
 	};
 

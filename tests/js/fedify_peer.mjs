@@ -201,6 +201,7 @@ function buildFederation() {
     .on(Undo, async (ctx, undo) => {
       const e = await remember(ctx, undo);
       const obj = await undo.getObject(ctx);
+      log(`undo of ${obj?.constructor?.name ?? "nothing"} ${undo.objectId?.href}`);
       if (obj instanceof Follow && e.actor) followers.delete(e.actor);
     })
     .on(Create, async (ctx, create) => {
