@@ -180,8 +180,6 @@ UNIT_TESTS += tests/unit/channels/test_group.c tests/unit/channels/test_sync.c
 UNIT_TESTS += tests/unit/gateway/test_wire.c
 UNIT_TESTS += tests/unit/messages/test_search.c
 UNIT_TESTS += tests/unit/federation/test_follows.c tests/unit/federation/test_process.c
-INTEG_TESTS += tests/integration/test_federation.c
-FUZZ_TARGETS += tests/fuzz/fuzz_process.c
 UNIT_TESTS += tests/unit/federation/test_markdown.c
 UNIT_TESTS += tests/unit/federation/test_html.c tests/unit/federation/test_as2.c
 UNIT_TESTS += tests/unit/core/test_fetch.c
@@ -248,6 +246,9 @@ INTEG_TESTS += tests/integration/test_fed_discovery.c
 # interop with an independent implementation: fedify 2.x peer under Node 22 (tests/js)
 INTEG_TESTS += tests/integration/test_fedify.c
 BENCH_SRCS += tools/bench/bench_actor.c
+# federation mapping (after the := lists above, which would reset them)
+INTEG_TESTS += tests/integration/test_federation.c
+FUZZ_TARGETS += tests/fuzz/fuzz_process.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)
