@@ -274,6 +274,12 @@ enum err fproc_on_create(struct pctx *p)
 		const char *rch = NULL, *rauthor = NULL;
 
 		rc = api_fed_dm_open(p->f->app, str_from(ids[i]), p->R, &ch, &ei);
+		if (rc == SE_MissingPermission || rc == SE_UnknownUser) {
+			log_info("fproc: Note '%s' from '%s' to '%s' dropped: %s", o->id,
+			         p->act.actor, ids[i], err_type(rc));
+			rc = SE_OK;
+			continue;
+		}
 		if (rc) {
 			rc = fproc_transient(rc);
 			goto out;

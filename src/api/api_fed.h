@@ -55,8 +55,10 @@ enum err api_fed_react(struct app *app, struct str user, struct str channel, str
     __attribute__((warn_unused_result));
 
 /*
- * The DirectMessage channel of users a and b, created (and announced with
- * ChannelCreate) if missing. `*ch` gets it (new reference).
+ * GET /users/{a}/dm as user b: the DirectMessage channel of a and b,
+ * created (and announced with ChannelCreate) if missing, when b may send
+ * messages to a (MissingPermission otherwise, as the route answers).
+ * `*ch` gets it (new reference). UnknownUser, InvalidOperation (a == b).
  */
 enum err api_fed_dm_open(struct app *app, struct str a, struct str b, json_t **ch,
                          struct err_info *ei) __attribute__((warn_unused_result));

@@ -210,11 +210,31 @@ enum err api_fed_dm_open(struct app *app, struct str a, struct str b, json_t **c
                          struct err_info *ei)
 {
 	struct dm_op op = {a, b, {0}, NULL, false};
+	struct store_txn *txn = NULL;
+	json_t *ra = NULL, *rb = NULL;
+	uint32_t perms = 0;
 	struct ulid u;
 	enum err rc;
 
 	if (str_eq(a, b))
 		return SE_RAISE(ei, SE_InvalidOperation);
+	/* the route's rule: b may open a DM with a only when b may message a */
+	rc = store_read_begin(app->store, &txn);
+	if (rc)
+		return SE_RAISE(ei, rc);
+	rc = user_load(txn, a, &ra);
+	if (!rc)
+		rc = user_load(txn, b, &rb);
+	if (!rc && user_perms(txn, rb, ra, &perms))
+		rc = SE_IO;
+	store_read_end(txn);
+	json_decref(ra);
+	json_decref(rb);
+	if (rc)
+		return SE_RAISE(ei, rc == SE_NOT_FOUND ? SE_UnknownUser : rc);
+	rc = perm_require_user(perms, PERM_USER_SEND_MESSAGE, ei);
+	if (rc)
+		return rc;
 	rc = ulid_generate(NULL, &u);
 	if (!rc) {
 		ulid_encode(&u, op.id);

@@ -391,9 +391,32 @@ static void test_notes(void **state)
 	json_decref(msgs);
 }
 
+static bool has_dm(const char *a, const char *b)
+{
+	struct store_txn *t = NULL;
+	char key[64];
+	size_t len, n = 0;
+	struct str id;
+
+	assert_int_equal(store_read_begin(F->app.store, &t), SE_OK);
+	assert_int_equal(channel_dm_key(str_from(a), str_from(b), key, &len), SE_OK);
+	assert_int_equal(store_index_find(t, CHANNEL_COLL, CHANNEL_IDX_DM, (struct str){key, len},
+	                                  &id, 1, &n, NULL),
+	                 SE_OK);
+	store_read_end(t);
+	return n == 1;
+}
+
 static void test_block_and_garbage(void **state)
 {
 	(void)state;
+	/* a stranger's direct Note: Revolt lets only friends DM; not even the channel is made */
+	assert_int_equal(run(X_ID, ACT("Create", "http://other.test/c/1", X_URL,
+	                               "{\"type\":\"Note\",\"id\":\"http://other.test/n/1\","
+	                               "\"attributedTo\":\"" X_URL "\",\"to\":[\"" L_URL
+	                               "\"],\"content\":\"spam\"}")),
+	                 SE_OK);
+	assert_false(has_dm(L_ID, X_ID));
 	assert_int_equal(run(R_ID, ACT("Block", "http://remote.test/b/1", R_URL, "\"" L_URL "\"")),
 	                 SE_OK);
 	assert_int_equal(rel(L_ID, R_ID), PERM_REL_BLOCKED_OTHER);
