@@ -401,7 +401,8 @@ static void test_collections(void **state)
 	td_resp_release(&r);
 }
 
-/* A profile edit reaches the followers' copy; unfriending ends it on both sides. */
+/* A profile edit reaches the followers' copy; unfriending ends it on both sides; Block / unblock.
+ */
 static void test_profile_and_unfriend(void **state)
 {
 	struct fx *f = *state;
@@ -429,6 +430,12 @@ static void test_profile_and_unfriend(void **state)
 	json_decref(tc_ok(f->b, "DELETE", path, f->bob.token, NULL, 200));
 	relation(f->b, f->bob.token, f->alice_on_b, got);
 	assert_string_equal(got, "");
+	wait_relation(f->a, f->alice.token, NULL, "");
+	/* bob blocks alice: Block; A shows BlockedOther; unblocking (Undo{Block}) clears it */
+	snprintf(path, sizeof(path), "/api/users/%s/block", f->alice_on_b);
+	json_decref(tc_ok(f->b, "PUT", path, f->bob.token, NULL, 200));
+	wait_relation(f->a, f->alice.token, f->bob_on_a, "BlockedOther");
+	json_decref(tc_ok(f->b, "DELETE", path, f->bob.token, NULL, 200));
 	wait_relation(f->a, f->alice.token, NULL, "");
 }
 
