@@ -15,6 +15,8 @@
  *      back as a Create{Note} that fedify verified;
  *   f. bob's edit, reaction and delete reach the peer (Update, Like, Delete),
  *      the peer's EmojiReact shows on bob's message;
+ *   h. the peer's Update{Note} edits the message, its plain Like becomes a 👍
+ *      reaction, its Delete{Tombstone} deletes the message;
  *   g. bob unfriends the peer: it gets Undo{Follow} and Reject{Follow};
  *   e. Solstice's inbox accepts deliveries signed by fedify's signRequest
  *      (cavage and RFC 9421) and refuses them with a changed body, without
@@ -983,6 +985,88 @@ static void test_f_edit_react_delete(void **state)
 	free(txt);
 }
 
+/* Poll GET `path` as bob until `pred` holds for (status, body); bounded. */
+static bool bob_poll(const char *path, bool (*pred)(long status, const json_t *body),
+                     const char *what)
+{
+	long deadline = now_ms() + step_ms();
+
+	do {
+		json_t *v = NULL;
+		long st = tc_call(W.d, "GET", path, W.bob.u.token, NULL, &v);
+		bool ok = pred(st, v);
+
+		json_decref(v);
+		if (ok)
+			return true;
+		usleep(POLL_US);
+	} while (now_ms() < deadline);
+	peer_dump(&W.p, what);
+	return false;
+}
+
+static bool edited(long status, const json_t *m)
+{
+	const char *c = tc_sval(m, "content");
+
+	return status == 200 && c && strstr(c, "Edited by fedify") && json_object_get(m, "edited");
+}
+
+static bool liked(long status, const json_t *m)
+{
+	const json_t *who = json_object_get(json_object_get(m, "reactions"), "\xF0\x9F\x91\x8D");
+
+	return status == 200 && json_array_size(who) == 1 &&
+	       strcmp(json_string_value(json_array_get(who, 0)), W.bob.remote) == 0;
+}
+
+static bool gone(long status, const json_t *m)
+{
+	(void)m;
+	return status == 404;
+}
+
+/*
+ * h. the peer's side of a DM's life: its Update{Note} edits the message on
+ * Solstice, its plain Like (Mastodon's favourite) becomes a 👍 reaction,
+ * its Delete{Tombstone} deletes the message. Needs step d's messages.
+ */
+static void test_h_peer_edits_likes_deletes(void **state)
+{
+	char path[200], note[200], mid[32];
+	json_t *req, *m;
+
+	(void)state;
+	if (!W.peer_msg[0] || !W.dm[0])
+		fail_msg("step d did not leave a DM exchange to work on");
+	req = json_pack("{s:s, s:s, s:s}", "to", W.bob.handle, "note", W.peer_note, "content",
+	                "<p>Edited by fedify</p>");
+	json_decref(peer_ok("POST", "/control/edit", req));
+	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", W.dm, W.peer_msg);
+	if (!bob_poll(path, edited, "h: Update"))
+		fail_msg("the peer's Update{Note} did not edit message %s in %d ms", W.peer_msg,
+		         step_ms());
+
+	snprintf(path, sizeof(path), "/api/channels/%s/messages", W.dm);
+	m = tc_ok(W.d, "POST", path, W.bob.u.token, "{\"content\":\"Like this one\"}", 200);
+	snprintf(mid, sizeof(mid), "%s", tc_sget(m, "_id"));
+	json_decref(m);
+	snprintf(note, sizeof(note), "%s/objects/%s", W.base, mid);
+	req = json_pack("{s:s, s:s, s:s}", "to", W.bob.handle, "object", note, "emoji", "");
+	json_decref(peer_ok("POST", "/control/react", req));
+	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", W.dm, mid);
+	if (!bob_poll(path, liked, "h: Like"))
+		fail_msg("the peer's Like did not become a reaction on %s in %d ms", mid,
+		         step_ms());
+
+	req = json_pack("{s:s, s:s}", "to", W.bob.handle, "note", W.peer_note);
+	json_decref(peer_ok("POST", "/control/delete", req));
+	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", W.dm, W.peer_msg);
+	if (!bob_poll(path, gone, "h: Delete"))
+		fail_msg("the peer's Delete did not delete message %s in %d ms", W.peer_msg,
+		         step_ms());
+}
+
 /*
  * g. bob removes the peer as a friend: the peer gets Undo{Follow} (bob's
  * follow) and Reject{Follow} (its own), both verified; no relation remains.
@@ -1028,6 +1112,7 @@ int main(void)
 	    cmocka_unit_test(test_c_peer_follows_local_user),
 	    cmocka_unit_test(test_d_direct_messages),
 	    cmocka_unit_test(test_f_edit_react_delete),
+	    cmocka_unit_test(test_h_peer_edits_likes_deletes),
 	    cmocka_unit_test(test_g_unfriend),
 	    cmocka_unit_test(test_e_solstice_verifies_fedify_signatures),
 	};

@@ -9,6 +9,8 @@
 //   POST /control/follow {actor}        -> sends Follow from peer, {id}
 //   POST /control/unfollow {actor}      -> sends Undo{Follow}
 //   POST /control/note {to, content}    -> sends a direct Create{Note}, {id, note}
+//   POST /control/edit {to, note, content} -> sends Update{Note} of a Note sent before
+//   POST /control/delete {to, note}     -> sends Delete{Tombstone} of it
 //   POST /control/react {to, object, emoji} -> sends EmojiReact (and Like when emoji is empty)
 //   GET  /control/inbox?since=N         -> every inbox POST: HTTP status fedify answered,
 //                                          signature scheme, and for the accepted ones the
@@ -45,6 +47,7 @@ import {
   Note,
   Person,
   Reject,
+  Tombstone,
   Undo,
   Update,
 } from "@fedify/vocab";
@@ -91,6 +94,7 @@ const pending = new Map(); // activity id -> what its listener saw, until the PO
 let seq = 0;
 const followers = new Map(); // actor id -> inbox/endpoint info (the Actor object)
 const sentFollows = new Map(); // followee id -> Follow activity
+const notes = new Map(); // Note id -> the Note as last sent (for edit/delete)
 let origin = null; // set once listening
 let federation = null;
 
@@ -359,7 +363,36 @@ async function control(method, path, body) {
       object: note,
     });
     await ctx.sendActivity({ identifier: "peer" }, target, create, { immediate: true });
+    notes.set(noteId.href, note);
     return { id: create.id.href, note: noteId.href };
+  }
+  if (method === "POST" && path === "/control/edit") {
+    const target = await resolveActor(ctx, body.to);
+    const old = notes.get(body.note);
+    if (!old) throw Object.assign(new Error("unknown note"), { status: 404 });
+    const note = old.clone({ content: body.content ?? "", updated: Temporal.Now.instant() });
+    const update = new Update({
+      id: new URL(`${origin}/activities/${crypto.randomUUID()}`),
+      actor: me,
+      to: target.id,
+      object: note,
+    });
+    await ctx.sendActivity({ identifier: "peer" }, target, update, { immediate: true });
+    notes.set(body.note, note);
+    return { id: update.id.href };
+  }
+  if (method === "POST" && path === "/control/delete") {
+    const target = await resolveActor(ctx, body.to);
+    if (!notes.has(body.note)) throw Object.assign(new Error("unknown note"), { status: 404 });
+    const del = new Delete({
+      id: new URL(`${origin}/activities/${crypto.randomUUID()}`),
+      actor: me,
+      to: target.id,
+      object: new Tombstone({ id: new URL(body.note) }),
+    });
+    await ctx.sendActivity({ identifier: "peer" }, target, del, { immediate: true });
+    notes.delete(body.note);
+    return { id: del.id.href };
   }
   if (method === "POST" && path === "/control/react") {
     const target = await resolveActor(ctx, body.to);
