@@ -17,6 +17,7 @@
  *      the peer's EmojiReact shows on bob's message;
  *   h. the peer's Update{Note} edits the message, its plain Like becomes a 👍
  *      reaction, its Delete{Tombstone} deletes the message;
+ *   i. bob's display-name change reaches the peer as Update{Person};
  *   g. bob unfriends the peer: it gets Undo{Follow} and Reject{Follow};
  *   e. Solstice's inbox accepts deliveries signed by fedify's signRequest
  *      (cavage and RFC 9421) and refuses them with a changed body, without
@@ -1068,6 +1069,27 @@ static void test_h_peer_edits_likes_deletes(void **state)
 }
 
 /*
+ * i. bob's profile edit reaches the peer, his follower since step c, as a
+ * verified Update{Person} carrying the new display name.
+ */
+static void test_i_profile_update(void **state)
+{
+	long since;
+	char *txt;
+
+	(void)state;
+	if (!W.bob.remote[0])
+		fail_msg("step c did not make the peer follow bob");
+	since = peer_inbox_seq();
+	json_decref(tc_ok(W.d, "PATCH", "/api/users/@me", W.bob.u.token,
+	                  "{\"display_name\":\"Bobby Fedi\"}", 200));
+	txt = bob_sent(since, "Update", "bob's Update{Person}");
+	assert_non_null(strstr(txt, "Bobby Fedi"));
+	assert_non_null(strstr(txt, "Person"));
+	free(txt);
+}
+
+/*
  * g. bob removes the peer as a friend: the peer gets Undo{Follow} (bob's
  * follow) and Reject{Follow} (its own), both verified; no relation remains.
  */
@@ -1113,6 +1135,7 @@ int main(void)
 	    cmocka_unit_test(test_d_direct_messages),
 	    cmocka_unit_test(test_f_edit_react_delete),
 	    cmocka_unit_test(test_h_peer_edits_likes_deletes),
+	    cmocka_unit_test(test_i_profile_update),
 	    cmocka_unit_test(test_g_unfriend),
 	    cmocka_unit_test(test_e_solstice_verifies_fedify_signatures),
 	};
