@@ -90,8 +90,10 @@ static enum err note_markdown(struct pctx *p, const struct as2_object *o, struct
 	enum err rc = SE_OK;
 
 	if (o->source_content && mt && !strncmp(mt, "text/markdown", 13)) {
-		buf_puts(md, o->source_content);
-		utf8_cut(md, PROC_CONTENT_BYTES);
+		/* remote Markdown keeps its formatting, never its mentions or mass pings:
+		 * another server's <@ULID> names its own users, not ours */
+		rc = fhtml_markdown_safe(str_from(o->source_content), PROC_CONTENT_BYTES, md, NULL,
+		                         p->ei);
 	} else if (o->source_content && mt && !strncmp(mt, "text/plain", 10)) {
 		fhtml_escape_text(str_from(o->source_content), md);
 		utf8_cut(md, PROC_CONTENT_BYTES);

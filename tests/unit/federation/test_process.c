@@ -389,6 +389,22 @@ static void test_notes(void **state)
 	msgs = dm_messages();
 	assert_int_equal(json_array_size(msgs), 0);
 	json_decref(msgs);
+	/* a Markdown source keeps its formatting but never its mentions or mass pings */
+	assert_int_equal(run(R_ID, ACT("Create", "http://remote.test/c/6", R_URL,
+	                               "{\"type\":\"Note\",\"id\":\"http://remote.test/n/6\","
+	                               "\"attributedTo\":\"" R_URL "\",\"to\":[\"" L_URL "\"],"
+	                               "\"content\":\"<p>x</p>\",\"source\":{\"content\":"
+	                               "\"<@" L_ID "> **bold** @everyone\",\"mediaType\":"
+	                               "\"text/markdown\"}}")),
+	                 SE_OK);
+	msgs = dm_messages();
+	assert_int_equal(json_array_size(msgs), 1);
+	c = json_string_value(json_object_get(json_array_get(msgs, 0), "content"));
+	assert_non_null(c);
+	assert_non_null(strstr(c, "**bold**"));
+	assert_null(strstr(c, "<@" L_ID ">"));
+	assert_null(strstr(c, "@everyone"));
+	json_decref(msgs);
 }
 
 static bool has_dm(const char *a, const char *b)
