@@ -140,9 +140,6 @@ LIB_SRCS += $(SRCS_FED_POLICY)
 SRCS_FED_SIG := federation/httpsig.c federation/httpsig_parse.c federation/httpsig_sf.c federation/keys.c \
                 federation/base58.c
 LIB_SRCS += $(SRCS_FED_SIG)
-UNIT_TESTS += tests/unit/federation/test_httpsig.c tests/unit/federation/test_keys.c
-FUZZ_TARGETS += tests/fuzz/fuzz_httpsig.c
-BENCH_SRCS += tools/bench/bench_httpsig.c
 SRCS_AUTH_CAPTCHA := src/auth/captcha.c
 LIB_SRCS += $(SRCS_AUTH_CAPTCHA)
 MAIN_SRC := src/main.c
@@ -249,6 +246,10 @@ BENCH_SRCS += tools/bench/bench_actor.c
 # federation mapping (after the := lists above, which would reset them)
 INTEG_TESTS += tests/integration/test_federation.c
 FUZZ_TARGETS += tests/fuzz/fuzz_process.c
+# federation signatures: tests, fuzz target, bench (after the := lists above)
+UNIT_TESTS += tests/unit/federation/test_httpsig.c tests/unit/federation/test_keys.c
+FUZZ_TARGETS += tests/fuzz/fuzz_httpsig.c
+BENCH_SRCS += tools/bench/bench_httpsig.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)
