@@ -7,6 +7,7 @@
 #include "federation/httpsig.h"
 
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -451,15 +452,21 @@ static enum err pick_alg(const struct hsig_parsed *p, enum key_kind k, struct er
 	return SE_OK;
 }
 
-static bool evp_verify(EVP_PKEY *key, enum key_kind k, struct str tbs, const unsigned char *sig,
-                       size_t n)
+/* `pss`: RSASSA-PSS with SHA-512, what draft-cavage-12 means by hs2019 with
+ * an RSA key (deployed peers use PKCS#1 v1.5 SHA-256, tried first) */
+static bool evp_verify(EVP_PKEY *key, enum key_kind k, bool pss, struct str tbs,
+                       const unsigned char *sig, size_t n)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	const EVP_MD *md = k == KEY_RSA ? (pss ? EVP_sha512() : EVP_sha256()) : NULL;
 	bool ok = false;
 
 	if (!ctx)
 		return false;
-	if (EVP_DigestVerifyInit(ctx, NULL, k == KEY_RSA ? EVP_sha256() : NULL, NULL, key) == 1 &&
+	if (EVP_DigestVerifyInit(ctx, &pctx, md, NULL, key) == 1 &&
+	    (!pss || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+	              EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) == 1)) &&
 	    EVP_DigestVerify(ctx, sig, n, (const unsigned char *)tbs.p, tbs.n) == 1)
 		ok = true;
 	EVP_MD_CTX_free(ctx);
@@ -538,7 +545,7 @@ enum err hsig_verify(const struct hsig_request *r, const struct hsig_parsed *p, 
 	struct buf base = BUF_INIT(BASE_MAX);
 	enum key_kind kind;
 	int known = 0;
-	bool ok = false;
+	bool ok = false, pss;
 	enum err rc;
 
 	if (!key)
@@ -567,13 +574,16 @@ enum err hsig_verify(const struct hsig_request *r, const struct hsig_parsed *p, 
 		rc = SE_RAISEF(ei, SE_INVAL, "bad signature: Ed25519 signatures are 64 bytes");
 		goto out;
 	}
-	ok = evp_verify(key, kind, buf_str(&base), p->sig, p->sig_len);
+	pss = p->scheme == HSIG_CAVAGE && kind == KEY_RSA && !strcmp(p->alg, "hs2019");
+	ok = evp_verify(key, kind, false, buf_str(&base), p->sig, p->sig_len) ||
+	     (pss && evp_verify(key, kind, true, buf_str(&base), p->sig, p->sig_len));
 	/* fedify and old Pleroma sign (request-target) without the query */
 	if (!ok && p->scheme == HSIG_CAVAGE && str_index(r->target, '?') >= 0) {
 		rc = hsig_signing_string(r, p, false, &base, ei);
 		if (rc)
 			goto out;
-		ok = evp_verify(key, kind, buf_str(&base), p->sig, p->sig_len);
+		ok = evp_verify(key, kind, false, buf_str(&base), p->sig, p->sig_len) ||
+		     (pss && evp_verify(key, kind, true, buf_str(&base), p->sig, p->sig_len));
 	}
 	if (!ok)
 		rc = SE_RAISEF(ei, SE_INVAL, "bad signature (%s, key %s)",

@@ -165,14 +165,13 @@ enum err hsig_check_digest(const struct hsig_request *r, struct err_info *ei)
  *   now_s + skew_s and not before now_s - skew_s; expires + skew_s not passed;
  * - a covered digest matches the body (hsig_check_digest);
  * - the signature is valid for `pub` (EVP_PKEY *: RSA or Ed25519, borrowed):
- *   cavage rsa-sha256 / hs2019 / none (RSA: PKCS#1 v1.5 SHA-256; Ed25519 key
- *   with hs2019/ed25519/none: Ed25519), RFC 9421 rsa-v1_5-sha256 / ed25519
- *   (absent alg: by key type). Cavage tries the (request-target) with the
- *   query string, then without.
- * Returns SE_OK, or SE_INVAL with the reason in ei->detail ("signature does
- * not cover digest", "Date too old", "Digest mismatch", ...), SE_NOMEM.
- * Reasons a fresh copy of the key may fix (rotation) start with "bad
- * signature" or "wrong key type"; callers may rely on these prefixes.
+ *   cavage rsa-sha256 / hs2019 / none (RSA: PKCS#1 v1.5 SHA-256, and for
+ *   hs2019 also RSASSA-PSS SHA-512; Ed25519 key with hs2019/ed25519/none), RFC 9421 rsa-v1_5-sha256
+ * / ed25519 (absent alg: by key type). Cavage tries the (request-target) with the query string,
+ * then without. Returns SE_OK, or SE_INVAL with the reason in ei->detail ("signature does not cover
+ * digest", "Date too old", "Digest mismatch", ...), SE_NOMEM. Reasons a fresh copy of the key may
+ * fix (rotation) start with "bad signature" or "wrong key type"; callers may rely on these
+ * prefixes.
  */
 enum err hsig_verify(const struct hsig_request *r, const struct hsig_parsed *p, void *evp_pkey_pub,
                      int64_t now_s, unsigned skew_s, struct err_info *ei)

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "core/buf.h"
 #include "core/mem.h"
@@ -1042,6 +1043,55 @@ static void test_peer_styles(void **state)
 	fkeys_pkey_free(pub);
 }
 
+/* hs2019 with an RSA key as draft-cavage-12 defines it: RSASSA-PSS with SHA-512 */
+static void test_hs2019_pss(void **state)
+{
+	static const char *const algs[] = {"hs2019", "rsa-sha256"};
+	static const enum err want[] = {SE_OK, SE_INVAL};
+	EVP_PKEY *rsa = priv_key(cavage_priv);
+	void *pub = pub_key(cavage_pub);
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct hsig_header hs[6];
+		struct hsig_request r;
+		struct hsig_parsed p;
+		struct buf base = BUF_INIT(4096), hdr = BUF_INIT(4096);
+		unsigned char sig[256], b64[512];
+		size_t n = sizeof(sig);
+		EVP_MD_CTX *c = EVP_MD_CTX_new();
+		EVP_PKEY_CTX *pc = NULL;
+
+		memcpy(hs, cavage_hdrs, sizeof(hs));
+		buf_printf(&hdr,
+		           "keyId=\"Test\",algorithm=\"%s\",headers=\"(request-target) host "
+		           "date digest\",signature=\"AAAA\"",
+		           algs[i]);
+		hs[5] = (struct hsig_header){STR_LIT("signature"), buf_str(&hdr)};
+		r = cavage_req(hs, 6);
+		assert_int_equal(hsig_parse(&r, &p, NULL), SE_OK);
+		assert_int_equal(hsig_signing_string(&r, &p, true, &base, NULL), SE_OK);
+		assert_true(EVP_DigestSignInit(c, &pc, EVP_sha512(), NULL, rsa) == 1);
+		assert_true(EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) == 1);
+		assert_true(EVP_DigestSign(c, sig, &n, (const unsigned char *)base.ptr, base.len) ==
+		            1);
+		EVP_MD_CTX_free(c);
+		EVP_EncodeBlock(b64, sig, (int)n);
+		buf_reset(&hdr);
+		buf_printf(&hdr,
+		           "keyId=\"Test\",algorithm=\"%s\",headers=\"(request-target) host "
+		           "date digest\",signature=\"%s\"",
+		           algs[i], (const char *)b64);
+		hs[5] = (struct hsig_header){STR_LIT("signature"), buf_str(&hdr)};
+		assert_int_equal(hsig_parse(&r, &p, NULL), SE_OK);
+		assert_int_equal(hsig_verify(&r, &p, pub, CAVAGE_NOW, 60, NULL), want[i]);
+		buf_release(&base);
+		buf_release(&hdr);
+	}
+	EVP_PKEY_free(rsa);
+	fkeys_pkey_free(pub);
+}
+
 /* A covered digest header that the request does not carry; an uncovered one that lies */
 static void test_missing_digest(void **state)
 {
@@ -1167,6 +1217,7 @@ int main(void)
 	    cmocka_unit_test(test_line_breaks),
 	    cmocka_unit_test(test_peer_styles),
 	    cmocka_unit_test(test_missing_digest),
+	    cmocka_unit_test(test_hs2019_pss),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
