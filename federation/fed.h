@@ -34,6 +34,7 @@ struct fdel;
 struct finbox;
 struct actor_cache;
 struct nodeinfo_cache;
+struct fmedia;
 
 struct fed {
 	const struct cfg *cfg;           /* borrowed from the app */
@@ -49,6 +50,7 @@ struct fed {
 	struct finbox *inbox;            /* inbox service (federation/inbox.h), owned */
 	struct actor_cache *actors;      /* rendered actor documents (actor.h), owned */
 	struct nodeinfo_cache *nodeinfo; /* usage counts (nodeinfo.h), owned */
+	struct fmedia *media;            /* remote avatars/banners (media.h), owned */
 };
 
 /*
