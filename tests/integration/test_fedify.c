@@ -11,7 +11,8 @@
  *      follow shows in the user's following collection;
  *   c. the peer follows a Solstice user: an incoming friend request; its
  *      acceptance reaches the peer as an Accept that fedify verified;
- *   d. the peer sends a direct Note: it lands in a DM channel; the reply goes
+ *   d. the peer sends a direct Note (to the personal, then the shared inbox):
+ *      it lands in a DM channel; the reply goes
  *      back as a Create{Note} that fedify verified;
  *   f. bob's edit, reaction and delete reach the peer (Update, Like, Delete),
  *      the peer's EmojiReact shows on bob's message;
@@ -852,6 +853,35 @@ static void test_d_direct_messages(void **state)
 	assert_non_null(strstr(tc_sget(m, "content"), "fedify"));
 	assert_null(strstr(tc_sget(m, "content"), "<p>"));
 	json_decref(m);
+
+	/* The same through Solstice's shared inbox (fedify's preferSharedInbox). */
+	req = json_pack("{s:s, s:s, s:b}", "to", W.bob.handle, "content",
+	                "<p>Via the shared inbox</p>", "shared", 1);
+	json_decref(peer_ok("POST", "/control/note", req));
+	m = message_wait(&W.bob, cid, "Via the shared inbox", step_ms());
+	if (!m) {
+		peer_dump(&W.p, "d: shared inbox");
+		fail_msg("a Note through the shared inbox did not arrive in %s in %d ms", cid,
+		         step_ms());
+	}
+	assert_string_equal(tc_sget(m, "author"), remote);
+	json_decref(m);
+	{
+		json_t *v = peer_ok("GET", "/control/sent", NULL), *it;
+		char shared[128];
+		bool used = false;
+		size_t i;
+
+		snprintf(shared, sizeof(shared), "%s/inbox", W.base);
+		json_array_foreach(json_object_get(v, "items"), i, it)
+		{
+			if (strcmp(tc_sget(it, "url"), shared) == 0 &&
+			    json_integer_value(json_object_get(it, "status")) == 202)
+				used = true;
+		}
+		json_decref(v);
+		assert_true(used);
+	}
 
 	since = peer_inbox_seq();
 	snprintf(path, sizeof(path), "/api/channels/%s/messages", cid);

@@ -8,7 +8,8 @@
 //   POST /control/lookup {handle|url}   -> the actor fedify resolved (WebFinger + signed GET)
 //   POST /control/follow {actor}        -> sends Follow from peer, {id}
 //   POST /control/unfollow {actor}      -> sends Undo{Follow}
-//   POST /control/note {to, content}    -> sends a direct Create{Note}, {id, note}
+//   POST /control/note {to, content, shared} -> sends a direct Create{Note} (to the shared
+//                                          inbox when `shared`), {id, note}
 //   POST /control/edit {to, note, content} -> sends Update{Note} of a Note sent before
 //   POST /control/delete {to, note}     -> sends Delete{Tombstone} of it
 //   POST /control/react {to, object, emoji} -> sends EmojiReact (and Like when emoji is empty)
@@ -363,7 +364,10 @@ async function control(method, path, body) {
       to: target.id,
       object: note,
     });
-    await ctx.sendActivity({ identifier: "peer" }, target, create, { immediate: true });
+    await ctx.sendActivity({ identifier: "peer" }, target, create, {
+      immediate: true,
+      preferSharedInbox: body.shared === true,
+    });
     notes.set(noteId.href, note);
     return { id: create.id.href, note: noteId.href };
   }
