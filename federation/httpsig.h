@@ -204,7 +204,7 @@ void hsig_digest_sha256(struct str body, struct buf *out);
 void hsig_content_digest_sha256(struct str body, struct buf *out);
 /* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") of `t` appended to `out`. */
 void hsig_http_date(int64_t t, struct buf *out);
-/* Parse an IMF-fixdate (also RFC 850 / asctime are rejected). false if malformed. */
+/* Parse an IMF-fixdate; the obsolete RFC 850 and asctime forms are refused (false). */
 bool hsig_parse_http_date(struct str s, int64_t *out);
 
 #endif /* SOL_FEDERATION_HTTPSIG_H */
