@@ -116,6 +116,10 @@ const char *fout_note_id(struct fed *f, struct store_txn *txn, const json_t *msg
 		return fed_object_url(f, a, str_from(id));
 	if (!fmap_ap_of(txn, "message", str_from(id), a, &ap))
 		return ap;
+	/* a later copy of a Note sent to several local users: "copy <k> <Note id>" */
+	if (!fmap_ap_of(txn, "copy", str_from(id), a, &ap) && !strncmp(ap, "copy ", 5) &&
+	    strchr(ap + 5, ' '))
+		return strchr(ap + 5, ' ') + 1;
 	/*
 	 * Between the inbound message's write and its mapping's, the Note id is
 	 * found through the message's nonce (process_notes.c maps it first).

@@ -12,6 +12,7 @@
 #include "core/buf.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/ulid.h"
 #include "federation/fed.h"
 #include "federation/html.h"
 #include "federation/mapping_int.h"
@@ -197,6 +198,110 @@ static enum err note_message(struct pctx *p, const char *url, char id[32], const
 	return *channel && *author ? SE_OK : SE_NOT_FOUND;
 }
 
+/*
+ * A Note addressed to several local users becomes one message per DM. The
+ * first copy is the Note's "message" mapping (replies, reactions and
+ * fout_note_id use it); copy k >= 1 is mapped as "copy <k> <Note id>" ->
+ * message id, kind "copy". A space never occurs in a URL, so no AP id can
+ * collide with those keys. Edits and deletes go through every copy.
+ */
+#define COPY_KIND "copy"
+#define COPY_KEY_MAX (FMAP_AP_ID_MAX + 16)
+
+/* "copy <k> <url>" into out; false when it does not fit. */
+static bool copy_key(const char *url, size_t k, char out[COPY_KEY_MAX])
+{
+	int n = snprintf(out, COPY_KEY_MAX, "%s %zu %s", COPY_KIND, k, url);
+
+	return n > 0 && n < COPY_KEY_MAX;
+}
+
+/* One stored copy of a Note (channel and author in the pctx arena). */
+struct note_copy {
+	char id[32];
+	const char *channel, *author;
+};
+
+/* The message id copy `k` of Note `url` maps to, into id. SE_NOT_FOUND. */
+static enum err copy_lookup(struct pctx *p, struct store_txn *txn, const char *url, size_t k,
+                            char id[32])
+{
+	char key[COPY_KEY_MAX], kind[FMAP_KIND_MAX], local[FMAP_LOCAL_MAX];
+	enum err rc;
+
+	if (k == 0)
+		return fout_msg_of_note(p->f, txn, str_from(url), id);
+	if (!copy_key(url, k, key))
+		return SE_NOT_FOUND;
+	rc = fmap_get(txn, str_from(key), kind, local);
+	if (rc == SE_TOO_LARGE || rc == SE_INVAL || rc == SE_PARSE)
+		return SE_NOT_FOUND;
+	if (rc)
+		return rc;
+	if (strcmp(kind, COPY_KIND) || !ulid_is_valid(str_from(local)))
+		return SE_NOT_FOUND;
+	memcpy(id, local, strlen(local) + 1);
+	return SE_OK;
+}
+
+/*
+ * Every message Note `url` maps to that still exists: the first copy, then
+ * the later ones, into out[*n]. SE_OK (maybe *n == 0), SE_RETRY.
+ */
+static enum err note_copies(struct pctx *p, const char *url,
+                            struct note_copy out[PROC_RECIPIENTS_MAX], size_t *n)
+{
+	struct store_txn *txn = NULL;
+	enum err rc = SE_OK;
+
+	*n = 0;
+	if (!url)
+		return SE_OK;
+	rc = store_read_begin(p->f->store, &txn);
+	if (rc)
+		return fproc_transient(rc);
+	for (size_t k = 0; k < PROC_RECIPIENTS_MAX && !rc; k++) {
+		struct note_copy *c = &out[*n];
+		json_t *m = NULL;
+		const char *ch, *au;
+
+		rc = copy_lookup(p, txn, url, k, c->id);
+		if (!rc)
+			rc = msg_load(txn, str_from(c->id), &m);
+		if (rc == SE_NOT_FOUND || rc == SE_PARSE) {
+			rc = SE_OK; /* not mapped, or the copy was deleted here */
+			continue;
+		}
+		if (rc)
+			break;
+		ch = jget(m, "channel");
+		au = jget(m, "author");
+		c->channel = ch ? arena_strndup(&p->a, ch, strlen(ch)) : NULL;
+		c->author = au ? arena_strndup(&p->a, au, strlen(au)) : NULL;
+		json_decref(m);
+		if (c->channel && c->author)
+			(*n)++;
+	}
+	store_read_end(txn);
+	return fproc_transient(rc);
+}
+
+/* Removes the mappings of every copy of Note `url` (absent ones are fine). */
+static enum err unmap_copies_fn(struct store_wtxn *w, void *arg)
+{
+	const char *url = arg;
+	char key[COPY_KEY_MAX];
+	enum err rc = SE_OK;
+
+	for (size_t k = 0; k < PROC_RECIPIENTS_MAX && (!rc || rc == SE_NOT_FOUND); k++) {
+		if (k == 0)
+			rc = fmap_delete(w, str_from(url));
+		else if (copy_key(url, k, key))
+			rc = fmap_delete(w, str_from(key));
+	}
+	return rc == SE_NOT_FOUND ? SE_OK : rc;
+}
+
 /* The Note is by the sender: attributedTo (when given) is the actor. */
 static bool by_sender(const struct pctx *p, const struct as2_object *o)
 {
@@ -269,7 +374,7 @@ enum err fproc_on_create(struct pctx *p)
 		if (rc)
 			goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, copies = 0; i < n; i++) {
 		struct err_info ei = ERR_INFO_INIT;
 		json_t *ch = NULL, *data, *msg = NULL;
 		char rid[32];
@@ -316,16 +421,25 @@ enum err fproc_on_create(struct pctx *p)
 			json_decref(msg);
 			goto out;
 		}
-		/* the Note id names the first copy (edits and deletes follow it) */
+		/* the Note id names the first copy, "copy <k> <id>" the later ones */
 		if (jget(msg, "_id")) {
+			char key[COPY_KEY_MAX];
 			struct map_op m = {str_from(o->id), str_from(jget(msg, "_id")), "message",
 			                   false};
 			enum err mrc = SE_OK;
 
-			if (note_message(p, o->id, mid, &ch_id, &author))
+			if (copies > 0) {
+				m.kind = COPY_KIND;
+				m.ap = copy_key(o->id, copies, key) ? str_from(key) : STR_NULL;
+			}
+			if (!m.ap.n)
+				mrc = SE_TOO_LARGE;
+			else if (copies > 0 || note_message(p, o->id, mid, &ch_id, &author))
 				mrc = map_run(p, &m);
 			if (mrc)
-				log_warn("fproc: cannot map Note '%s': %s", o->id, err_type(mrc));
+				log_warn("fproc: cannot map Note '%s' (copy %zu): %s", o->id,
+				         copies, err_type(mrc));
+			copies++;
 		}
 		json_decref(msg);
 	}
@@ -338,19 +452,18 @@ enum err fproc_on_update_note(struct pctx *p)
 {
 	const struct as2_object *o = &p->act.obj;
 	struct buf md = BUF_INIT(4 * PROC_CONTENT_BYTES);
-	char mid[32];
-	const char *ch, *author;
+	struct note_copy cp[PROC_RECIPIENTS_MAX];
+	size_t n = 0;
 	json_t *body = NULL;
-	enum err rc = note_message(p, o->id, mid, &ch, &author);
+	enum err rc = note_copies(p, o->id, cp, &n);
 
-	if (rc == SE_NOT_FOUND) {
-		log_debug("fproc: Update of unknown Note '%s': ignored", o->id ? o->id : "?");
-		rc = SE_OK;
-		goto out;
-	}
 	if (rc)
 		goto out;
-	if (!by_sender(p, o) || !str_eq_cstr(p->R, author)) {
+	if (n == 0) {
+		log_debug("fproc: Update of unknown Note '%s': ignored", o->id ? o->id : "?");
+		goto out;
+	}
+	if (!by_sender(p, o) || !str_eq_cstr(p->R, cp[0].author)) {
 		log_info("fproc: Update of Note '%s' by '%s', not its author: ignored", o->id,
 		         p->act.actor);
 		goto out;
@@ -361,11 +474,21 @@ enum err fproc_on_update_note(struct pctx *p)
 	if (!md.len)
 		goto out;
 	body = json_pack("{s:s}", "content", buf_cstr(&md));
-	rc = body ? api_fed_message_edit(p->f->app, p->R, str_from(ch), str_from(mid), body, p->ei)
-	          : SE_NOMEM;
-	if (rc && rc != SE_NOMEM && fproc_transient(rc) != SE_RETRY) {
-		log_info("fproc: Update of Note '%s' not applied: %s", o->id, err_type(rc));
-		rc = SE_OK;
+	if (!body) {
+		rc = SE_NOMEM;
+		goto out;
+	}
+	/* every copy (one per local recipient) */
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!str_eq_cstr(p->R, cp[i].author))
+			continue;
+		rc = api_fed_message_edit(p->f->app, p->R, str_from(cp[i].channel),
+		                          str_from(cp[i].id), body, p->ei);
+		if (rc && rc != SE_NOMEM && fproc_transient(rc) != SE_RETRY) {
+			log_info("fproc: Update of Note '%s' (message %s) not applied: %s", o->id,
+			         cp[i].id, err_type(rc));
+			rc = SE_OK;
+		}
 	}
 out:
 	json_decref(body);
@@ -375,25 +498,29 @@ out:
 
 enum err fproc_on_delete_note(struct pctx *p, const char *url)
 {
-	struct map_op m = {str_from(url), STR_NULL, NULL, true};
-	char mid[32];
-	const char *ch, *author;
-	enum err rc = note_message(p, url, mid, &ch, &author);
+	struct note_copy cp[PROC_RECIPIENTS_MAX];
+	size_t n = 0;
+	enum err rc = note_copies(p, url, cp, &n);
 
-	if (rc == SE_NOT_FOUND)
-		return SE_OK; /* unknown or already deleted */
 	if (rc)
 		return rc;
-	if (!str_eq_cstr(p->R, author)) {
+	if (n == 0)
+		return SE_OK; /* unknown or already deleted */
+	if (!str_eq_cstr(p->R, cp[0].author)) {
 		log_info("fproc: Delete of Note '%s' by '%s', not its author: ignored", url,
 		         p->act.actor);
 		return SE_OK;
 	}
-	rc = api_fed_message_delete(p->f->app, p->R, str_from(ch), str_from(mid), p->ei);
-	if (rc && fproc_transient(rc) != SE_RETRY)
-		rc = SE_OK;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!str_eq_cstr(p->R, cp[i].author))
+			continue;
+		rc = api_fed_message_delete(p->f->app, p->R, str_from(cp[i].channel),
+		                            str_from(cp[i].id), p->ei);
+		if (rc && fproc_transient(rc) != SE_RETRY)
+			rc = SE_OK;
+	}
 	if (!rc)
-		rc = map_run(p, &m);
+		rc = store_write(p->f->store, unmap_copies_fn, (void *)url, p->ei);
 	return fproc_transient(rc);
 }
 

@@ -21,11 +21,13 @@
 #include "app.h"
 #include "bus/bus.h"
 #include "channels/channel.h"
+#include "core/arena.h"
 #include "core/cfg.h"
 #include "core/jx.h"
 #include "core/mem.h"
 #include "federation/fed.h"
 #include "federation/follows.h"
+#include "federation/mapping_int.h"
 #include "federation/objmap.h"
 #include "federation/outbox.h"
 #include "federation/process.h"
@@ -38,6 +40,8 @@
 #define L_ID "01HAAAAAAAAAAAAAAAAAAAAAAA"
 #define R_ID "01HBBBBBBBBBBBBBBBBBBBBBBB"
 #define X_ID "01HCCCCCCCCCCCCCCCCCCCCCCC"
+#define M_ID "01HDDDDDDDDDDDDDDDDDDDDDDD"
+#define M_URL BASE "/users/" M_ID
 #define L_URL BASE "/users/" L_ID
 #define R_URL "http://remote.test/users/r"
 #define X_URL "http://other.test/users/x"
@@ -75,6 +79,7 @@ static int setup(void **state)
 	    {L_ID, "lucy", NULL, NULL},
 	    {R_ID, "rem@remote.test", R_URL, "remote.test"},
 	    {X_ID, "x@other.test", X_URL, "other.test"},
+	    {M_ID, "mark", NULL, NULL},
 	};
 	struct store_opts o = {.no_sync = true};
 
@@ -93,7 +98,7 @@ static int setup(void **state)
 	F->fed.host = xstrdup("local.test");
 	F->fed.allow_private = true;
 	F->app.fed = &F->fed;
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(store_write(F->app.store, add_user, (void *)users[i], NULL),
 		                 SE_OK);
 	*state = F;
@@ -224,8 +229,8 @@ static void test_follows(void **state)
 	assert_int_equal(rel(R_ID, L_ID), PERM_REL_FRIEND);
 }
 
-/* The messages of the DM between lucy and R (new reference, oldest first). */
-static json_t *dm_messages(void)
+/* The messages of the DM between local user `local` and R (new reference, oldest first). */
+static json_t *dm_messages_of(const char *local)
 {
 	struct store_txn *t = NULL;
 	struct store_hit hits[16];
@@ -236,7 +241,7 @@ static json_t *dm_messages(void)
 	json_t *out = json_array(), *ch = NULL;
 
 	assert_int_equal(store_read_begin(F->app.store, &t), SE_OK);
-	assert_int_equal(channel_dm_key(STR_LIT(L_ID), STR_LIT(R_ID), key, &len), SE_OK);
+	assert_int_equal(channel_dm_key(str_from(local), STR_LIT(R_ID), key, &len), SE_OK);
 	if (store_index_find(t, CHANNEL_COLL, CHANNEL_IDX_DM, (struct str){key, len}, &id, 1, &n,
 	                     NULL) == SE_OK &&
 	    n == 1 && channel_load(t, id, &ch) == SE_OK) {
@@ -257,6 +262,11 @@ static json_t *dm_messages(void)
 	store_read_end(t);
 	json_decref(ch);
 	return out;
+}
+
+static json_t *dm_messages(void)
+{
+	return dm_messages_of(L_ID);
 }
 
 #define NOTE(id, to, content)                                                                      \
@@ -407,6 +417,125 @@ static void test_notes(void **state)
 	json_decref(msgs);
 }
 
+/* Users `a` and `b` become friends (as accepting a friend request leaves them). */
+static enum err friends_fn(struct store_wtxn *w, void *arg)
+{
+	const char *const *ab = arg;
+	struct store_txn *t = store_wtxn_read(w);
+	json_t *a = NULL, *b = NULL;
+	enum err rc;
+
+	rc = user_load(t, str_from(ab[0]), &a);
+	if (!rc)
+		rc = user_load(t, str_from(ab[1]), &b);
+	if (!rc)
+		rc = user_relation_set(a, ab[1], PERM_REL_FRIEND);
+	if (!rc)
+		rc = user_relation_set(b, ab[0], PERM_REL_FRIEND);
+	if (!rc)
+		rc = user_save(w, a);
+	if (!rc)
+		rc = user_save(w, b);
+	json_decref(a);
+	json_decref(b);
+	return rc;
+}
+
+static const char *content_of(json_t *msgs, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(msgs, i), "content"));
+}
+
+/*
+ * A Note to two local users: one message in each DM; the author's Update
+ * edits both copies, someone else's does nothing, a reply by the second
+ * recipient names the Note, the author's Delete removes both.
+ */
+static void test_note_to_several(void **state)
+{
+	static const char *const lr[2] = {L_ID, R_ID}, *const mr[2] = {M_ID, R_ID};
+	json_t *l, *m;
+
+	(void)state;
+	assert_int_equal(store_write(F->app.store, friends_fn, (void *)lr, NULL), SE_OK);
+	assert_int_equal(store_write(F->app.store, friends_fn, (void *)mr, NULL), SE_OK);
+	/* replayed under a second Create id: still one copy each */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(
+		    run(R_ID, ACT("Create", "http://remote.test/c/s1", R_URL,
+		                  NOTE("http://remote.test/n/s1", "\"" L_URL "\", \"" M_URL "\"",
+		                       "<p>to both</p>"))),
+		    SE_OK);
+	l = dm_messages_of(L_ID);
+	m = dm_messages_of(M_ID);
+	assert_int_equal(json_array_size(l), 1);
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(content_of(l, 0), "to both");
+	assert_string_equal(content_of(m, 0), "to both");
+	json_decref(l);
+	json_decref(m);
+	/* someone else's Update changes neither copy */
+	assert_int_equal(run(X_ID, ACT("Update", "http://other.test/u/s1", X_URL,
+	                               "{\"type\":\"Note\",\"id\":\"http://remote.test/n/s1\","
+	                               "\"attributedTo\":\"" X_URL "\",\"content\":\"pwned\"}")),
+	                 SE_OK);
+	m = dm_messages_of(M_ID);
+	assert_string_equal(content_of(m, 0), "to both");
+	json_decref(m);
+	/* the author's Update edits every copy */
+	assert_int_equal(run(R_ID, ACT("Update", "http://remote.test/u/s1", R_URL,
+	                               NOTE("http://remote.test/n/s1",
+	                                    "\"" L_URL "\", \"" M_URL "\"", "<p>edited</p>"))),
+	                 SE_OK);
+	l = dm_messages_of(L_ID);
+	m = dm_messages_of(M_ID);
+	assert_string_equal(content_of(l, 0), "edited");
+	assert_string_equal(content_of(m, 0), "edited");
+	assert_non_null(json_object_get(json_array_get(m, 0), "edited"));
+	/* the second copy knows its Note id (a reply from mark names it in inReplyTo) */
+	{
+		struct store_txn *t = NULL;
+		struct arena a;
+		const char *id;
+
+		arena_init(&a, 4096);
+		assert_int_equal(store_read_begin(F->app.store, &t), SE_OK);
+		id = fout_note_id(&F->fed, t, json_array_get(m, 0), &a);
+		assert_non_null(id);
+		assert_string_equal(id, "http://remote.test/n/s1");
+		id = fout_note_id(&F->fed, t, json_array_get(l, 0), &a);
+		assert_non_null(id);
+		assert_string_equal(id, "http://remote.test/n/s1");
+		store_read_end(t);
+		arena_release(&a);
+	}
+	json_decref(l);
+	json_decref(m);
+	/* someone else's Delete: both stay; the author's: both go */
+	assert_int_equal(run(X_ID, ACT("Delete", "http://other.test/d/s1", X_URL,
+	                               "\"http://remote.test/n/s1\"")),
+	                 SE_OK);
+	m = dm_messages_of(M_ID);
+	assert_int_equal(json_array_size(m), 1);
+	json_decref(m);
+	assert_int_equal(run(R_ID, ACT("Delete", "http://remote.test/d/s1", R_URL,
+	                               "\"http://remote.test/n/s1\"")),
+	                 SE_OK);
+	l = dm_messages_of(L_ID);
+	m = dm_messages_of(M_ID);
+	assert_int_equal(json_array_size(l), 0);
+	assert_int_equal(json_array_size(m), 0);
+	json_decref(l);
+	json_decref(m);
+	/* the mappings went with them: a later Update finds nothing */
+	assert_int_equal(run(R_ID, ACT("Update", "http://remote.test/u/s2", R_URL,
+	                               NOTE("http://remote.test/n/s1", "\"" M_URL "\"", "again"))),
+	                 SE_OK);
+	m = dm_messages_of(M_ID);
+	assert_int_equal(json_array_size(m), 0);
+	json_decref(m);
+}
+
 static bool has_dm(const char *a, const char *b)
 {
 	struct store_txn *t = NULL;
@@ -531,6 +660,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_follows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_notes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_note_to_several, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block_and_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_auto_accept_and_undo, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_actor_delete, setup, teardown),
