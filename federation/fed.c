@@ -18,6 +18,7 @@
 #include "federation/deliver.h"
 #include "federation/inbox.h"
 #include "federation/keys.h"
+#include "federation/media.h"
 #include "federation/nodeinfo.h"
 #include "federation/webfinger.h"
 #include "http/router.h"
@@ -110,7 +111,10 @@ enum err fed_start(struct app *app, struct err_info *ei)
 		rc = fdel_start(f, ei);
 	if (!rc)
 		rc = finbox_start(f, ei);
+	if (!rc)
+		rc = fmedia_start(f, ei);
 	if (rc) {
+		fmedia_stop(f);
 		finbox_stop(f);
 		fdel_stop(f);
 		fed_free(f);
@@ -126,6 +130,7 @@ void fed_stop(struct app *app)
 	if (!app->fed)
 		return;
 	/* the inbox worker may enqueue deliveries: it stops first */
+	fmedia_stop(app->fed);
 	finbox_stop(app->fed);
 	fdel_stop(app->fed);
 }

@@ -24,6 +24,7 @@
 #include "federation/httpsig.h"
 #include "federation/inbox.h"
 #include "federation/keys.h"
+#include "federation/media.h"
 #include "federation/objmap.h"
 #include "federation/policy.h"
 #include "federation/resolve_int.h"
@@ -320,8 +321,15 @@ static enum err save_fn(struct store_wtxn *w, void *arg)
 		bad |= json_object_set_new(rec, "bot", json_pack("{s:s}", "owner", BOT_OWNER));
 	else if (!op->bot && json_object_get(rec, "bot"))
 		bad |= json_object_del(rec, "bot");
-	bad |= json_object_set(rec, "ap", op->ap);
 	if (bad) {
+		rc = SE_NOMEM;
+		goto out;
+	}
+	/* a changed icon/image: fetched into a File by federation/media.c */
+	rc = fmedia_enqueue_changes(w, op->id, json_object_get(rec, "ap"), op->ap, now_ms());
+	if (rc)
+		goto out;
+	if (json_object_set(rec, "ap", op->ap)) {
 		rc = SE_NOMEM;
 		goto out;
 	}
@@ -436,6 +444,7 @@ enum err fres_actor(struct fed *f, const char *actor_url, bool refresh, char use
 	if (rc)
 		goto out;
 	fres_cache_key_drop_actor(finbox_cache(f), op.ap_id);
+	fmedia_kick(f);
 	if (op.existed && op.changed)
 		publish_update(f, &op);
 	snprintf(user_id, 32, "%s", op.id);

@@ -249,6 +249,7 @@ enum err fres_actor_parse(const json_t *doc, const char *fetched_url, int64_t no
 	bad |= set_url(ap, "following", str_of(doc, "following"), allow_http);
 	bad |= set_url(ap, "url", link_of(json_object_get(doc, "url")), allow_http);
 	bad |= set_url(ap, "icon", link_of(json_object_get(doc, "icon")), allow_http);
+	bad |= set_url(ap, "image", link_of(json_object_get(doc, "image")), allow_http);
 	bad |= set_url(ap, "moved_to", str_of(doc, "movedTo"), allow_http);
 	bad |= json_object_set_new(ap, "host", json_string(idu.hostport));
 	bad |= json_object_set_new(ap, "preferred_username", json_string(name));
