@@ -35,6 +35,7 @@ struct finbox;
 struct actor_cache;
 struct nodeinfo_cache;
 struct fmedia;
+struct fsoft;
 
 struct fed {
 	const struct cfg *cfg;           /* borrowed from the app */
@@ -51,6 +52,7 @@ struct fed {
 	struct actor_cache *actors;      /* rendered actor documents (actor.h), owned */
 	struct nodeinfo_cache *nodeinfo; /* usage counts (nodeinfo.h), owned */
 	struct fmedia *media;            /* remote avatars/banners (media.h), owned */
+	struct fsoft *soft;              /* peers' software (software.h), owned by delivery */
 };
 
 /*
