@@ -500,6 +500,12 @@ void bus_sub_free(struct bus_sub *sub)
 	mem_free(sub);
 }
 
+void *bus_backend(struct bus *bus, const struct bus_backend_ops **ops_out)
+{
+	*ops_out = bus->ops;
+	return bus->be;
+}
+
 size_t bus_topic_count(struct bus *bus)
 {
 	size_t n;

@@ -110,6 +110,13 @@ size_t bus_sub_topic_count(struct bus_sub *sub);
  */
 void bus_sub_free(struct bus_sub *sub);
 
+/*
+ * The backend given to bus_new (borrowed), or NULL for the in-process bus;
+ * *ops_out gets its ops. Lets other modules that share the backend's server
+ * (presence over Redis) find it.
+ */
+void *bus_backend(struct bus *bus, const struct bus_backend_ops **ops_out);
+
 /* Number of topics with at least one subscriber (for tests and metrics). */
 size_t bus_topic_count(struct bus *bus);
 

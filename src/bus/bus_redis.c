@@ -360,6 +360,16 @@ enum err bus_redis_start(struct bus_redis *r, struct bus *bus)
 	return SE_OK;
 }
 
+const char *bus_redis_node(const struct bus_redis *r)
+{
+	return r->node;
+}
+
+struct redisContext *bus_redis_connect(struct bus_redis *r, char *why, size_t whyn)
+{
+	return connect_redis(r, why, whyn);
+}
+
 unsigned long bus_redis_received(const struct bus_redis *r)
 {
 	return atomic_load(&((struct bus_redis *)r)->received);

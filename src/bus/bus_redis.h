@@ -50,6 +50,16 @@ enum err bus_redis_new(const char *url, struct bus_redis **out, struct err_info 
  */
 enum err bus_redis_start(struct bus_redis *r, struct bus *bus) __attribute__((warn_unused_result));
 
+/* This node's id (a ULID, borrowed for the life of `r`). */
+const char *bus_redis_node(const struct bus_redis *r);
+
+/*
+ * A new connection to the same Redis server (same AUTH, BUS_REDIS_TIMEOUT_MS
+ * for connect and replies), for other shared state (events/presence).
+ * Owned: redisFree. NULL when it cannot connect, with the reason in `why`.
+ */
+struct redisContext *bus_redis_connect(struct bus_redis *r, char *why, size_t whyn);
+
 /* Number of messages from other nodes delivered so far (tests, metrics). */
 unsigned long bus_redis_received(const struct bus_redis *r);
 

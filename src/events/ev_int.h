@@ -29,6 +29,8 @@ struct app;
 /* flood limit per socket for Ping/typing/Subscribe: burst and refill per second */
 #define EV_FLOOD_BURST 20
 #define EV_FLOOD_PER_S 5
+/* servers one Ready lists at most (also: server topics of a presence change) */
+#define EV_READY_SERVERS_MAX 1000
 /* presence table buckets (power of two) */
 #define EV_PRESENCE_BUCKETS 1024
 
@@ -64,6 +66,12 @@ struct ev_conn {
 };
 
 struct ev_presence;
+struct ev_pshared;
+
+/* presence shared through Redis: a node is dead after this long without a heartbeat */
+#define EV_PRES_TTL_MS 30000LL
+/* test-only: that TTL in milliseconds (300..EV_PRES_TTL_MS) */
+#define EV_PRES_TTL_ENV "SOLSTICE_TEST_PRESENCE_TTL_MS"
 
 /*
  * The expiry sweep: a thread publishes a tick to this topic every
@@ -81,7 +89,8 @@ struct ev {
 	struct gw_handler handler;
 	pthread_mutex_t mu; /* guards buckets */
 	struct ev_presence *buckets[EV_PRESENCE_BUCKETS];
-	int64_t active_ms; /* Subscribe expiry (EV_ACTIVE_MS unless EV_ACTIVE_ENV) */
+	struct ev_pshared *ps; /* presence across nodes (Redis bus), or NULL */
+	int64_t active_ms;     /* Subscribe expiry (EV_ACTIVE_MS unless EV_ACTIVE_ENV) */
 	/* the tick thread; `ticking` counts sockets on EV_TICK_TOPIC (atomic) */
 	pthread_t tick_thread;
 	pthread_mutex_t tick_mu;
@@ -143,13 +152,35 @@ void ev_sub_server_load(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, co
 
 /* ---- presence (presence.c) ---- */
 
-/* Count one more socket of `user`; true when it is the first. */
+/*
+ * Count one more socket of `user`; true when it is the user's first socket
+ * anywhere (every node, with a Redis bus; this node otherwise). Blocks on
+ * Redis for one round trip when this node gains its first socket of `user`.
+ */
 bool ev_presence_inc(struct ev *ev, const char *user);
-/* Count one socket less; true when it was the last. */
+/* Count one socket less; true when it was the user's last one anywhere. */
 bool ev_presence_dec(struct ev *ev, const char *user);
 /* Publish UserUpdate{online} to the user topic and the socket's server topics. */
 void ev_presence_publish(struct ev *ev, const struct ev_conn *c, bool online);
+/* The same for a user without a socket here: the servers come from the store. Any thread. */
+void ev_presence_publish_user(struct ev *ev, const char *user, bool online);
+/* Users with a socket on this node, copied into *out (owned, mem_free); returns how many. */
+size_t ev_presence_local_users(struct ev *ev, char (**out)[EV_ID_MAX]);
 void ev_presence_release(struct ev *ev);
+
+/* ---- presence across nodes (presence_redis.c) ---- */
+
+/* The shared presence of a Redis bus (owned), or NULL for an in-process bus. Registers this node.
+ */
+struct ev_pshared *ev_pshared_new(struct ev *ev);
+/* Stops the heartbeat and unregisters this node; accepts NULL. After the last socket closed. */
+void ev_pshared_free(struct ev_pshared *ps);
+/* This node's first socket of `user`: *first when no other live node has one. SE_IO (logged). */
+enum err ev_pshared_add(struct ev_pshared *ps, const char *user, bool *first);
+/* This node's last socket of `user` closed: *last when no other live node has one. SE_IO. */
+enum err ev_pshared_remove(struct ev_pshared *ps, const char *user, bool *last);
+/* Does any live node have a socket of `user`? SE_IO, SE_INVAL. Any thread. */
+enum err ev_pshared_online(struct ev_pshared *ps, struct str user, bool *on);
 
 /* ---- the per-socket filter (filter.c) ---- */
 
@@ -182,5 +213,7 @@ enum gw_verdict ev_vis_server(struct ev *ev, struct gw_conn *gc, struct ev_conn 
 
 /* Queue `v` (borrowed) as compact JSON on `gc`. */
 void ev_send_json(struct gw_conn *gc, const json_t *v);
+/* Inside the filter: write `v` (borrowed) as compact JSON in place of the filtered event. */
+void ev_replace_json(struct gw_conn *gc, const json_t *v);
 
 #endif /* SOL_EVENTS_EV_INT_H */

@@ -28,6 +28,15 @@ void ev_send_json(struct gw_conn *gc, const json_t *v)
 	mem_free(text);
 }
 
+void ev_replace_json(struct gw_conn *gc, const json_t *v)
+{
+	char *text = v ? jx_dump(v) : NULL;
+
+	if (!text || gw_conn_replace(gc, str_from(text)))
+		log_warn("events: cannot replace an event for a socket");
+	mem_free(text);
+}
+
 /* {"type":"Error","data":{"type":<rc>,"location":...}} and close. */
 static void fail(struct gw_conn *gc, struct ev_conn *c, enum err rc, const struct err_info *ei)
 {
@@ -282,6 +291,7 @@ struct ev *ev_new(struct app *app)
 	pthread_mutex_init(&ev->mu, NULL);
 	pthread_mutex_init(&ev->tick_mu, NULL);
 	pthread_cond_init(&ev->tick_cv, NULL);
+	ev->ps = ev->app->bus ? ev_pshared_new(ev) : NULL;
 	ev->tick_started = pthread_create(&ev->tick_thread, NULL, tick_main, ev) == 0;
 	if (!ev->tick_started)
 		log_warn(
@@ -303,6 +313,7 @@ void ev_free(struct ev *ev)
 	}
 	pthread_cond_destroy(&ev->tick_cv);
 	pthread_mutex_destroy(&ev->tick_mu);
+	ev_pshared_free(ev->ps);
 	ev_presence_release(ev);
 	pthread_mutex_destroy(&ev->mu);
 	mem_free(ev);

@@ -158,7 +158,7 @@ static void user_relationship(struct gw_conn *gc, struct ev_conn *c, const json_
  * Message: the author snapshot's "relationship" as this socket's user sees
  * the author (REVOLT.md section 9), from the relations kept since Ready.
  * Only when it differs from the published value is the event re-serialised
- * and queued instead (GW_DROP).
+ * and written in its place (gw_conn_replace, so its order is kept).
  */
 static enum gw_verdict message_relationship(struct gw_conn *gc, struct ev_conn *c, json_t *e)
 {
@@ -178,7 +178,7 @@ static enum gw_verdict message_relationship(struct gw_conn *gc, struct ev_conn *
 		return GW_PASS;
 	if (json_object_set_new(user, "relationship", json_string(want)))
 		return GW_PASS;
-	ev_send_json(gc, e);
+	ev_replace_json(gc, e);
 	return GW_DROP;
 }
 
@@ -260,7 +260,8 @@ enum gw_verdict ev_filter(void *ctx, struct gw_conn *gc, struct str text)
 	} else if (strcmp(type, "Auth") == 0) {
 		if (ends_session(c, e)) {
 			c->logged_out = true;
-			if (gw_conn_send(gc, STR_LIT(logout)))
+			/* in the Auth event's place: nothing queued after it goes out */
+			if (gw_conn_replace(gc, STR_LIT(logout)))
 				log_debug("events: cannot queue Logout");
 			gw_conn_close(gc, GW_CLOSE_NORMAL);
 			json_decref(e);

@@ -4,7 +4,10 @@
  * UserUpdate{online:true}, the last one to close {online:false}, on the
  * user's topic and every server topic of theirs, as Revolt's bonfire does
  * (crates/bonfire/src/events/impl.rs broadcast_presence_change). An
- * Invisible user announces nothing. The table is in memory: one process.
+ * Invisible user announces nothing. The table counts this process's
+ * sockets; with a Redis bus a node's first and last socket of a user also
+ * go to the shared view (presence_redis.c), which decides first/last
+ * cluster-wide and answers ev_user_online.
  */
 #include <string.h>
 
@@ -13,6 +16,8 @@
 #include "core/jx.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "users/access.h"
+#include "storage/store.h"
 #include "events/events.h"
 #include "events/ev_int.h"
 
@@ -57,6 +62,9 @@ bool ev_presence_inc(struct ev *ev, const char *user)
 	}
 	first = (*pp)->sockets++ == 0;
 	pthread_mutex_unlock(&ev->mu);
+	/* on Redis failure the local answer stands (logged by presence_redis.c) */
+	if (first && ev->ps && ev_pshared_add(ev->ps, user, &first))
+		first = true;
 	return first;
 }
 
@@ -75,6 +83,8 @@ bool ev_presence_dec(struct ev *ev, const char *user)
 		last = true;
 	}
 	pthread_mutex_unlock(&ev->mu);
+	if (last && ev->ps && ev_pshared_remove(ev->ps, user, &last))
+		last = true;
 	return last;
 }
 
@@ -85,6 +95,8 @@ bool ev_user_online(struct app *app, struct str user_id)
 
 	if (!ev || user_id.n == 0 || user_id.n >= EV_ID_MAX)
 		return false;
+	if (ev->ps && ev_pshared_online(ev->ps, user_id, &on) == SE_OK)
+		return on;
 	pthread_mutex_lock(&ev->mu);
 	on = *find(ev, user_id.p, user_id.n) != NULL;
 	pthread_mutex_unlock(&ev->mu);
@@ -119,6 +131,51 @@ void ev_presence_publish(struct ev *ev, const struct ev_conn *c, bool online)
 	mem_free(text);
 	mem_free(topics);
 	json_decref(e);
+}
+
+void ev_presence_publish_user(struct ev *ev, const char *user, bool online)
+{
+	struct str topics[1 + EV_READY_SERVERS_MAX];
+	struct store_txn *txn = NULL;
+	json_t *ids = json_array(), *id, *e = NULL;
+	char *text = NULL;
+	size_t n = 0, i;
+
+	topics[n++] = str_from(user);
+	if (ids && store_read_begin(ev->app->store, &txn) == SE_OK) {
+		if (user_server_ids(txn, str_from(user), EV_READY_SERVERS_MAX, ids))
+			log_warn("events: presence of '%s': cannot list its servers", user);
+		store_read_end(txn);
+	}
+	json_array_foreach(ids, i, id)
+	{
+		if (json_is_string(id) && n < 1 + EV_READY_SERVERS_MAX)
+			topics[n++] = str_from(json_string_value(id));
+	}
+	e = json_pack("{s:s,s:s,s:{s:b},s:[],s:n}", "type", "UserUpdate", "id", user, "data",
+	              "online", online, "clear", "event_id");
+	text = e ? jx_dump(e) : NULL;
+	if (!text || bus_publish_multi(ev->app->bus, topics, n, str_from(text)))
+		log_warn("events: cannot publish presence of '%s'", user);
+	mem_free(text);
+	json_decref(e);
+	json_decref(ids);
+}
+
+size_t ev_presence_local_users(struct ev *ev, char (**out)[EV_ID_MAX])
+{
+	size_t n = 0, k = 0;
+
+	pthread_mutex_lock(&ev->mu);
+	for (size_t i = 0; i < EV_PRESENCE_BUCKETS; i++)
+		for (struct ev_presence *p = ev->buckets[i]; p; p = p->next)
+			n++;
+	*out = xcalloc(n ? n : 1, sizeof(**out));
+	for (size_t i = 0; i < EV_PRESENCE_BUCKETS; i++)
+		for (struct ev_presence *p = ev->buckets[i]; p && k < n; p = p->next)
+			memcpy((*out)[k++], p->user, EV_ID_MAX);
+	pthread_mutex_unlock(&ev->mu);
+	return k;
 }
 
 void ev_presence_release(struct ev *ev)

@@ -28,8 +28,7 @@
 #include "app.h"
 #include "events/events.h"
 
-/* servers, private channels and known users one Ready lists at most */
-#define EV_READY_SERVERS_MAX 1000
+/* private channels one Ready lists at most (servers: EV_READY_SERVERS_MAX) */
 #define EV_READY_PRIVATE_MAX 10000
 
 int64_t ev_now_ms(void)

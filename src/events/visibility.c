@@ -45,12 +45,12 @@ static json_t *channel_create(const json_t *ch)
 	return e;
 }
 
-/* Send `v` instead of the event being filtered. */
+/* Send `v` instead of the event being filtered, in its place. */
 static enum gw_verdict replace(struct gw_conn *gc, json_t *v)
 {
 	if (!v)
 		return GW_PASS;
-	ev_send_json(gc, v);
+	ev_replace_json(gc, v);
 	json_decref(v);
 	return GW_DROP;
 }

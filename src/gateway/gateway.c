@@ -45,8 +45,10 @@ struct gw_conn {
 	/* service thread only */
 	int close_code;
 	bool opened, kill_logged, rx_active, rx_binary;
-	bool msgpack; /* format=msgpack: binary frames both ways (gateway/wire.h) */
-	size_t rx_n;  /* bytes of the message being received */
+	bool msgpack;                /* format=msgpack: binary frames both ways (gateway/wire.h) */
+	bool in_filter;              /* gw->filter is running for this socket */
+	struct bus_msg *replacement; /* gw_conn_replace's message (referenced) */
+	size_t rx_n;                 /* bytes of the message being received */
 	struct buf rx;
 	char *query; /* "k\0v\0" pairs, owned */
 	struct str keys[GW_QUERY_PARAMS_MAX], vals[GW_QUERY_PARAMS_MAX];
@@ -383,11 +385,26 @@ static int conn_writeable(struct gw *gw, struct gw_conn *c)
 		return 0;
 	}
 	d = bus_msg_data(m);
-	if (gw->filter && gw->filter(gw->handler.ctx, c, d) == GW_DROP) {
-		bus_msg_unref(m);
-		/* the filter may have queued a reply or asked for a close */
-		lws_callback_on_writable(c->wsi);
-		return 0;
+	if (gw->filter) {
+		enum gw_verdict v;
+
+		c->in_filter = true;
+		v = gw->filter(gw->handler.ctx, c, d);
+		c->in_filter = false;
+		if (c->replacement) {
+			/* written in the filtered message's place: order kept */
+			bus_msg_unref(m);
+			m = c->replacement;
+			c->replacement = NULL;
+			d = bus_msg_data(m);
+		} else if (v == GW_DROP) {
+			bus_msg_unref(m);
+			/* the filter may have queued a reply or asked for a close */
+			lws_callback_on_writable(c->wsi);
+			return 0;
+		}
+		/* the filter may have queued more */
+		more = true;
 	}
 	if (c->msgpack && msgpack_of(gw, m, &d)) {
 		log_warn("gateway: dropping an event that is not JSON for a msgpack socket");
@@ -680,6 +697,21 @@ enum err gw_conn_send(struct gw_conn *c, struct str text)
 out:
 	bus_msg_unref(m);
 	return rc;
+}
+
+enum err gw_conn_replace(struct gw_conn *c, struct str text)
+{
+	struct bus_msg *m = NULL;
+	enum err rc;
+
+	if (!c->in_filter)
+		return SE_INVAL;
+	rc = bus_msg_new(text, &m);
+	if (rc)
+		return rc;
+	bus_msg_unref(c->replacement);
+	c->replacement = m;
+	return SE_OK;
 }
 
 enum err gw_conn_subscribe(struct gw_conn *c, struct str topic)

@@ -60,9 +60,10 @@ enum gw_verdict {
 /*
  * Per-socket filter, on the service thread, for every queued message (bus
  * deliveries and gw_conn_send replies alike) just before it is written.
- * `text` is borrowed for the call. It may call gw_conn_send (queued behind
- * what is already queued), gw_conn_subscribe/unsubscribe and gw_conn_close:
- * this is where a protocol applies per-socket state (visibility, logout).
+ * `text` is borrowed for the call. It may call gw_conn_replace (write
+ * another message in this one's place), gw_conn_send (queued behind what is
+ * already queued), gw_conn_subscribe/unsubscribe and gw_conn_close: this is
+ * where a protocol applies per-socket state (visibility, logout).
  */
 typedef enum gw_verdict gw_filter_fn(void *ctx, struct gw_conn *c, struct str text);
 
@@ -118,6 +119,12 @@ size_t gw_conn_count(const struct gw *gw);
  * or SE_FULL when the send queue overflowed: the socket is being closed.
  */
 enum err gw_conn_send(struct gw_conn *c, struct str text);
+/*
+ * Only inside the filter: write `text` (copied) instead of the message being
+ * filtered, at its place in the queue, whatever the verdict; a second call
+ * replaces the first. SE_INVAL outside the filter, SE_TOO_LARGE, SE_NOMEM.
+ */
+enum err gw_conn_replace(struct gw_conn *c, struct str text);
 /* Subscribe to a bus topic; errors as bus_sub_add_topic. */
 enum err gw_conn_subscribe(struct gw_conn *c, struct str topic);
 /* Unsubscribe; SE_NOT_FOUND when not subscribed. */

@@ -363,6 +363,8 @@ static void h_message(void *ctx, struct gw_conn *c, struct str text)
 	assert_int_equal(gw_conn_subscribe(c, STR_LIT("h")), SE_OK);
 	assert_int_equal(gw_conn_unsubscribe(c, STR_LIT("h")), SE_OK);
 	assert_int_equal(gw_conn_unsubscribe(c, STR_LIT("h")), SE_NOT_FOUND);
+	/* replacing is for the filter only */
+	assert_int_equal(gw_conn_replace(c, STR_LIT("x")), SE_INVAL);
 }
 
 static void h_close(void *ctx, struct gw_conn *c)
@@ -406,6 +408,70 @@ static void test_handler_hooks(void **state)
 	gw_free(gw);
 	bus_free(bus);
 	buf_release(&b);
+}
+
+/*
+ * A filter that holds the service thread on "hold" (so what the test
+ * publishes next piles up in the queue), rewrites {"r":N} into {"R":N}
+ * with gw_conn_replace, drops "drop" and passes the rest.
+ */
+static enum gw_verdict f_rewrite(void *ctx, struct gw_conn *c, struct str text)
+{
+	char out[64];
+	int k;
+
+	(void)ctx;
+	if (str_eq_cstr(text, "hold")) {
+		sleep_ms(300);
+		return GW_DROP;
+	}
+	if (str_eq_cstr(text, "drop"))
+		return GW_DROP;
+	if (text.n > 5 && memcmp(text.p, "{\"r\":", 5) == 0) {
+		k = snprintf(out, sizeof(out), "{\"R\":%.*s", (int)(text.n - 5), text.p + 5);
+		/* a second call wins over the first */
+		assert_int_equal(gw_conn_replace(c, STR_LIT("first")), SE_OK);
+		assert_int_equal(gw_conn_replace(c, (struct str){out, (size_t)k}), SE_OK);
+		return GW_DROP;
+	}
+	return GW_PASS;
+}
+
+/* A replaced message keeps its place in the socket's queue. */
+static void test_filter_replace_keeps_order(void **state)
+{
+	struct gw_opts o = {.host = "127.0.0.1", .filter = f_rewrite};
+	struct bus *bus = bus_new(NULL, NULL);
+	struct err_info ei = ERR_INFO_INIT;
+	struct wsc *c = NULL;
+	struct gw *gw = NULL;
+	char m[32];
+
+	(void)state;
+	assert_int_equal(gw_new(&o, bus, &gw, &ei), SE_OK);
+	assert_int_equal(gw_start(gw), SE_OK);
+	assert_int_equal(wsc_connect(gw_port(gw), "/", T_MS, &c), SE_OK);
+	assert_int_equal(wsc_send_text(c, STR_LIT("{\"type\":\"Subscribe\",\"server_id\":\"S\"}")),
+	                 SE_OK);
+	sync_ping(c);
+	/* while the filter holds the thread, 40 messages queue up behind "hold" */
+	assert_int_equal(bus_publish(bus, STR_LIT("S"), STR_LIT("hold")), SE_OK);
+	for (int i = 0; i < 40; i++) {
+		int k = snprintf(m, sizeof(m), i % 3 == 0 ? "{\"r\":%d}" : "{\"p\":%d}", i);
+
+		assert_int_equal(bus_publish(bus, STR_LIT("S"), (struct str){m, (size_t)k}), SE_OK);
+		if (i % 7 == 0)
+			assert_int_equal(bus_publish(bus, STR_LIT("S"), STR_LIT("drop")), SE_OK);
+	}
+	for (int i = 0; i < 40; i++) {
+		snprintf(m, sizeof(m), i % 3 == 0 ? "{\"R\":%d}" : "{\"p\":%d}", i);
+		expect_text(c, m);
+	}
+	expect_nothing(c, 100);
+	wsc_close(c);
+	assert_true(wait_conns(gw, 0, T_MS));
+	gw_free(gw);
+	bus_free(bus);
 }
 
 static void test_stop_with_clients(void **state)
@@ -626,6 +692,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_slow_reader_dropped, setup, teardown),
 	    cmocka_unit_test(test_handler_hooks),
 	    cmocka_unit_test(test_stop_with_clients),
+	    cmocka_unit_test(test_filter_replace_keeps_order),
 	    cmocka_unit_test(test_handshake_timeout),
 	    cmocka_unit_test(test_idle_hangup),
 	    cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
