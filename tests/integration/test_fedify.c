@@ -5,7 +5,8 @@
  * `solstice --dev` (plain http and loopback peers allowed; its public URL is
  * its HTTP listener) and the peer on free loopback ports, then:
  *   a. fedify resolves a Solstice user by WebFinger handle and fetches the
- *      actor with a signed GET; the actor's fields and keys parse in fedify;
+ *      actor with a signed GET; the actor's fields and keys parse in fedify,
+ *      and so does the NodeInfo (fedify's strict parser);
  *   b. a Solstice friend request to peer@127.0.0.1:PORT reaches the peer as a
  *      Follow that fedify verified; the peer's Accept comes back and the
  *      follow shows in the user's following collection;
@@ -377,6 +378,21 @@ static void test_a_fedify_resolves_actor(void **state)
 			ed = true;
 	}
 	assert_true(ed);
+	json_decref(v);
+
+	/* fedify's NodeInfo client (strict parsing) reads the instance too. */
+	v = fp_ok(W.p, "POST", "/control/nodeinfo", json_pack("{s:s}", "url", W.base));
+	{
+		char *txt = json_dumps(v, JSON_COMPACT);
+
+		fprintf(stderr, "fedify's NodeInfo of %s: %s\n", W.base, txt ? txt : "");
+		free(txt);
+	}
+	assert_string_equal(tc_sget(json_object_get(v, "software"), "name"), "solstice");
+	assert_true(json_array_size(json_object_get(v, "protocols")) >= 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(v, "protocols"), 0)),
+	                    "activitypub");
+	assert_true(json_integer_value(json_object_get(v, "users")) >= 1);
 	json_decref(v);
 }
 

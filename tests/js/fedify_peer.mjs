@@ -16,6 +16,7 @@
 //   GET  /control/inbox?since=N         -> every inbox POST: HTTP status fedify answered,
 //                                          signature scheme, and for the accepted ones the
 //                                          activity, its verified signing key and owner
+//   POST /control/nodeinfo {url}        -> the server's NodeInfo as fedify parses it (strict)
 //   POST /control/get {url}             -> {document}: a GET signed as peer (fedify's loader)
 //   POST /control/post {inbox, activity, spec, tamper}
 //                                       -> POSTs `activity` to `inbox` signed by fedify's
@@ -35,7 +36,13 @@
 
 import http from "node:http";
 import { Temporal } from "@js-temporal/polyfill";
-import { createFederation, generateCryptoKeyPair, MemoryKvStore, signRequest } from "@fedify/fedify";
+import {
+  createFederation,
+  generateCryptoKeyPair,
+  MemoryKvStore,
+  parseNodeInfo,
+  signRequest,
+} from "@fedify/fedify";
 import {
   Accept,
   Activity,
@@ -409,6 +416,27 @@ async function control(method, path, body) {
     return { id: id.href };
   }
   if (method === "POST" && path === "/control/post") return await signedPost(body);
+  if (method === "POST" && path === "/control/nodeinfo") {
+    // fedify's getNodeInfo refuses private addresses whatever the options, so
+    // the two GETs are done here and the document goes to its strict parser.
+    const wk = await (await globalThis.fetch(new URL("/.well-known/nodeinfo", String(body.url)), {
+      headers: { Accept: "application/json" },
+    })).json();
+    const links = Array.isArray(wk?.links) ? wk.links : [];
+    const link = links.find((l) => /nodeinfo\.diaspora\.software\/ns\/schema\/2\.1$/.test(l.rel)) ??
+      links.find((l) => /nodeinfo\.diaspora\.software\/ns\/schema\/2\.0$/.test(l.rel));
+    if (link?.href == null) throw new Error(`no NodeInfo 2.x link in ${JSON.stringify(wk)}`);
+    const doc = await (await globalThis.fetch(link.href, { headers: { Accept: "application/json" } })).json();
+    const info = parseNodeInfo(doc);
+    if (info == null) throw new Error(`fedify's strict parser refuses ${JSON.stringify(doc)}`);
+    return {
+      schema: link.rel,
+      software: { name: info.software.name, version: doc.software?.version ?? null },
+      protocols: info.protocols,
+      open_registrations: info.openRegistrations,
+      users: info.usage?.users?.total ?? null,
+    };
+  }
   if (method === "POST" && path === "/control/get") {
     const loader = await ctx.getDocumentLoader({ identifier: "peer" });
     const doc = await loader(String(body.url));
