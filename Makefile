@@ -19,6 +19,8 @@ PKGS      += libpng
 PKGS      += msgpack hiredis
 # Autumn: image metadata, stripping and previews (libvips), MIME sniffing (libmagic)
 PKGS      += vips libmagic
+# Autumn: video dimensions (libavformat)
+PKGS      += libavformat libavutil
 # federation: Markdown -> HTML for outbound Notes (cmark), remote HTML -> Markdown (libxml2)
 PKGS      += libcmark
 PKGS      += libxml-2.0
@@ -101,6 +103,8 @@ LIB_SRCS += $(SRCS_FILES)
 SRCS_AUTUMN := src/files/file.c src/files/sniff.c src/files/image.c src/files/cleanup.c \
                src/api/autumn.c src/api/autumn_upload.c
 LIB_SRCS += $(SRCS_AUTUMN)
+SRCS_VIDEO := src/files/video.c
+LIB_SRCS += $(SRCS_VIDEO)
 SRCS_BLOB := src/files/blob.c src/files/blob_local.c src/files/blob_s3.c src/files/sigv4.c
 LIB_SRCS += $(SRCS_BLOB)
 SRCS_BOTS := src/users/bot.c src/api/bots.c src/api/safety.c
@@ -255,6 +259,9 @@ FUZZ_TARGETS += tests/fuzz/fuzz_process.c
 UNIT_TESTS += tests/unit/federation/test_httpsig.c tests/unit/federation/test_keys.c
 FUZZ_TARGETS += tests/fuzz/fuzz_httpsig.c
 BENCH_SRCS += tools/bench/bench_httpsig.c
+# Autumn video probe (files helper; after the := lists above)
+UNIT_TESTS += tests/unit/files/test_video.c
+FUZZ_TARGETS += tests/fuzz/fuzz_video.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)

@@ -20,6 +20,7 @@
 #include "files/image.h"
 #include "files/multipart.h"
 #include "files/sniff.h"
+#include "files/video.h"
 #include "storage/store.h"
 
 /* bytes read from the spool file at a time */
@@ -204,9 +205,11 @@ static enum err process(struct upload *u, struct file_new *fn, char *mime)
 	if (sniff_is_blocked(mime))
 		return SE_RAISE(&ctx->ei, SE_FileTypeNotAllowed);
 	fn->meta = sniff_meta_kind(mime);
-	/* videos are not probed (no libavformat): autumn's fallback is File */
-	if (fn->meta == FILE_META_VIDEO)
+	/* video sizes from the container headers; autumn's fallback is File */
+	if (fn->meta == FILE_META_VIDEO && vid_probe(u->fd, &w, &h) != SE_OK) {
 		fn->meta = FILE_META_FILE;
+		w = h = 0;
+	}
 	if (fn->meta == FILE_META_IMAGE) {
 		rc = img_probe(u->fd, &w, &h);
 		if (rc == SE_TOO_LARGE)
