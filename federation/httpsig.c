@@ -684,8 +684,44 @@ static void sign_components(enum hsig_scheme s, const struct hsig_request *r, bo
 		snprintf(p->components[i], sizeof(p->components[i]), "%s", list[i]);
 }
 
+/*
+ * An extra header hsig_sign_cover may cover: a lower-case token, not one the
+ * signer writes itself or covers anyway, present in `r`, not named twice.
+ */
+static bool cover_ok(const struct hsig_request *r, const struct hsig_parsed *p, const char *name)
+{
+	static const char *const own[] = {"date",      "digest",          "content-digest", "host",
+	                                  "signature", "signature-input", "authorization"};
+	struct buf tmp = BUF_INIT(JOIN_MAX);
+	size_t n = name ? strlen(name) : 0;
+	struct str v;
+	bool ok;
+
+	if (n == 0 || n >= HSIG_COMPONENT_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '-' || name[i] == '_' || name[i] == '.'))
+			return false;
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(name, own[i]) == 0)
+			return false;
+	if (has_component(p, name))
+		return false;
+	ok = hsig_header_get(r, name, &tmp, &v);
+	buf_release(&tmp);
+	return ok;
+}
+
 enum err hsig_sign(enum hsig_scheme s, const struct hsig_request *r, const char *key_id,
                    void *evp_pkey_priv, int64_t now_s, struct hsig_out *out, struct err_info *ei)
+{
+	return hsig_sign_cover(s, r, key_id, evp_pkey_priv, now_s, NULL, 0, out, ei);
+}
+
+enum err hsig_sign_cover(enum hsig_scheme s, const struct hsig_request *r, const char *key_id,
+                         void *evp_pkey_priv, int64_t now_s, const char *const *cover,
+                         size_t n_cover, struct hsig_out *out, struct err_info *ei)
 {
 	EVP_PKEY *key = evp_pkey_priv;
 	struct hsig_header hs[HSIG_REQ_HEADERS_MAX + 3];
@@ -736,6 +772,19 @@ enum err hsig_sign(enum hsig_scheme s, const struct hsig_request *r, const char 
 	rr.headers = hs;
 	rr.n_headers = n;
 	sign_components(s, &rr, body, p);
+	if (n_cover > HSIG_SIGN_COVER_MAX) {
+		rc = SE_RAISEF(ei, SE_INVAL, "sign: more than %d extra headers",
+		               HSIG_SIGN_COVER_MAX);
+		goto out;
+	}
+	for (size_t i = 0; i < n_cover; i++) {
+		if (!cover_ok(&rr, p, cover[i])) {
+			rc = SE_RAISEF(ei, SE_INVAL, "sign: cannot cover header '%.64s'",
+			               cover[i] ? cover[i] : "");
+			goto out;
+		}
+		snprintf(p->components[p->n_components++], HSIG_COMPONENT_MAX, "%s", cover[i]);
+	}
 	if (s == HSIG_RFC9421) {
 		struct buf pb = BUF_INIT(HSIG_PARAMS_MAX - 1);
 

@@ -198,6 +198,21 @@ enum err hsig_sign(enum hsig_scheme s, const struct hsig_request *r, const char 
                    void *evp_pkey_priv, int64_t now_s, struct hsig_out *out, struct err_info *ei)
     __attribute__((warn_unused_result));
 
+/*
+ * hsig_sign that also covers the request headers `cover` (lower-case names,
+ * each present in r->headers, at most HSIG_SIGN_COVER_MAX, none of date,
+ * digest, content-digest, host, signature, signature-input, authorization,
+ * nor one already covered): cavage appends them to headers= after the fixed
+ * set, RFC 9421 adds them as components before `created`. The caller sends
+ * those headers itself, with the values given in `r`. SE_INVAL for a name
+ * that cannot be covered; otherwise as hsig_sign.
+ */
+#define HSIG_SIGN_COVER_MAX 8
+enum err hsig_sign_cover(enum hsig_scheme s, const struct hsig_request *r, const char *key_id,
+                         void *evp_pkey_priv, int64_t now_s, const char *const *cover,
+                         size_t n_cover, struct hsig_out *out, struct err_info *ei)
+    __attribute__((warn_unused_result));
+
 /* "SHA-256=<b64>" of `body` appended to `out`. */
 void hsig_digest_sha256(struct str body, struct buf *out);
 /* "sha-256=:<b64>:" of `body` appended to `out`. */

@@ -524,6 +524,104 @@ static void test_round_trips(void **state)
 	EVP_PKEY_free(other);
 }
 
+/* hsig_sign_cover: extra headers (FEP-8fcf's Collection-Synchronization) are signed and checked */
+static void test_sign_cover(void **state)
+{
+	EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	static const enum hsig_scheme schemes[] = {HSIG_CAVAGE, HSIG_RFC9421};
+	static const char *const cover[] = {"collection-synchronization"};
+	static const char csync[] =
+	    "collectionId=\"https://me.example/users/a/followers\", "
+	    "url=\"https://me.example/users/a/followers?domain=peer.example\", "
+	    "digest=\"00ff\"";
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		struct hsig_header hs[16] = {
+		    {STR_LIT("content-type"), STR_LIT("application/activity+json")},
+		    {STR_LIT("collection-synchronization"), STR_LIT(csync)},
+		};
+		char low[HSIG_OUT_MAX][64];
+		size_t n = 2;
+		struct hsig_out o = HSIG_OUT_INIT;
+		struct hsig_request r = {"POST",
+		                         STR_LIT("/inbox"),
+		                         STR_LIT("peer.example"),
+		                         STR_LIT("https"),
+		                         hs,
+		                         n,
+		                         STR_LIT("{\"type\":\"Update\"}"),
+		                         true};
+		struct hsig_parsed p;
+		struct err_info ei = ERR_INFO_INIT;
+		EVP_PKEY *k = i < 2 ? rsa : ed;
+		enum hsig_scheme s = schemes[i % 2];
+		bool found = false;
+
+		assert_int_equal(hsig_sign_cover(s, &r, "https://me.example/users/a#main-key", k,
+		                                 1760000000, cover, 1, &o, &ei),
+		                 SE_OK);
+		add_out(hs, &n, &o, low);
+		r.n_headers = n;
+		assert_int_equal(hsig_parse(&r, &p, &ei), SE_OK);
+		for (size_t c = 0; c < p.n_components; c++)
+			found |= strcmp(p.components[c], "collection-synchronization") == 0;
+		assert_true(found);
+		/* the fixed set is still there, the extra one last */
+		assert_string_equal(p.components[p.n_components - 1], "collection-synchronization");
+		if (s == HSIG_CAVAGE) {
+			assert_string_equal(p.components[0], "(request-target)");
+			assert_int_equal(p.n_components, 5);
+		} else {
+			assert_string_equal(p.components[0], "@method");
+			assert_int_equal(p.n_components, 5);
+		}
+		if (hsig_verify(&r, &p, k, 1760000010, 3600, &ei) != SE_OK)
+			fail_msg("cover %zu: %s", i, ei.detail);
+		/* a changed header value breaks the signature */
+		hs[1].value = STR_LIT("collectionId=\"https://me.example/users/a/followers\", "
+		                      "url=\"https://me.example/x\", digest=\"00ff\"");
+		assert_int_equal(hsig_verify(&r, &p, k, 1760000010, 3600, &ei), SE_INVAL);
+		assert_non_null(strstr(ei.detail, "bad signature"));
+		/* and a dropped one cannot be checked at all */
+		hs[1].name = STR_LIT("x-other");
+		assert_int_equal(hsig_verify(&r, &p, k, 1760000010, 3600, &ei), SE_INVAL);
+		hs[1].name = STR_LIT("collection-synchronization");
+		hs[1].value = STR_LIT(csync);
+		hsig_out_release(&o);
+		/* what cannot be covered */
+		r.n_headers = 2;
+		{
+			static const char *const bad[][1] = {
+			    {"date"},      {"host"},     {"digest"},
+			    {"signature"}, {"x-absent"}, {"Collection-Synchronization"},
+			    {""},          {"a b"},      {"content-digest"}};
+
+			for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++)
+				assert_int_equal(
+				    hsig_sign_cover(s, &r, "k", k, 100, bad[b], 1, &o, NULL),
+				    SE_INVAL);
+		}
+		{
+			static const char *const twice[] = {"collection-synchronization",
+			                                    "collection-synchronization"};
+			static const char *const nine[9] = {"content-type"};
+
+			assert_int_equal(hsig_sign_cover(s, &r, "k", k, 100, twice, 2, &o, NULL),
+			                 SE_INVAL);
+			assert_int_equal(hsig_sign_cover(s, &r, "k", k, 100, nine, 9, &o, NULL),
+			                 SE_INVAL);
+			assert_int_equal(hsig_sign_cover(s, &r, "k", k, 100, NULL, 0, &o, NULL),
+			                 SE_OK);
+			hsig_out_release(&o);
+		}
+		assert_int_equal(o.n, 0);
+	}
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(ed);
+}
+
 /* Signatures over a query string: cavage verifies with and without it */
 static void test_cavage_query(void **state)
 {
@@ -1206,6 +1304,7 @@ int main(void)
 	    cmocka_unit_test(test_rfc9421_b26),
 	    cmocka_unit_test(test_fedify_vectors),
 	    cmocka_unit_test(test_round_trips),
+	    cmocka_unit_test(test_sign_cover),
 	    cmocka_unit_test(test_cavage_query),
 	    cmocka_unit_test(test_cavage_hostile),
 	    cmocka_unit_test(test_rfc9421_hostile),
