@@ -13,8 +13,8 @@
  *   c. the peer follows a Solstice user: an incoming friend request; its
  *      acceptance reaches the peer as an Accept that fedify verified;
  *   d. the peer sends a direct Note (to the personal, then the shared inbox):
- *      it lands in a DM channel; the reply goes
- *      back as a Create{Note} that fedify verified;
+ *      it lands in a DM channel; the reply goes back as a Create{Note} that
+ *      fedify verified;
  *   f. bob's edit, reaction and delete reach the peer (Update, Like, Delete),
  *      the peer's EmojiReact shows on bob's message;
  *   h. the peer's Update{Note} edits the message, its plain Like becomes a 👍
@@ -34,11 +34,7 @@
  * is a failure, never a skip. The peer's log is printed when a step fails;
  * TD_ECHO=1 echoes the daemon log, FEDIFY_ECHO=1 the peer's.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,16 +43,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "core/buf.h"
-#include "core/mem.h"
 #include "tests/support/api_client.h"
 #include "tests/support/daemon.h"
 #include "tests/support/fedify_peer.h"
