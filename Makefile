@@ -263,6 +263,11 @@ BENCH_SRCS += tools/bench/bench_httpsig.c
 # Autumn video probe (files helper; after the := lists above)
 UNIT_TESTS += tests/unit/files/test_video.c
 FUZZ_TARGETS += tests/fuzz/fuzz_video.c
+# federation extras: peers' software from NodeInfo (reaction style per family)
+SRCS_FED_EXTRAS := federation/software.c
+LIB_SRCS += $(SRCS_FED_EXTRAS)
+UNIT_TESTS += tests/unit/federation/test_software.c
+FUZZ_TARGETS += tests/fuzz/fuzz_software.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)

@@ -22,6 +22,7 @@
 #include "federation/deliver_int.h"
 #include "federation/fed.h"
 #include "federation/objmap.h"
+#include "federation/software.h"
 #include "storage/queue.h"
 
 const struct queue_def fdel_queue = {"ap_delivery", 1000, 1000, FDEL_ATTEMPTS};
@@ -608,6 +609,9 @@ enum err fdel_start(struct fed *f, struct err_info *ei)
 	}
 	f->del = d;
 	rc = fdel_workers_start(d, ei);
+	/* the peers' software (outbound choices such as the reaction style) */
+	if (!rc)
+		rc = fsoft_start(f, ei);
 	if (rc)
 		fdel_stop(f);
 	return rc;
@@ -617,6 +621,7 @@ void fdel_stop(struct fed *f)
 {
 	struct fdel *d = f ? f->del : NULL;
 
+	fsoft_stop(f);
 	if (!d)
 		return;
 	fdel_workers_stop(d);

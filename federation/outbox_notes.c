@@ -22,6 +22,7 @@
 #include "federation/objmap.h"
 #include "federation/outbox.h"
 #include "federation/process.h"
+#include "federation/software.h"
 #include "messages/message.h"
 #include "storage/store.h"
 #include "users/user.h"
@@ -136,6 +137,8 @@ static enum err note_ctx_load(struct fed *f, struct arena *a, const json_t *msg,
 	json_decref(ch);
 	if (rc)
 		return rc;
+	/* a DM warms the peer's software cache for later reactions (no wait) */
+	fsoft_want(f, c->remote.inbox);
 	c->author_url = fed_actor_url(f, a, str_from(c->author));
 	c->tags = json_array();
 	return c->author_url && c->tags ? SE_OK : SE_NOMEM;
@@ -300,9 +303,11 @@ enum err fout_message_delete(struct fed *f, const json_t *message, struct err_in
 /* ---- reactions ---- */
 
 /*
- * The default emoji goes out as a Like (Mastodon and GoToSocial show it as a
- * favourite; Misskey reads _misskey_reaction), any other as EmojiReact
- * (Akkoma, Pleroma, Misskey; Mastodon ignores it).
+ * The style follows the peer's software (federation/software.h, NodeInfo,
+ * cached; never waited for): Mastodon-family peers get a plain Like for any
+ * emoji (they drop EmojiReact; a favourite is better than nothing), Misskey
+ * and forks Like{content, _misskey_reaction}, others (and unknown) the
+ * default emoji as that Like and any other as EmojiReact.
  */
 enum err fout_react(struct fed *f, struct str user, struct str message_id, struct str emoji,
                     bool add, struct err_info *ei)
@@ -312,7 +317,7 @@ enum err fout_react(struct fed *f, struct str user, struct str message_id, struc
 	struct fout_write op;
 	struct str inbox, key;
 	const char *id, *note, *rid = NULL;
-	bool like = str_eq_cstr(emoji, FPROC_LIKE_EMOJI);
+	enum fsoft_react style = FSOFT_REACT_EMOJI_REACT;
 	json_t *msg = NULL, *react = NULL, *act = NULL;
 	enum err rc;
 
@@ -356,14 +361,21 @@ enum err fout_react(struct fed *f, struct str user, struct str message_id, struc
 		goto out;
 	}
 	id = fed_activity_url(f, &a);
-	react =
-	    id ? json_pack("{s:s, s:s, s:s, s:s, s:s%, s:s%}", "id",
-	                   add   ? id
-	                   : rid ? rid
-	                         : id,
-	                   "type", like ? "Like" : "EmojiReact", "actor", c.author_url, "object",
-	                   note, "content", emoji.p, emoji.n, "_misskey_reaction", emoji.p, emoji.n)
-	       : NULL;
+	style =
+	    fsoft_react_style(fsoft_get(f, c.remote.inbox), str_eq_cstr(emoji, FPROC_LIKE_EMOJI));
+	react = id ? json_pack("{s:s, s:s, s:s, s:s}", "id",
+	                       add   ? id
+	                       : rid ? rid
+	                             : id,
+	                       "type", style == FSOFT_REACT_EMOJI_REACT ? "EmojiReact" : "Like",
+	                       "actor", c.author_url, "object", note)
+	           : NULL;
+	if (react && style != FSOFT_REACT_LIKE &&
+	    (json_object_set_new(react, "content", json_stringn(emoji.p, emoji.n)) ||
+	     json_object_set_new(react, "_misskey_reaction", json_stringn(emoji.p, emoji.n)))) {
+		json_decref(react);
+		react = NULL;
+	}
 	if (!react) {
 		rc = SE_NOMEM;
 		goto out;
