@@ -21,6 +21,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "files/blob.h"
 #include "files/file.h"
 #include "files/image.h"
@@ -158,7 +159,7 @@ static bool not_modified(struct req_ctx *ctx, const char *hash)
 	return false;
 }
 
-/* Read `len` bytes of blob `hash` from `start` into the response body. */
+/* Read `len` bytes (a cached preview: small) of blob `hash` from `start` into the response body. */
 static enum err read_blob(struct req_ctx *ctx, const char *hash, uint64_t start, uint64_t len,
                           struct buf *out)
 {
@@ -183,6 +184,54 @@ static enum err read_blob(struct req_ctx *ctx, const char *hash, uint64_t start,
 	}
 	blob_reader_close(r);
 	return rc;
+}
+
+/* A streamed original (http_stream): a blob reader positioned at the range. */
+struct blob_stream {
+	struct blob_reader *r;
+	struct err_info ei;
+};
+
+static enum err blob_stream_read(void *ctx, void *p, size_t cap, size_t *n)
+{
+	struct blob_stream *bs = ctx;
+
+	return blob_reader_read(bs->r, p, cap, n, &bs->ei);
+}
+
+static void blob_stream_close(void *ctx)
+{
+	struct blob_stream *bs = ctx;
+
+	blob_reader_close(bs->r);
+	mem_free(bs);
+}
+
+/*
+ * Answer `status` with `len` bytes of blob `hash` from `start`, streamed:
+ * the reader is opened (S3: fetched into a temporary file) and positioned
+ * here on the worker; the server reads one chunk per write afterwards.
+ */
+static enum err stream_blob(struct req_ctx *ctx, int status, const char *type, const char *hash,
+                            uint64_t start, uint64_t len)
+{
+	struct blob_stream *bs = mem_try_alloc(sizeof(*bs));
+	struct http_stream hs;
+	enum err rc;
+
+	if (!bs)
+		return SE_NOMEM;
+	bs->r = NULL;
+	bs->ei = (struct err_info)ERR_INFO_INIT;
+	rc = blob_reader_open(api_app(ctx)->blobs, hash, &bs->r, NULL, &ctx->ei);
+	if (!rc && start)
+		rc = blob_reader_skip(bs->r, start, &ctx->ei);
+	if (rc) {
+		blob_stream_close(bs);
+		return rc;
+	}
+	hs = (struct http_stream){blob_stream_read, blob_stream_close, bs, len, 0};
+	return http_resp_stream(ctx->resp, status, type, &hs);
 }
 
 enum range_kind { RANGE_NONE, RANGE_OK, RANGE_BAD };
@@ -245,8 +294,9 @@ static enum err send_original(struct req_ctx *ctx, const json_t *rec)
 	const char *type = json_string_value(json_object_get(rec, "content_type"));
 	uint64_t size = 0, start = 0, end = 0;
 	enum range_kind rk;
+	const char *ctype;
 	char *cr;
-	enum err rc;
+	enum err rc = SE_OK;
 
 	if (!hash || !blob_is_hash(hash))
 		return SE_RAISE(&ctx->ei, SE_NotFound);
@@ -272,12 +322,17 @@ static enum err send_original(struct req_ctx *ctx, const json_t *rec)
 		start = 0;
 		end = size ? size - 1 : 0;
 	}
-	rc = size ? read_blob(ctx, hash, start, end - start + 1, &ctx->resp->body) : SE_OK;
+	ctype = type && *type ? arena_strndup(ctx->arena, type, strlen(type))
+	                      : "application/octet-stream";
+	if (!ctype)
+		return SE_RAISE(&ctx->ei, SE_NOMEM);
+	if (size)
+		rc = stream_blob(ctx, rk == RANGE_OK ? 206 : 200, ctype, hash, start,
+		                 end - start + 1);
+	else
+		http_resp_set(ctx->resp, 200, ctype, STR_NULL);
 	if (rc)
 		return SE_RAISE(&ctx->ei, rc == SE_NOT_FOUND ? SE_NotFound : rc);
-	ctx->resp->status = rk == RANGE_OK ? 206 : 200;
-	ctx->resp->content_type = type && *type ? arena_strndup(ctx->arena, type, strlen(type))
-	                                        : "application/octet-stream";
 	if (rk == RANGE_OK) {
 		cr = arena_printf(ctx->arena, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start, end,
 		                  size);

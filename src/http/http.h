@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -57,11 +58,32 @@ struct http_req {
 	struct arena *arena;
 };
 
+/*
+ * A response body produced piece by piece after the handler has returned
+ * (large files): the server sends `len` bytes, reading them with `read`
+ * on its service thread, HTTP_STREAM_CHUNK bytes per writable callback, so
+ * at most one chunk per connection is held in memory. `read` must not
+ * block for long (local file I/O of one chunk; open network sources in the
+ * handler); it fills up to `cap` bytes and sets `*n` (0 = the source ended
+ * early: the connection is closed, as after an error). `close` frees `ctx`;
+ * it is called exactly once, whether the body was sent or not.
+ */
+struct http_stream {
+	enum err (*read)(void *ctx, void *p, size_t cap, size_t *n);
+	void (*close)(void *ctx);
+	void *ctx;
+	uint64_t len; /* the body's exact size (Content-Length) */
+	uint64_t sent;
+};
+/* bytes read and written per writable callback of a streamed body */
+#define HTTP_STREAM_CHUNK (64u * 1024)
+
 struct http_resp {
 	int status;
 	const char *content_type; /* static string, NULL for no body */
 	struct buf headers;       /* extra "Name: value\r\n" lines */
 	struct buf body;
+	struct http_stream *stream; /* owned; replaces body when set */
 };
 
 /* Per-request context handed to route handlers. */
@@ -87,8 +109,15 @@ void http_resp_init(struct http_resp *resp);
 void http_resp_release(struct http_resp *resp);
 /* Append a header line; name and value must not contain CR or LF. */
 void http_resp_header(struct http_resp *resp, const char *name, const char *value);
-/* Replace the body with `body` (copied) and set status and type. */
+/* Replace the body with `body` (copied) and set status and type (drops a stream). */
 void http_resp_set(struct http_resp *resp, int status, const char *content_type, struct str body);
+/*
+ * Answer `status` with a streamed body (`*s` copied; the response owns it
+ * from here: s->close runs once, even on SE_NOMEM, which is returned
+ * when the copy cannot be made).
+ */
+enum err http_resp_stream(struct http_resp *resp, int status, const char *content_type,
+                          const struct http_stream *s) __attribute__((warn_unused_result));
 /*
  * Render the Revolt error body for `e` (mapped with err_to_wire) with the
  * payload fields from `ei` and set the matching status. `with_location`

@@ -49,10 +49,22 @@ void http_resp_init(struct http_resp *resp)
 	resp->content_type = NULL;
 	buf_init(&resp->headers, 16384);
 	buf_init(&resp->body, LIM_RESPONSE_MAX);
+	resp->stream = NULL;
+}
+
+static void drop_stream(struct http_resp *resp)
+{
+	if (!resp->stream)
+		return;
+	if (resp->stream->close)
+		resp->stream->close(resp->stream->ctx);
+	mem_free(resp->stream);
+	resp->stream = NULL;
 }
 
 void http_resp_release(struct http_resp *resp)
 {
+	drop_stream(resp);
 	buf_release(&resp->headers);
 	buf_release(&resp->body);
 }
@@ -69,10 +81,31 @@ void http_resp_header(struct http_resp *resp, const char *name, const char *valu
 
 void http_resp_set(struct http_resp *resp, int status, const char *content_type, struct str body)
 {
+	drop_stream(resp);
 	resp->status = status;
 	resp->content_type = content_type;
 	buf_reset(&resp->body);
 	buf_append_str(&resp->body, body);
+}
+
+enum err http_resp_stream(struct http_resp *resp, int status, const char *content_type,
+                          const struct http_stream *s)
+{
+	struct http_stream *c = mem_try_alloc(sizeof(*c));
+
+	drop_stream(resp);
+	if (!c) {
+		if (s->close)
+			s->close(s->ctx);
+		return SE_NOMEM;
+	}
+	*c = *s;
+	c->sent = 0;
+	resp->status = status;
+	resp->content_type = content_type;
+	buf_reset(&resp->body);
+	resp->stream = c;
+	return SE_OK;
 }
 
 static void set_payload(json_t *o, enum err e, const struct err_info *ei, bool authifier)

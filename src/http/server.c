@@ -5,7 +5,9 @@
  * read into a job (method, path, query, headers, body) and queues it; a
  * worker runs the handler and serialises the whole response (status line,
  * headers, body) into one buffer; lws_cancel_service() wakes the service
- * thread, which writes that buffer with one lws_write. lws itself sets
+ * thread, which writes that buffer with one lws_write; a streamed body
+ * (http_stream: large files) follows the headers one HTTP_STREAM_CHUNK per
+ * writable callback, read on the service thread. lws itself sets
  * TCP_NODELAY on accepted sockets. STYLE section 10 has the lws rules.
  * Copying requests, spooling bodies and serialising responses live in
  * server_req.c; the types both files share in server_int.h.
@@ -303,6 +305,40 @@ static int on_body(struct pss *pss, const void *in, size_t len)
 	return 0;
 }
 
+/*
+ * One chunk of a streamed body (http_stream): read into j->out after
+ * LWS_PRE, write, and ask for the next writable callback. 1 while more is
+ * to come, 0 when all was sent, -1 to close the connection (read error, or
+ * a source shorter than its Content-Length).
+ */
+static int write_stream_chunk(struct job *j, struct lws *wsi)
+{
+	struct http_stream *s = j->resp.stream;
+	uint64_t left = s->len - s->sent;
+	size_t want = left < HTTP_STREAM_CHUNK ? (size_t)left : HTTP_STREAM_CHUNK, got = 0;
+	unsigned char *p;
+
+	buf_reset(&j->out);
+	if (buf_grow(&j->out, LWS_PRE + want))
+		return -1;
+	p = (unsigned char *)j->out.ptr + LWS_PRE;
+	while (got < want) {
+		size_t n = 0;
+
+		if (s->read(s->ctx, p + got, want - got, &n) || n == 0)
+			return -1;
+		got += n;
+	}
+	if (lws_write(wsi, p, got, LWS_WRITE_HTTP) != (int)got)
+		return -1;
+	s->sent += got;
+	if (s->sent < s->len) {
+		lws_callback_on_writable(wsi);
+		return 1;
+	}
+	return 0;
+}
+
 static int on_writable(struct pss *pss, struct lws *wsi)
 {
 	struct job *j = pss->job;
@@ -311,10 +347,22 @@ static int on_writable(struct pss *pss, struct lws *wsi)
 
 	if (!j || j->state != JOB_WRITING)
 		return 0;
-	n = j->out.len - LWS_PRE;
-	if (lws_write(wsi, (unsigned char *)j->out.ptr + LWS_PRE, n, LWS_WRITE_HTTP_HEADERS) !=
-	    (int)n)
-		return -1;
+	if (!j->headers_sent) {
+		n = j->out.len - LWS_PRE;
+		if (lws_write(wsi, (unsigned char *)j->out.ptr + LWS_PRE, n,
+		              LWS_WRITE_HTTP_HEADERS) != (int)n)
+			return -1;
+		j->headers_sent = true;
+		if (j->resp.stream) {
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+	} else if (j->resp.stream) {
+		int k = write_stream_chunk(j, wsi);
+
+		if (k != 0)
+			return k < 0 ? -1 : 0;
+	}
 	close = j->close_after;
 	pss->job = NULL;
 	job_free(j);

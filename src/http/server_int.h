@@ -48,6 +48,7 @@ struct job {
 	bool orphan;
 	bool close_after;   /* send "Connection: close" and close */
 	bool keepalive_hdr; /* HTTP/1.0 client asked for keep-alive */
+	bool headers_sent;  /* the serialised head went out; a stream follows */
 	struct buf out;     /* LWS_PRE bytes, then the serialised response */
 	struct timespec t0;
 };

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +92,9 @@ void http_serialise(struct job *j)
 	buf_printf(&j->out, "HTTP/1.1 %d %s\r\n", r->status, http_reason(r->status));
 	if (r->content_type && !no_body)
 		buf_printf(&j->out, "Content-Type: %s\r\n", r->content_type);
-	if (!no_body)
+	if (!no_body && r->stream)
+		buf_printf(&j->out, "Content-Length: %" PRIu64 "\r\n", r->stream->len);
+	else if (!no_body)
 		buf_printf(&j->out, "Content-Length: %zu\r\n", r->body.len);
 	if (j->close_after)
 		buf_puts(&j->out, "Connection: close\r\n");
@@ -111,7 +114,11 @@ void http_serialise(struct job *j)
 		         "{\"type\":\"InternalError\"}");
 		j->close_after = true;
 		r->status = 500;
+		http_resp_set(r, 500, NULL, STR_NULL); /* drops a stream */
 	}
+	/* nothing to stream for HEAD, 204, 304 or an empty body */
+	if (r->stream && (head || no_body || r->stream->len == 0))
+		http_resp_set(r, r->status, r->content_type, STR_NULL);
 }
 
 enum http_method http_method_of(struct lws *wsi, enum lws_token_indexes *tok)

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,8 @@ static void req(int port, const char *method, const char *path, const char *cons
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
@@ -738,6 +741,72 @@ static void test_video_attachment(void **state)
 	assert_int_equal(td_stop(d, STOP_MS, false), 0);
 }
 
+/* A multi-chunk original (streamed by the server): whole, ranges across chunks, HEAD. */
+static void test_streamed_original(void **state)
+{
+	struct td *d = start(false);
+	size_t n = 300000;
+	char *data = malloc(n);
+	char tok[128], id[64], path[256], channel[64], hb[128], want[128];
+	uint32_t x = 2463534242u;
+	json_t *v = NULL, *f;
+	struct resp r;
+
+	(void)state;
+	assert_non_null(data);
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		data[i] = (char)(x >> 24);
+	}
+	account(d, "stream-a@example.org", "streama", tok);
+	assert_int_equal(jcall(d, "POST", "/api/servers/create", tok, "{\"name\":\"big\"}", &v),
+	                 200);
+	snprintf(channel, sizeof(channel), "%s",
+	         json_string_value(
+	             json_object_get(json_array_get(json_object_get(v, "channels"), 0), "_id")));
+	json_decref(v);
+	upload_ok(d, tok, "attachments", "noise.bin", data, n, id);
+	f = attach(d, tok, channel, id);
+	json_decref(f);
+	snprintf(path, sizeof(path), "/autumn/attachments/%s/noise.bin", id);
+	get(d, path, NULL, &r);
+	assert_int_equal(r.status, 200);
+	snprintf(want, sizeof(want), "%zu", n);
+	assert_string_equal(header(&r, "content-length", hb, sizeof(hb)), want);
+	assert_int_equal(r.body.n, n);
+	assert_memory_equal(r.body.p, data, n);
+	resp_release(&r);
+	/* a range starting inside one 64 KiB chunk and ending inside the fourth */
+	get(d, path, "Range: bytes=65000-200000", &r);
+	assert_int_equal(r.status, 206);
+	assert_int_equal(r.body.n, 135001);
+	assert_memory_equal(r.body.p, data + 65000, 135001);
+	resp_release(&r);
+	/* HEAD: the length, no body; the connection stays usable */
+	req(td_http_port(d), "HEAD", path, NULL, NULL, 0, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(header(&r, "content-length", hb, sizeof(hb)), want);
+	assert_int_equal(r.body.n, 0);
+	resp_release(&r);
+	/* 304 on a matching ETag, still no body */
+	get(d, path, NULL, &r);
+	{
+		char etag[160], inm[200];
+
+		assert_non_null(header(&r, "etag", etag, sizeof(etag)));
+		resp_release(&r);
+		snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
+		get(d, path, inm, &r);
+		assert_int_equal(r.status, 304);
+		assert_int_equal(r.body.n, 0);
+		resp_release(&r);
+	}
+	free(data);
+	assert_int_equal(td_stop(d, STOP_MS, false), 0);
+}
+
 static void test_upload_rate_limit(void **state)
 {
 	struct td *d = start(true);
@@ -773,7 +842,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_upload_rules),       cmocka_unit_test(test_images_attach_serve),
 	    cmocka_unit_test(test_message_attachment), cmocka_unit_test(test_video_attachment),
-	    cmocka_unit_test(test_upload_rate_limit),
+	    cmocka_unit_test(test_streamed_original),  cmocka_unit_test(test_upload_rate_limit),
 	};
 	int rc;
 

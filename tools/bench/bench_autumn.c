@@ -12,6 +12,7 @@
  *     message in a new server's channel, then GET /autumn/attachments/{id}
  *     (the WebP preview, generated per request) and GET of the original are
  *     timed: p50/p99 and the ratio.
+ * (4) VmHWM of the daemon around one GET of that 20 MB original.
  * Wall-clock numbers are printed, never asserted. Only 127.0.0.1 is contacted.
  */
 #include <curl/curl.h>
@@ -289,7 +290,8 @@ static double time_cp(const char *src, const char *dst)
 	return t0;
 }
 
-static void section_rss(const char *dir)
+/* Returns the id of the 20 MB upload (caller frees). */
+static char *section_rss(const char *dir)
 {
 	char path[512];
 	double ms;
@@ -321,7 +323,62 @@ static void section_rss(const char *dir)
 		       ms, rss0, hwm0, reset ? " (reset via clear_refs)" : "", hwm1, inc / 1e6,
 		       3.0 * BOX_BYTES / 1e6, inc / (3.0 * BOX_BYTES));
 	}
-	mem_free(id);
+	return id;
+}
+
+/* Attach upload `id` to a message in a new server's channel; dies. */
+static void attach_new(const char *id)
+{
+	struct resp *r = xcalloc(1, sizeof(*r));
+	char path[256], body[256];
+	json_t *j;
+	const char *c;
+
+	request("POST", "/api/servers/create", "{\"name\":\"autumn download\"}", NULL, NULL, r);
+	j = r->status == 200 ? json_loads(r->body, 0, NULL) : NULL;
+	c = json_string_value(
+	    json_object_get(json_array_get(json_object_get(j, "channels"), 0), "_id"));
+	if (!c)
+		die("servers/create returned no channel");
+	snprintf(path, sizeof(path), "/api/channels/%s/messages", c);
+	json_decref(j);
+	snprintf(body, sizeof(body), "{\"content\":\"file\",\"attachments\":[\"%s\"]}", id);
+	request("POST", path, body, NULL, NULL, r);
+	if (r->status != 200) {
+		fprintf(stderr, "bench_autumn: message answered %ld: %s\n", r->status, r->body);
+		exit(1);
+	}
+	mem_free(r);
+}
+
+/*
+ * (4) VmHWM of the daemon around one GET of the 20 MB original (and one
+ * Range GET of its second half): a streamed body keeps one chunk per
+ * connection, a buffered one the whole file (twice: body and wire copy).
+ */
+static void section_download(const char *id)
+{
+	struct resp *r = xcalloc(1, sizeof(*r));
+	char path[256];
+	long base, hwm1;
+	double t0, ms;
+	bool reset;
+
+	attach_new(id);
+	snprintf(path, sizeof(path), "/autumn/attachments/%s/noise20.bin", id);
+	request("GET", path, NULL, NULL, NULL, r); /* warm: lazily initialised state */
+	reset = reset_hwm();
+	base = reset ? proc_kb("VmRSS") : proc_kb("VmHWM");
+	t0 = now_ms();
+	request("GET", path, NULL, NULL, NULL, r);
+	ms = now_ms() - t0;
+	hwm1 = proc_kb("VmHWM");
+	if (r->status != 200 || r->total != (size_t)MB20)
+		die("GET of the 20 MB original failed");
+	printf("rss  20 MB download (%.0f ms, %.0f MB/s): peak increase %.2f MB%s\n", ms,
+	       MB20 / 1e3 / ms, (double)(hwm1 - base) * 1024.0 / 1e6,
+	       reset ? "" : " (VmHWM not resettable: lower bound)");
+	mem_free(r);
 }
 
 static void section_upload(const char *dir)
@@ -464,7 +521,12 @@ int main(int argc, char **argv)
 		die("libvips init failed");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) || !(curl = curl_easy_init()))
 		die("libcurl init failed");
-	section_rss(argv[4]);
+	{
+		char *id = section_rss(argv[4]);
+
+		section_download(id);
+		mem_free(id);
+	}
 	section_upload(argv[4]);
 	section_preview(argv[4]);
 	curl_easy_cleanup(curl);
