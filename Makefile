@@ -206,6 +206,7 @@ INTEG_TESTS += tests/integration/test_revoltjs_events.c
 INTEG_TESTS += tests/integration/test_acks.c
 INTEG_TESTS += tests/integration/test_reactions.c
 INTEG_TESTS += tests/integration/test_events_live.c
+INTEG_TESTS += tests/integration/test_events_rest.c
 INTEG_TESTS += tests/integration/test_admin_cli.c
 INTEG_TESTS += tests/integration/test_captcha.c
 FUZZ_TARGETS := tests/fuzz/fuzz_api.c tests/fuzz/fuzz_cfg.c tests/fuzz/fuzz_ulid.c tests/fuzz/fuzz_jx.c tests/fuzz/fuzz_ratelimit.c \
