@@ -270,6 +270,9 @@ SRCS_FED_EXTRAS := federation/software.c
 LIB_SRCS += $(SRCS_FED_EXTRAS)
 UNIT_TESTS += tests/unit/federation/test_software.c
 FUZZ_TARGETS += tests/fuzz/fuzz_software.c
+# federation FEP-8fcf followers synchronisation (sync helper)
+SRCS_FED_SYNC := federation/csync.c federation/csync_check.c
+LIB_SRCS += $(SRCS_FED_SYNC)
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)

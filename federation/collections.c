@@ -14,6 +14,7 @@
 #include "core/ulid.h"
 #include "federation/actor.h"
 #include "federation/as2.h"
+#include "federation/csync.h"
 #include "federation/fed.h"
 #include "federation/follows.h"
 #include "federation/inbox.h"
@@ -29,8 +30,6 @@
 #define COLL_PAGE 50
 /* totalItems is counted up to this */
 #define COLL_COUNT_MAX 1000000
-/* followers one ?domain= answer walks at most */
-#define COLL_DOMAIN_WALK 100000
 
 static struct fed *fed_of(struct req_ctx *ctx)
 {
@@ -154,36 +153,38 @@ static enum err featured_get(struct req_ctx *ctx)
 	return empty_coll(ctx, "/featured");
 }
 
-/* FEP-8fcf: the followers of `id` on host `domain` (all of them, one document). */
+struct partial {
+	struct str domain;
+	json_t *items;
+};
+
+static enum err partial_fn(void *arg, const char *actor_id, const char *host)
+{
+	struct partial *p = arg;
+
+	if (str_eq_nocase(str_from(host), p->domain) &&
+	    json_array_append_new(p->items, json_string(actor_id)))
+		return SE_NOMEM;
+	return SE_OK;
+}
+
+/*
+ * FEP-8fcf: the followers of `id` on host `domain` (all of them, one
+ * document): the same list the Collection-Synchronization digest of our
+ * deliveries is computed from (fcsync_followers_walk).
+ */
 static enum err followers_partial(struct req_ctx *ctx, struct fed *f, struct str id,
                                   const char *base, struct str domain)
 {
-	struct ffollow *page = xcalloc(FFOLLOW_PAGE_MAX, sizeof(*page));
-	char cursor[FFOLLOW_USER_MAX] = "";
 	struct store_txn *txn = NULL;
 	json_t *items = json_array(), *c = NULL;
-	size_t walked = 0, got = 0;
-	bool more = true;
+	struct partial p = {domain, items};
 	enum err rc = items ? store_read_begin(f->store, &txn) : SE_NOMEM;
 
-	while (!rc && more && walked < COLL_DOMAIN_WALK) {
-		rc = ffollow_list(txn, FFOLLOW_FOLLOWERS, id, FFOLLOW_ACCEPTED,
-		                  cursor[0] ? str_from(cursor) : STR_NULL, page, FFOLLOW_PAGE_MAX,
-		                  &got, &more);
-		for (size_t i = 0; !rc && i < got; i++) {
-			const char *host = NULL,
-			           *a = actor_of(f, txn, ctx->arena, page[i].follower, &host);
-
-			if (a && host && str_eq_nocase(str_from(host), domain) &&
-			    json_array_append_new(items, json_string(a)))
-				rc = SE_NOMEM;
-		}
-		walked += got;
-		if (got)
-			snprintf(cursor, sizeof(cursor), "%s", page[got - 1].follower);
+	if (!rc) {
+		rc = fcsync_followers_walk(f, txn, id, partial_fn, &p);
+		store_read_end(txn);
 	}
-	store_read_end(txn);
-	mem_free(page);
 	if (!rc) {
 		const char *url =
 		    arena_printf(ctx->arena, "%s?domain=%.*s", base, (int)domain.n, domain.p);

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/err.h"
 #include "core/str.h"
 #include "storage/store.h"
@@ -90,14 +92,28 @@ void fcsync_digest_hex(const struct fcsync_digest *d, char out[FCSYNC_DIGEST_HEX
 /*
  * Calls fn(arg, actor id, host) for each accepted follower of the local
  * user `user` (remote followers: their AP id and ap.host; local ones: our
- * actor URL and f->host), in follower id order, at most FCSYNC_WALK_MAX.
- * Strings live in `a`. A non-zero return of fn stops the walk and is
- * returned.
+ * actor URL and f->host; users that no longer exist are skipped), in
+ * follower id order, at most FCSYNC_WALK_MAX. The strings are valid during
+ * the call only. A non-zero return of fn stops the walk and is returned.
  */
 typedef enum err (*fcsync_follower_fn)(void *arg, const char *actor_id, const char *host);
 enum err fcsync_followers_walk(const struct fed *f, struct store_txn *txn, struct str user,
-                               struct arena *a, fcsync_follower_fn fn, void *arg)
+                               fcsync_follower_fn fn, void *arg)
     __attribute__((warn_unused_result));
+
+/*
+ * Per-host digests of one user's followers, built in one walk (a delivery
+ * batch asks for many hosts of the same activity).
+ */
+struct fcsync_table;
+enum err fcsync_table_build(const struct fed *f, struct store_txn *txn, struct str user,
+                            struct fcsync_table **out) __attribute__((warn_unused_result));
+/* The digest of the followers on `host` (case-insensitive; zero when none). */
+void fcsync_table_get(const struct fcsync_table *t, struct str host, struct fcsync_digest *out);
+void fcsync_table_free(struct fcsync_table *t);
+/* The header value for `user`'s followers on `host` from `t`, appended to `out`. */
+enum err fcsync_table_header(const struct fcsync_table *t, const struct fed *f, struct str user,
+                             struct str host, struct buf *out) __attribute__((warn_unused_result));
 
 /* The digest of `user`'s accepted followers whose host is `host` (case-insensitive). */
 enum err fcsync_followers_digest(const struct fed *f, struct store_txn *txn, struct str user,
@@ -126,6 +142,26 @@ bool fcsync_delivery_header(const struct fed *f, struct store_txn *txn, struct s
  */
 enum err fcsync_local_digest(const struct fed *f, struct store_txn *txn, struct str remote_user,
                              struct fcsync_digest *out) __attribute__((warn_unused_result));
+
+/*
+ * Adds the member ids of one collection page `doc` ("orderedItems" or
+ * "items": strings or objects with an "id") as keys of the JSON object
+ * `set`, at most FCSYNC_ITEMS_MAX in all. `*next` (borrowed from doc, may
+ * be NULL) gets the next page to fetch: "next", or "first" when the
+ * document carries no items (an embedded "first" page is read in place).
+ * Pure. SE_OK, SE_PARSE (not a collection), SE_TOO_LARGE, SE_NOMEM.
+ */
+enum err fcsync_collection_items(const json_t *doc, json_t *set, const char **next)
+    __attribute__((warn_unused_result));
+
+/*
+ * Ends every accepted follow of remote user `remote_user` by a local user
+ * whose actor URL is not a key of `listed`: Undo{Follow} is sent, the
+ * follow removed and both users' relationship recomputed (and published).
+ * `*removed` (may be NULL) gets how many. SE_OK or store errors.
+ */
+enum err fcsync_reconcile(struct fed *f, struct str remote_user, const json_t *listed,
+                          size_t *removed, struct err_info *ei) __attribute__((warn_unused_result));
 
 /*
  * The inbound check (inbox worker): `value` is a Collection-Synchronization

@@ -12,10 +12,13 @@
 #include "core/cfg.h"
 #include "core/jx.h"
 #include "core/log.h"
+#include "core/buf.h"
 #include "core/mem.h"
+#include "federation/csync.h"
 #include "federation/deliver.h"
 #include "federation/deliver_int.h"
 #include "federation/fed.h"
+#include "federation/keys.h"
 #include "federation/policy.h"
 
 /* host records one batch write keeps loaded */
@@ -30,6 +33,7 @@ void fdel_job_free(struct fdel_job *j)
 	curl_slist_free_all(j->hdrs);
 	mem_free(j->inbox);
 	mem_free(j->body);
+	mem_free(j->csync);
 	mem_free(j);
 }
 
@@ -109,6 +113,11 @@ struct claim_arg {
 	char last_act[ULID_LEN + 1];
 	char *last_body; /* owned copy of the last activity body */
 	size_t last_body_n;
+	/* FEP-8fcf: per-host follower digests of the activity tab_act, when
+	 * it is addressed to its signer's followers (tab_yes) */
+	char tab_act[ULID_LEN + 1];
+	bool tab_yes;
+	struct fcsync_table *tab;
 };
 
 /* The activity body of `act` into a->last_body (cached across the batch). */
@@ -143,6 +152,45 @@ static enum err load_body(struct store_wtxn *w, struct claim_arg *a, const char 
 	return a->last_body ? SE_OK : SE_NOMEM;
 }
 
+/*
+ * FEP-8fcf: the Collection-Synchronization value of job `j` (a delivery of
+ * an activity addressed to its signer's followers), computed now from the
+ * follows, per target host. Nothing for the instance actor or other
+ * activities.
+ */
+static enum err csync_for(struct store_txn *t, struct claim_arg *a, struct fdel_job *j)
+{
+	const struct fed *f = a->d->f;
+	struct buf b = BUF_INIT(FCSYNC_HEADER_MAX);
+	enum err rc = SE_OK;
+
+	if (strcmp(j->signer, FKEYS_INSTANCE) == 0)
+		return SE_OK;
+	if (!a->tab_act[0] || strcmp(a->tab_act, j->act) != 0) {
+		char fol[FDEL_URL_MAX];
+
+		fcsync_table_free(a->tab);
+		a->tab = NULL;
+		a->tab_act[0] = '\0';
+		snprintf(fol, sizeof(fol), "%s/users/%s/followers", f->base, j->signer);
+		a->tab_yes = fcsync_addressed_to((struct str){j->body, j->body_n}, fol);
+		if (a->tab_yes)
+			rc = fcsync_table_build(f, t, str_from(j->signer), &a->tab);
+		if (rc)
+			return rc;
+		memcpy(a->tab_act, j->act, sizeof(a->tab_act));
+	}
+	if (!a->tab_yes)
+		return SE_OK;
+	if (fcsync_table_header(a->tab, f, str_from(j->signer), str_from(j->url.hostport), &b)) {
+		buf_release(&b); /* a host we cannot write into the header: send without */
+		return SE_OK;
+	}
+	j->csync = buf_take(&b, NULL);
+	buf_release(&b);
+	return j->csync ? SE_OK : SE_NOMEM;
+}
+
 /* Settles a claimed item without a transfer: ack it and set its status. */
 static enum err settle(struct store_wtxn *w, const struct fdel *d, const struct queue_item *it,
                        struct str did, const char *state, const char *why, int64_t now)
@@ -169,6 +217,9 @@ static enum err claim_cb(struct store_wtxn *w, void *arg)
 	a->jobs = NULL;
 	a->n = 0;
 	a->hc->n = 0;
+	fcsync_table_free(a->tab);
+	a->tab = NULL;
+	a->tab_act[0] = '\0';
 	for (size_t i = 0; i < a->max; i++) {
 		struct queue_item it;
 		struct fdel_item fi;
@@ -259,6 +310,11 @@ static enum err claim_cb(struct store_wtxn *w, void *arg)
 		}
 		memcpy(j->body, a->last_body, a->last_body_n + 1);
 		j->body_n = a->last_body_n;
+		rc = csync_for(t, a, j);
+		if (rc) {
+			fdel_job_free(j);
+			break;
+		}
 		if (tail)
 			tail->next = j;
 		else
@@ -357,7 +413,7 @@ enum err fdel_batch_claim(struct fdel *d, int64_t now, size_t max, struct fdel_j
                           struct err_info *ei)
 {
 	struct hcache *hc = mem_try_alloc(sizeof(*hc));
-	struct claim_arg a = {d, now, max, NULL, 0, hc, "", NULL, 0};
+	struct claim_arg a = {d, now, max, NULL, 0, hc, "", NULL, 0, "", false, NULL};
 	enum err rc;
 
 	*out = NULL;
@@ -367,6 +423,7 @@ enum err fdel_batch_claim(struct fdel *d, int64_t now, size_t max, struct fdel_j
 	rc = store_write(d->f->store, claim_cb, &a, ei);
 	mem_free(hc);
 	mem_free(a.last_body);
+	fcsync_table_free(a.tab);
 	if (rc) {
 		fdel_jobs_free(a.jobs);
 		return rc;

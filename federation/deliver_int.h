@@ -108,6 +108,7 @@ struct fdel_job {
 	char signer[FDEL_SIGNER_MAX + 1];
 	char *inbox; /* owned */
 	char *body;  /* owned */
+	char *csync; /* owned: FEP-8fcf Collection-Synchronization value, NULL if none */
 	size_t body_n;
 	struct fetch_url url;
 	enum fhost_scheme scheme; /* the scheme of the current attempt */

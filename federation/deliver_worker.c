@@ -16,6 +16,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "federation/csync.h"
 #include "federation/deliver.h"
 #include "federation/deliver_int.h"
 #include "federation/fed.h"
@@ -82,16 +83,14 @@ static void key_id(const struct fdel *d, const char *signer, char *out, size_t n
 static enum err start(struct fdel_worker *wk, struct fdel_job *j)
 {
 	struct fdel *d = wk->d;
-	static const struct hsig_header ct = {STR_LIT("content-type"),
-	                                      STR_LIT("application/activity+json")};
-	struct hsig_request r = {"POST",
-	                         str_from(j->url.path),
-	                         str_from(j->url.hostport),
-	                         str_from(j->url.scheme),
-	                         &ct,
-	                         1,
-	                         {j->body, j->body_n},
-	                         true};
+	static const char *const cover[] = {FCSYNC_HEADER};
+	struct hsig_header hs[2] = {
+	    {STR_LIT("content-type"), STR_LIT("application/activity+json")},
+	    {STR_LIT(FCSYNC_HEADER), str_from(j->csync)},
+	};
+	struct hsig_request r = {
+	    "POST", str_from(j->url.path), str_from(j->url.hostport), str_from(j->url.scheme),
+	    hs,     j->csync ? 2 : 1,      {j->body, j->body_n},      true};
 	struct hsig_out out = HSIG_OUT_INIT;
 	struct err_info ei = {0};
 	void *evp = NULL;
@@ -101,8 +100,9 @@ static enum err start(struct fdel_worker *wk, struct fdel_job *j)
 	key_id(d, j->signer, kid, sizeof(kid));
 	rc = fkeys_private_rsa(d->f->keys, str_from(j->signer), &evp, &ei);
 	if (!rc)
-		rc = hsig_sign(j->scheme == FHOST_SCHEME_RFC9421 ? HSIG_RFC9421 : HSIG_CAVAGE, &r,
-		               kid, evp, fdel_now_ms() / 1000, &out, &ei);
+		rc = hsig_sign_cover(j->scheme == FHOST_SCHEME_RFC9421 ? HSIG_RFC9421 : HSIG_CAVAGE,
+		                     &r, kid, evp, fdel_now_ms() / 1000, cover, j->csync ? 1 : 0,
+		                     &out, &ei);
 	EVP_PKEY_free(evp);
 	if (rc) {
 		snprintf(j->err, sizeof(j->err), "signing failed: %s %.100s", err_type(rc),
@@ -134,6 +134,21 @@ static enum err start(struct fdel_worker *wk, struct fdel_job *j)
 			}
 			j->hdrs = nl;
 		}
+	}
+	if (j->csync) {
+		/* FEP-8fcf, covered by the signature above (Mastodon ignores it otherwise) */
+		struct buf line = BUF_INIT(FCSYNC_HEADER_MAX + 64);
+		struct curl_slist *nl;
+
+		buf_puts(&line, "Collection-Synchronization: ");
+		buf_puts(&line, j->csync);
+		nl = buf_err(&line) ? NULL : curl_slist_append(j->hdrs, buf_cstr(&line));
+		buf_release(&line);
+		if (!nl) {
+			rc = SE_NOMEM;
+			goto out;
+		}
+		j->hdrs = nl;
 	}
 	if (j->easy) {
 		curl_easy_reset(j->easy);

@@ -30,6 +30,7 @@
 #include "core/ulid.h"
 #include "federation/as2.h"
 #include "federation/deliver.h"
+#include "federation/csync.h"
 #include "federation/fed.h"
 #include "federation/httpsig.h"
 #include "federation/keys.h"
@@ -102,6 +103,24 @@ static void wake(struct finbox *ib)
 	pthread_mutex_unlock(&ib->mu);
 }
 
+/* FEP-8fcf: the sender's view of its followers here, checked after the activity. */
+static void csync(struct fed *f, const char *actor_uid, const json_t *value)
+{
+	struct err_info ei = ERR_INFO_INIT;
+	size_t removed = 0;
+	enum err rc =
+	    fcsync_check(f, str_from(actor_uid),
+	                 (struct str){json_string_value(value), json_string_length(value)},
+	                 now_ms(), &removed, &ei);
+
+	if (rc && rc != SE_RETRY)
+		log_info("inbox: followers synchronisation with %s failed: %s %s", actor_uid,
+		         err_type(rc), ei.detail);
+	else if (removed)
+		log_info("inbox: followers synchronisation with %s ended %zu follows", actor_uid,
+		         removed);
+}
+
 static void process_item(struct finbox *ib, struct queue_item *it)
 {
 	struct err_info ei = ERR_INFO_INIT, qei = ERR_INFO_INIT;
@@ -128,6 +147,8 @@ static void process_item(struct finbox *ib, struct queue_item *it)
 		         type_of(in.activity) ? type_of(in.activity) : "?", esc);
 		rc = fproc_handle(ib->f, &in, &ei);
 	}
+	if (!rc && json_is_string(json_object_get(p, "csync")))
+		csync(ib->f, in.actor_user_id, json_object_get(p, "csync"));
 	if (!rc) {
 		qrc = queue_ack_one(ib->f->store, &finbox_queue, it->id, it->token, &qei);
 	} else {
@@ -486,6 +507,27 @@ static int verify_request(struct fed *f, const struct hsig_request *r, const cha
 	return 0;
 }
 
+/*
+ * FEP-8fcf: the Collection-Synchronization value of `r` when its verified
+ * signature covers it (Mastodon's rule: an uncovered one is ignored).
+ */
+static bool csync_value(const struct hsig_request *r, const struct hsig_parsed *sig,
+                        struct arena *a, struct str *out)
+{
+	struct buf tmp = BUF_INIT(FCSYNC_HEADER_MAX);
+	bool covered = false, ok;
+
+	for (size_t i = 0; i < sig->n_components; i++)
+		covered |= strcmp(sig->components[i], FCSYNC_HEADER) == 0;
+	if (!covered)
+		return false;
+	ok = hsig_header_get(r, FCSYNC_HEADER, &tmp, out) && out->n <= FCSYNC_HEADER_MAX;
+	if (ok)
+		*out = arena_str(a, *out);
+	buf_release(&tmp);
+	return ok && out->p;
+}
+
 static enum err handle(struct req_ctx *ctx, const char *recipient)
 {
 	struct app *app = ctx->app;
@@ -497,6 +539,7 @@ static enum err handle(struct req_ctx *ctx, const char *recipient)
 	json_t *doc = NULL, *payload = NULL;
 	const char *id, *actor, *type, *why = "";
 	char actor_host[264], id_host[264], actor_uid[32];
+	struct str cs;
 	struct as2_activity act;
 	bool parsed = false;
 	char *text = NULL;
@@ -578,6 +621,15 @@ static enum err handle(struct req_ctx *ctx, const char *recipient)
 	fdel_host_seen(f, str_from(v->key_host));
 	payload = json_pack("{s:O, s:s, s:s?, s:I}", "activity", doc, "actor", actor_uid,
 	                    "recipient", recipient, "received", (json_int_t)now_ms());
+	if (payload && csync_value(&r, &v->sig, ctx->arena, &cs)) {
+		/* not UTF-8 (json_stringn refuses it): a header we could never parse */
+		json_t *cv = json_stringn(cs.p, cs.n);
+
+		if (cv && json_object_set_new(payload, "csync", cv)) {
+			json_decref(payload);
+			payload = NULL;
+		}
+	}
 	text = payload ? jx_dump(payload) : NULL;
 	if (!text) {
 		rc = SE_RAISE(&ctx->ei, SE_NOMEM);

@@ -15,6 +15,7 @@
 #include "auth/records.h"
 #include "core/arena.h"
 #include "core/crypto.h"
+#include "federation/csync.h"
 #include "federation/fed.h"
 #include "http/ratelimit.h"
 #include "mail/mailer.h"
@@ -107,6 +108,7 @@ static const struct store_coll_def collections[] = {
     FKEYS_COLL_DEF,
     FDEL_COLL_DEFS,
     FHOST_COLL_DEF,
+    FCSYNC_COLL_DEF,
 };
 /* clang-format on */
 
