@@ -121,7 +121,7 @@ SRCS_BUS_REDIS := src/bus/bus_redis.c
 LIB_SRCS += $(SRCS_BUS_REDIS)
 SRCS_MSGSEARCH := src/messages/search.c src/messages/acks.c src/api/search.c src/api/reactions.c src/api/acks.c
 LIB_SRCS += $(SRCS_MSGSEARCH)
-SRCS_EVENTS := src/events/events.c src/events/ready.c src/events/subs.c src/events/presence.c src/events/presence_redis.c \
+SRCS_EVENTS := src/events/events.c src/events/ready.c src/events/subs.c src/events/presence.c src/events/presence_redis.c src/users/pchange.c \
                src/events/filter.c
 LIB_SRCS += $(SRCS_EVENTS)
 SRCS_EVVIS := src/events/visibility.c

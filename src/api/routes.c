@@ -20,6 +20,7 @@
 #include "http/ratelimit.h"
 #include "mail/mailer.h"
 #include "storage/queue.h"
+#include "users/pchange.h"
 #include "users/user.h"
 #include "channels/channel.h"
 #include "channels/sync.h"
@@ -94,6 +95,7 @@ static const struct store_coll_def collections[] = {
     USER_RL_COLL_DEF,
     QUEUE_COLL_DEF,
     SYNC_COLL_DEFS,
+    PCHANGE_COLL_DEF,
     CHANNEL_COLL_DEF,
     SERVER_COLL_DEFS,
     MSG_COLL_DEF,

@@ -24,6 +24,7 @@
 #include "servers/members.h"
 #include "servers/server.h"
 #include "users/access.h"
+#include "users/pchange.h"
 #include "users/user.h"
 #include "app.h"
 #include "events/events.h"
@@ -318,7 +319,7 @@ enum err ev_ready_build(struct ev *ev, struct gw_conn *gc, struct ev_conn *c,
                         const struct ev_ready_fields *f, char **out, struct err_info *ei)
 {
 	struct ready r = {0};
-	json_t *ready = json_object();
+	json_t *ready = json_object(), *policy = NULL;
 	const char *pres;
 	bool bot;
 	char *text = NULL;
@@ -352,6 +353,11 @@ enum err ev_ready_build(struct ev *ev, struct gw_conn *gc, struct ev_conn *c,
 		rc = collect(ev, &r, f, ready);
 	if (!rc && f->emojis)
 		rc = collect_emojis(&r);
+	/* unacknowledged platform policy changes; absent for bots (Revolt) */
+	if (!rc && f->policy_changes && !user_is_bot(r.me)) {
+		policy = json_array();
+		rc = policy ? pchange_pending(r.txn, str_from(r.uid), policy) : SE_NOMEM;
+	}
 	store_read_end(r.txn);
 	if (rc) {
 		rc = SE_RAISE(ei, rc);
@@ -372,9 +378,8 @@ enum err ev_ready_build(struct ev *ev, struct gw_conn *gc, struct ev_conn *c,
 		json_object_set(ready, "members", r.members);
 	if (f->emojis)
 		json_object_set(ready, "emojis", r.emojis);
-	/* policy changes: none are published by this server; absent for bots */
-	if (f->policy_changes && !bot)
-		json_object_set_new(ready, "policy_changes", json_array());
+	if (policy && !bot)
+		json_object_set(ready, "policy_changes", policy);
 	text = jx_dump(ready);
 	if (!text) {
 		rc = SE_RAISE(ei, SE_NOMEM);
@@ -403,6 +408,7 @@ out:
 	json_decref(r.chan_topics);
 	json_decref(r.server_topics);
 	json_decref(r.emojis);
+	json_decref(policy);
 	return rc;
 }
 

@@ -8,6 +8,9 @@
  * MessageUnreact, MessageRemoveReaction, BulkMessageDelete; ChannelAck and
  * UserSettingsUpdate to the user's own sockets only; UserUpdate of a profile
  * edit to friends and, after Subscribe{server_id}, to server members.
+ * Also Ready's policy_changes: a change recorded with solstice-admin
+ * ($SOLSTICE_ADMIN_BIN, else next to $SOLSTICE_BIN) is listed until the user
+ * acknowledges it, and never for users created after it.
  */
 #include <curl/curl.h>
 #include <jansson.h>
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -534,13 +538,125 @@ static void test_user_update(void **state)
 	wsc_close(x);
 }
 
+/* ---- policy changes ---- */
+
+/*
+ * Run solstice-admin --data <daemon's data> `args` (a shell-safe string);
+ * its first output line into out (may be NULL); the exit status.
+ */
+static int admin(const char *args, char *out, size_t outn)
+{
+	const char *a = getenv("SOLSTICE_ADMIN_BIN"), *s = getenv("SOLSTICE_BIN");
+	const char *slash = s ? strrchr(s, '/') : NULL;
+	char bin[512], cmd[2048], line[512] = "";
+	FILE *p;
+	int st;
+
+	if (a && *a)
+		snprintf(bin, sizeof(bin), "%s", a);
+	else if (slash)
+		snprintf(bin, sizeof(bin), "%.*s/solstice-admin", (int)(slash - s), s);
+	else
+		snprintf(bin, sizeof(bin), "build/release/solstice-admin");
+	snprintf(cmd, sizeof(cmd), "timeout 20 '%s' --data '%s' %s 2>&1", bin, td_data_dir(d),
+	         args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	while (fgetc(p) != EOF)
+		;
+	st = pclose(p);
+	line[strcspn(line, "\n")] = '\0';
+	if (out)
+		snprintf(out, outn, "%s", line);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Ready's policy_changes for u (owned; NULL when absent). */
+static json_t *ready_policy(const struct tc_user *u, const char *extra)
+{
+	char q[300];
+	struct wsc *c = NULL;
+	json_t *v, *p;
+
+	snprintf(q, sizeof(q), "/?version=1&format=json&token=%s%s", u->token, extra);
+	assert_int_equal(wsc_connect(td_ws_port(d), q, WAIT_MS, &c), SE_OK);
+	v = tc_ws_wait(c, "Ready", WAIT_MS);
+	assert_non_null(v);
+	p = json_incref(json_object_get(v, "policy_changes"));
+	json_decref(v);
+	wsc_close(c);
+	return p;
+}
+
+static void test_policy_changes(void **state)
+{
+	struct tc_user late;
+	char id[64], line[512];
+	json_t *p, *e;
+
+	(void)state;
+	/* nothing recorded yet */
+	p = ready_policy(&bob, "");
+	assert_true(json_is_array(p));
+	assert_int_equal(json_array_size(p), 0);
+	json_decref(p);
+	/* bad input is refused */
+	assert_int_equal(
+	    admin("policy-change add --description x --url ftp://example.org", NULL, 0), 2);
+	assert_int_equal(admin("policy-change add --url https://example.org", NULL, 0), 2);
+
+	assert_int_equal(admin("policy-change add --description 'New terms' --url "
+	                       "https://example.org/terms --effective-in-days 7",
+	                       id, sizeof(id)),
+	                 0);
+	assert_int_equal(strlen(id), 26);
+	p = ready_policy(&bob, "");
+	assert_int_equal(json_array_size(p), 1);
+	e = json_array_get(p, 0);
+	assert_string_equal(tc_sval(e, "description"), "New terms");
+	assert_string_equal(tc_sval(e, "url"), "https://example.org/terms");
+	/* ISO 8601 with milliseconds; effective a week after created */
+	assert_int_equal(strlen(tc_sval(e, "created_time")), 24);
+	assert_int_equal(tc_sval(e, "created_time")[23], 'Z');
+	assert_true(strcmp(tc_sval(e, "effective_time"), tc_sval(e, "created_time")) > 0);
+	json_decref(p);
+	/* the ready selection leaves it out */
+	assert_null(ready_policy(&bob, "&ready=users"));
+
+	/* acknowledged: gone for bob, still there for carol */
+	assert_int_equal(tc_call(d, "POST", "/api/policy/acknowledge", bob.token, NULL, NULL), 200);
+	p = ready_policy(&bob, "");
+	assert_int_equal(json_array_size(p), 0);
+	json_decref(p);
+	p = ready_policy(&carol, "");
+	assert_int_equal(json_array_size(p), 1);
+	json_decref(p);
+	/* an account made after the change never sees it */
+	tc_user_make(d, "late", &late);
+	p = ready_policy(&late, "");
+	assert_int_equal(json_array_size(p), 0);
+	json_decref(p);
+
+	assert_int_equal(admin("policy-change list", line, sizeof(line)), 0);
+	assert_int_equal(strncmp(line, id, 26), 0);
+	assert_non_null(strstr(line, "https://example.org/terms\tNew terms"));
+	snprintf(line, sizeof(line), "policy-change remove %s", id);
+	assert_int_equal(admin(line, NULL, 0), 0);
+	assert_int_equal(admin(line, NULL, 0), 1);
+	p = ready_policy(&carol, "");
+	assert_int_equal(json_array_size(p), 0);
+	json_decref(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_roles),       cmocka_unit_test(test_webhooks),
 	    cmocka_unit_test(test_emojis),      cmocka_unit_test(test_groups),
 	    cmocka_unit_test(test_messages),    cmocka_unit_test(test_private_events),
-	    cmocka_unit_test(test_user_update),
+	    cmocka_unit_test(test_user_update), cmocka_unit_test(test_policy_changes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

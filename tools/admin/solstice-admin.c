@@ -24,6 +24,7 @@
 #include "federation/policy.h"
 #include "storage/record.h"
 #include "storage/store.h"
+#include "users/pchange.h"
 #include "users/user.h"
 
 #define EXIT_USAGE 2
@@ -41,6 +42,12 @@ static const char usage[] =
     "                                            created (UTC), reason; tab-separated\n"
     "  user privileged USER_ID on|off            set or clear the Revolt `privileged` flag\n"
     "                                            (admin APIs accept privileged sessions)\n"
+    "  policy-change add --description TEXT --url URL [--effective-in-days N]\n"
+    "                                            record a platform policy change: users get\n"
+    "                                            it in Ready until POST /policy/acknowledge\n"
+    "  policy-change list                        one per line: id, created, effective (UTC),\n"
+    "                                            url, description; tab-separated\n"
+    "  policy-change remove ID                   forget a change\n"
     "  --help                                    this text\n"
     "\n"
     "Safe while the daemon runs. Exit status: 0 done, 1 failed, 2 bad usage.\n";
@@ -190,6 +197,139 @@ static int cmd_domain_block(const char *data, int argc, char **argv)
 	return 0;
 }
 
+/* ---- policy-change ---- */
+
+struct pchange_op {
+	enum { PC_ADD, PC_REMOVE } verb;
+	struct str description, url, id;
+	int64_t effective_ms;
+	char new_id[32];
+	struct err_info *ei;
+};
+
+static enum err pchange_fn(struct store_wtxn *w, void *arg)
+{
+	struct pchange_op *o = arg;
+	struct timespec ts;
+	int64_t now;
+
+	if (o->verb == PC_REMOVE)
+		return pchange_remove(w, o->id);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return pchange_add(w, o->description, o->url,
+	                   o->effective_ms < 0 ? -1 : now + o->effective_ms, now, o->new_id, o->ei);
+}
+
+static void print_time(json_t *v)
+{
+	time_t t = (time_t)(json_integer_value(v) / 1000);
+	struct tm tm;
+	char when[32] = "-";
+
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%s\t", when);
+}
+
+static int pchange_print(struct store *s)
+{
+	struct store_txn *txn = NULL;
+	json_t *all = json_array(), *rec;
+	enum err rc;
+	size_t i;
+
+	rc = store_read_begin(s, &txn);
+	if (!rc)
+		rc = pchange_list(txn, all);
+	store_read_end(txn);
+	json_array_foreach(all, i, rec)
+	{
+		printf("%s\t", json_string_value(json_object_get(rec, "_id")));
+		print_time(json_object_get(rec, "created"));
+		print_time(json_object_get(rec, "effective"));
+		printf("%s\t%s\n", json_string_value(json_object_get(rec, "url")),
+		       json_string_value(json_object_get(rec, "description")));
+	}
+	json_decref(all);
+	return rc ? failed("cannot list the policy changes", NULL) : 0;
+}
+
+static int cmd_policy_change(const char *data, int argc, char **argv)
+{
+	struct err_info ei = ERR_INFO_INIT;
+	struct pchange_op op = {.effective_ms = -1, .ei = &ei};
+	struct store *s = NULL;
+	enum err rc;
+	int ex;
+
+	if (argc < 1)
+		return bad_usage("policy-change needs add, remove or list");
+	if (strcmp(argv[0], "list") == 0) {
+		if (argc != 1)
+			return bad_usage("policy-change list takes no arguments");
+		ex = open_store(data, &s);
+		if (ex)
+			return ex;
+		ex = pchange_print(s);
+		store_close(s);
+		return ex;
+	}
+	if (strcmp(argv[0], "remove") == 0) {
+		if (argc != 2)
+			return bad_usage("policy-change remove needs an ID");
+		op.verb = PC_REMOVE;
+		op.id = str_from(argv[1]);
+	} else if (strcmp(argv[0], "add") == 0) {
+		op.verb = PC_ADD;
+		for (int i = 1; i < argc; i++) {
+			const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+			char *end = NULL;
+			long days;
+
+			if (!v)
+				return bad_usage("an option of policy-change add has no value");
+			if (strcmp(argv[i], "--description") == 0) {
+				op.description = str_from(v);
+			} else if (strcmp(argv[i], "--url") == 0) {
+				op.url = str_from(v);
+			} else if (strcmp(argv[i], "--effective-in-days") == 0) {
+				days = strtol(v, &end, 10);
+				if (!*v || *end || days < 0 || days > 3650)
+					return bad_usage("--effective-in-days takes 0..3650");
+				op.effective_ms = (int64_t)days * 86400000;
+			} else {
+				return bad_usage("unknown option of policy-change add");
+			}
+			i++;
+		}
+		if (!op.description.p || !op.url.p)
+			return bad_usage("policy-change add needs --description and --url");
+	} else {
+		return bad_usage("policy-change needs add, remove or list");
+	}
+	ex = open_store(data, &s);
+	if (ex)
+		return ex;
+	rc = store_write(s, pchange_fn, &op, &ei);
+	store_close(s);
+	if (rc == SE_NOT_FOUND) {
+		fprintf(stderr, "solstice-admin: no policy change '%s'\n", argv[1]);
+		return 1;
+	}
+	if (rc == SE_INVAL || rc == SE_FULL) {
+		fprintf(stderr, "solstice-admin: %s\n", ei.detail[0] ? ei.detail : "invalid input");
+		return rc == SE_INVAL ? EXIT_USAGE : 1;
+	}
+	if (rc)
+		return failed("cannot write the policy change", &ei);
+	if (op.verb == PC_ADD)
+		printf("%s\n", op.new_id);
+	else
+		printf("removed %s\n", argv[1]);
+	return 0;
+}
+
 /* ---- user privileged ---- */
 
 struct priv_op {
@@ -294,5 +434,7 @@ int main(int argc, char **argv)
 		return cmd_domain_block(data, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "user") == 0)
 		return cmd_user(data, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "policy-change") == 0)
+		return cmd_policy_change(data, argc - i - 1, argv + i + 1);
 	return bad_usage("unknown command");
 }
