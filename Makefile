@@ -273,6 +273,8 @@ FUZZ_TARGETS += tests/fuzz/fuzz_software.c
 # federation FEP-8fcf followers synchronisation (sync helper)
 SRCS_FED_SYNC := federation/csync.c federation/csync_check.c
 LIB_SRCS += $(SRCS_FED_SYNC)
+FUZZ_TARGETS += tests/fuzz/fuzz_csync.c
+UNIT_TESTS += tests/unit/federation/test_csync.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)
