@@ -25,6 +25,7 @@
 #include "core/cfg.h"
 #include "core/fetch.h"
 #include "core/jx.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/ulid.h"
@@ -144,23 +145,24 @@ static bool url_allowed(struct fed *f, const char *url)
 	return ok;
 }
 
-static enum err fetch_image(struct fed *f, enum fmedia_kind k, const char *url,
+static enum err fetch_media(struct fed *f, enum file_tag tag, const char *url,
                             struct fetch_resp *resp, long *status, struct err_info *ei)
 {
 	const struct cfg_federation *fc = &f->cfg->federation;
-	struct fetch_opts o = {f->allow_private, fc->fetch_timeout,
-	                       (size_t)file_tag_max_size(kinds[k].tag), fc->max_redirects,
-	                       f->user_agent};
-	static const char *const headers[] = {"Accept: image/*", NULL};
+	struct fetch_opts o = {f->allow_private, fc->fetch_timeout, (size_t)file_tag_max_size(tag),
+	                       fc->max_redirects, f->user_agent};
+	static const char *const img_headers[] = {"Accept: image/*", NULL};
+	static const char *const any_headers[] = {"Accept: */*", NULL};
+	const char *const *headers = tag == FILE_TAG_ATTACHMENTS ? any_headers : img_headers;
 	struct fetch_req rq = {"GET", url, headers, STR_NULL};
 	enum err rc;
 
 	if (!url_allowed(f, url))
-		return SE_RAISEF(ei, SE_MissingPermission, "the image's domain is blocked");
+		return SE_RAISEF(ei, SE_MissingPermission, "the file's domain is blocked");
 	rc = fetch_do(&o, &rq, resp, ei);
 	if (rc == SE_TOO_LARGE) {
 		ei->max = (long long)o.max_bytes;
-		return SE_RAISEF(ei, SE_FileTooLarge, "the image is over %zu bytes", o.max_bytes);
+		return SE_RAISEF(ei, SE_FileTooLarge, "the file is over %zu bytes", o.max_bytes);
 	}
 	if (rc)
 		return rc;
@@ -233,53 +235,70 @@ static enum err filename_of(const char *url, struct buf *out)
 	return mp_safe_filename(STR_NULL, out);
 }
 
+/* Copy `body` as it is into the blob writer. */
+static enum err copy_plain(struct sink *s, struct str body)
+{
+	return blob_writer_write(s->bw, body.p, body.n, s->ei);
+}
+
 /*
  * Sniff, check and strip `body` into a new blob writer (*bw, owned by the
- * caller on success); fills mime, width and height. As POST /autumn/{tag}
- * for the avatars/backgrounds tags: images only.
+ * caller on success); fills mime, meta, width and height. As POST
+ * /autumn/{tag}: avatars and backgrounds take images only; attachments
+ * take anything but the blocked types, images stripped of metadata.
  */
-static enum err ingest(struct fed *f, enum fmedia_kind k, struct str body, struct str filename,
-                       char mime[FILE_MIME_MAX], unsigned *w, unsigned *h, struct blob_writer **bw,
-                       struct err_info *ei)
+static enum err ingest(struct fed *f, enum file_tag tag, struct str body, struct str filename,
+                       char mime[FILE_MIME_MAX], enum file_meta *meta, unsigned *w, unsigned *h,
+                       struct blob_writer **bw, struct err_info *ei)
 {
 	struct sniff_utf8 u8 = SNIFF_UTF8_INIT;
-	uint64_t max = file_tag_max_size(kinds[k].tag);
+	uint64_t max = file_tag_max_size(tag);
 	struct sink s = {NULL, ei};
 	int fd = -1;
 	enum err rc;
 
+	*w = *h = 0;
 	sniff_utf8_feed(&u8, body.p, body.n);
 	sniff_mime((struct str){body.p, body.n < SNIFF_HEAD_MAX ? body.n : SNIFF_HEAD_MAX},
 	           sniff_utf8_ok(&u8), filename, mime);
-	if (sniff_is_blocked(mime) || sniff_meta_kind(mime) != FILE_META_IMAGE)
-		return SE_RAISEF(ei, SE_FileTypeNotAllowed, "not an image (%s)", mime);
-	fd = make_temp(f->app->spool_dir);
-	if (fd < 0)
-		return SE_RAISEF(ei, SE_IO, "cannot make a temporary file");
-	rc = write_all(fd, body.p, body.n);
-	if (rc) {
-		rc = SE_RAISEF(ei, rc, "cannot write the temporary file");
-		goto out;
-	}
-	rc = img_probe(fd, w, h);
-	if (rc == SE_TOO_LARGE) {
-		rc = SE_RAISEF(ei, SE_FileTooLarge, "over %u pixels a side or %llu pixels",
-		               IMG_MAX_SIDE, (unsigned long long)IMG_MAX_PIXELS);
-		goto out;
-	}
-	if (rc) {
-		rc = SE_RAISEF(ei, SE_FileTypeNotAllowed, "the image header cannot be read");
-		goto out;
+	*meta = sniff_meta_kind(mime);
+	/* videos are not probed here: autumn's fallback is File */
+	if (*meta == FILE_META_VIDEO)
+		*meta = FILE_META_FILE;
+	if (sniff_is_blocked(mime) || (tag != FILE_TAG_ATTACHMENTS && *meta != FILE_META_IMAGE))
+		return SE_RAISEF(ei, SE_FileTypeNotAllowed, "not allowed here (%s)", mime);
+	if (*meta == FILE_META_IMAGE) {
+		fd = make_temp(f->app->spool_dir);
+		if (fd < 0)
+			return SE_RAISEF(ei, SE_IO, "cannot make a temporary file");
+		rc = write_all(fd, body.p, body.n);
+		if (rc) {
+			rc = SE_RAISEF(ei, rc, "cannot write the temporary file");
+			goto out;
+		}
+		rc = img_probe(fd, w, h);
+		if (rc == SE_TOO_LARGE) {
+			rc = SE_RAISEF(ei, SE_FileTooLarge, "over %u pixels a side or %llu pixels",
+			               IMG_MAX_SIDE, (unsigned long long)IMG_MAX_PIXELS);
+			goto out;
+		}
+		if (rc && tag != FILE_TAG_ATTACHMENTS) {
+			rc =
+			    SE_RAISEF(ei, SE_FileTypeNotAllowed, "the image header cannot be read");
+			goto out;
+		}
+		if (rc)
+			*meta = FILE_META_FILE; /* as image_size failing does in autumn */
 	}
 	rc = blob_writer_begin(f->app->blobs, max * 4, &s.bw, ei);
 	if (rc)
 		goto out;
-	if (img_can_strip(mime)) {
+	if (*meta == FILE_META_IMAGE && img_can_strip(mime)) {
 		rc = img_strip(fd, mime, to_blob, &s, w, h);
 		if (rc == SE_PARSE || rc == SE_TOO_LARGE)
 			rc = SE_RAISEF(ei, SE_PARSE, "the image could not be decoded");
 	} else {
-		rc = blob_writer_write(s.bw, body.p, body.n, ei);
+		rc = copy_plain(&s, body);
 	}
 	if (rc) {
 		blob_writer_abort(s.bw);
@@ -287,7 +306,8 @@ static enum err ingest(struct fed *f, enum fmedia_kind k, struct str body, struc
 	}
 	*bw = s.bw;
 out:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -454,20 +474,24 @@ enum err fmedia_fetch_one(struct fed *f, const char *user_id, enum fmedia_kind k
 	char mime[FILE_MIME_MAX];
 	unsigned w = 0, h = 0;
 	long st = 0;
+	enum file_meta meta;
 	enum err rc;
 
 	fetch_resp_init(&resp);
 	if ((unsigned)k >= FMEDIA__COUNT || !user_id || !url)
 		return SE_RAISEF(ei, SE_INVAL, "bad media item");
+	if (!f->app || !f->app->blobs || !f->app->spool_dir)
+		return SE_RAISEF(ei, SE_INVAL, "no blob store");
 	if (!url[0]) {
 		rc = store_write(f->store, apply_fn, &op, ei);
 		goto done;
 	}
-	rc = fetch_image(f, k, url, &resp, &st, ei);
+	rc = fetch_media(f, kinds[k].tag, url, &resp, &st, ei);
 	if (!rc)
 		rc = filename_of(url, &filename);
 	if (!rc)
-		rc = ingest(f, k, buf_str(&resp.body), buf_str(&filename), mime, &w, &h, &bw, ei);
+		rc = ingest(f, kinds[k].tag, buf_str(&resp.body), buf_str(&filename), mime, &meta,
+		            &w, &h, &bw, ei);
 	fetch_resp_release(&resp);
 	if (!rc)
 		rc = store_image(f, &op, bw, buf_cstr(&filename), mime, w, h, ei);
@@ -480,6 +504,83 @@ done:
 	if (status)
 		*status = st;
 	json_decref(op.view);
+	buf_release(&filename);
+	return rc;
+}
+
+/* ---- attachments of remote Notes ---- */
+
+struct att_op {
+	json_t *recs[FMEDIA_COPIES_MAX];
+	size_t n;
+};
+
+static enum err att_fn(struct store_wtxn *w, void *arg)
+{
+	struct att_op *op = arg;
+	enum err rc = SE_OK;
+
+	for (size_t i = 0; i < op->n && !rc; i++)
+		rc = file_insert(w, op->recs[i]);
+	return rc;
+}
+
+enum err fmedia_attachment(struct fed *f, const char *url, const char *uploader, size_t n,
+                           char ids[][FILE_ID_LEN + 1], long *status, struct err_info *ei)
+{
+	struct fetch_resp resp;
+	struct buf filename = BUF_INIT(LIM_UPLOAD_FILENAME + 8);
+	struct blob_writer *bw = NULL;
+	struct att_op op;
+	struct file_new fn;
+	char mime[FILE_MIME_MAX], hash[BLOB_HASH_HEX];
+	unsigned w = 0, h = 0;
+	long st = 0;
+	enum err rc;
+
+	memset(&op, 0, sizeof(op));
+	memset(&fn, 0, sizeof(fn));
+	fetch_resp_init(&resp);
+	if (!url || !uploader || n == 0 || n > FMEDIA_COPIES_MAX)
+		return SE_RAISEF(ei, SE_INVAL, "bad attachment request");
+	if (!f->app || !f->app->blobs || !f->app->spool_dir)
+		return SE_RAISEF(ei, SE_INVAL, "no blob store");
+	rc = fetch_media(f, FILE_TAG_ATTACHMENTS, url, &resp, &st, ei);
+	if (!rc)
+		rc = filename_of(url, &filename);
+	if (!rc)
+		rc = ingest(f, FILE_TAG_ATTACHMENTS, buf_str(&resp.body), buf_str(&filename), mime,
+		            &fn.meta, &w, &h, &bw, ei);
+	fetch_resp_release(&resp);
+	if (rc)
+		goto out;
+	fn.tag = file_tag_name(FILE_TAG_ATTACHMENTS);
+	fn.filename = buf_cstr(&filename);
+	fn.content_type = mime;
+	fn.uploader_id = uploader;
+	fn.width = w;
+	fn.height = h;
+	fn.now_ms = now_ms();
+	/* one record per copy of the message, sharing the blob (content-addressed) */
+	file_blob_lock();
+	rc = blob_writer_commit(bw, hash, &fn.size, ei);
+	fn.hash = hash;
+	for (size_t i = 0; !rc && i < n; i++) {
+		file_id_new(FILE_TAG_ATTACHMENTS, ids[i]);
+		fn.id = ids[i];
+		op.recs[i] = file_record_new(&fn);
+		op.n = i + 1;
+		if (!op.recs[i])
+			rc = SE_NOMEM;
+	}
+	if (!rc)
+		rc = store_write(f->store, att_fn, &op, ei);
+	file_blob_unlock();
+out:
+	for (size_t i = 0; i < op.n; i++)
+		json_decref(op.recs[i]);
+	if (status)
+		*status = st;
 	buf_release(&filename);
 	return rc;
 }

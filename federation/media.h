@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "files/file.h"
 #include "storage/queue.h"
 #include "storage/store.h"
 
@@ -76,13 +77,33 @@ enum fmedia_next fmedia_classify(enum err rc, long status);
  * through the upload pipeline and attach it to `user_id` if the user's
  * ap URL is still `url`; flag the file it replaces deleted; publish
  * UserUpdate. `*status` (may be NULL) gets the HTTP status (0 if none).
- * Errors: SE_MissingPermission (blocked host), SE_NOT_FOUND (HTTP 404/410,
- * or the user is gone), SE_INVAL (other HTTP status, bad URL),
+ * A result for a URL the user no longer has (or a user that is gone) is
+ * dropped: SE_OK, the new file flagged deleted.
+ * Errors: SE_MissingPermission (blocked host), SE_NOT_FOUND (HTTP 404/410),
+ * SE_INVAL (other HTTP status, bad URL),
  * SE_FileTooLarge, SE_FileTypeNotAllowed (not an image), SE_PARSE (the
  * image cannot be decoded), SE_TIMEOUT, SE_IO, store errors.
  */
 enum err fmedia_fetch_one(struct fed *f, const char *user_id, enum fmedia_kind k, const char *url,
                           long *status, struct err_info *ei) __attribute__((warn_unused_result));
+
+/* copies of one attachment fmedia_attachment makes at most (one per local recipient) */
+#define FMEDIA_COPIES_MAX 8
+
+/*
+ * An attachment of a remote Note, synchronously (the inbox worker calls
+ * it): fetch `url` (cap: the attachments tag limit; domain policy), run it
+ * through the upload pipeline (images stripped and measured, other types
+ * kept as File, blocked types refused) and store `n` (1..FMEDIA_COPIES_MAX)
+ * unattached File records tagged "attachments" with uploader `uploader`,
+ * sharing one blob; their ids go to ids[0..n-1]. The caller attaches each
+ * to one message (msg_post's attachments); the clean-up flags an
+ * unattached record deleted after an hour. `*status` as fmedia_fetch_one.
+ * Errors as fmedia_fetch_one.
+ */
+enum err fmedia_attachment(struct fed *f, const char *url, const char *uploader, size_t n,
+                           char ids[][FILE_ID_LEN + 1], long *status, struct err_info *ei)
+    __attribute__((warn_unused_result));
 
 /* Start the worker (f->media). SE_IO when the thread cannot start. */
 enum err fmedia_start(struct fed *f, struct err_info *ei) __attribute__((warn_unused_result));

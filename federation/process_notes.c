@@ -12,10 +12,12 @@
 #include "core/buf.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/ulid.h"
 #include "federation/fed.h"
 #include "federation/html.h"
 #include "federation/mapping_int.h"
+#include "federation/media.h"
 #include "federation/objmap.h"
 #include "federation/process_int.h"
 #include "messages/message.h"
@@ -81,9 +83,10 @@ static void utf8_cut(struct buf *b, size_t max)
 	b->ptr[n] = '\0';
 }
 
-/* The Markdown content of Note `o` (source when Markdown/plain, else sanitised HTML) + attachment
- * links. */
-static enum err note_markdown(struct pctx *p, const struct as2_object *o, struct buf *md)
+/* The Markdown content of Note `o` (source when Markdown/plain, else sanitised HTML) + links to
+ * the attachments not stored as files (`skip[i]` true: attachment i is a file; may be NULL). */
+static enum err note_markdown(struct pctx *p, const struct as2_object *o, const bool *skip,
+                              struct buf *md)
 {
 	struct mention_ctx mc = {p};
 	struct fhtml_opts ho = {mention_local, &mc, PROC_CONTENT_BYTES};
@@ -103,16 +106,84 @@ static enum err note_markdown(struct pctx *p, const struct as2_object *o, struct
 	}
 	if (rc)
 		return rc;
-	/* no media proxy yet: attachments are links */
+	/* attachments that could not be fetched (federation/media.c) stay links */
 	for (size_t i = 0; i < o->n_atts; i++) {
 		const char *u = o->atts[i].url;
 
-		if (!u || !as2_is_url(u, AS2_ALLOW_HTTP) ||
+		if (!u || (skip && skip[i]) || !as2_is_url(u, AS2_ALLOW_HTTP) ||
 		    md->len + strlen(u) + 3 > PROC_CONTENT_BYTES)
 			continue;
 		buf_printf(md, "%s<%s>", md->len ? "\n" : "", u);
 	}
 	return buf_err(md);
+}
+
+_Static_assert(FMEDIA_COPIES_MAX >= PROC_RECIPIENTS_MAX, "one file per copy of a Note");
+
+/* A Note's attachments stored as Autumn files: ids[k][copy] for the k-th stored one. */
+struct note_files {
+	bool fetched[AS2_ATTACH_MAX];
+	size_t n;
+	char ids[MSG_ATTACHMENTS_MAX][FMEDIA_COPIES_MAX][FILE_ID_LEN + 1];
+};
+
+/*
+ * Fetch the first MSG_ATTACHMENTS_MAX attachments of `o` into `copies` files
+ * each (one per local recipient); one that fails stays a link.
+ */
+static void note_fetch_files(struct pctx *p, const struct as2_object *o, size_t copies,
+                             struct note_files *nf)
+{
+	char uploader[32];
+
+	memset(nf->fetched, 0, sizeof(nf->fetched));
+	nf->n = 0;
+	if (p->R.n >= sizeof(uploader) || copies == 0)
+		return;
+	memcpy(uploader, p->R.p, p->R.n);
+	uploader[p->R.n] = '\0';
+	for (size_t i = 0; i < o->n_atts && nf->n < MSG_ATTACHMENTS_MAX; i++) {
+		const char *u = o->atts[i].url;
+		struct err_info ei = ERR_INFO_INIT;
+		enum err rc;
+
+		if (!u || !as2_is_url(u, AS2_ALLOW_HTTP))
+			continue;
+		rc = fmedia_attachment(p->f, u, uploader, copies, nf->ids[nf->n], NULL, &ei);
+		if (rc) {
+			log_info("fproc: attachment of Note '%s' kept as a link: %s (%s)", o->id,
+			         err_type(rc), ei.detail);
+			continue;
+		}
+		nf->fetched[i] = true;
+		nf->n++;
+	}
+}
+
+/*
+ * On an edit: the attachments the message already holds as files (the
+ * first `k` linkable ones, k = its attachment count) get no link again.
+ */
+static void note_attached_mask(struct pctx *p, const struct as2_object *o, const char *msg_id,
+                               bool skip[AS2_ATTACH_MAX])
+{
+	struct store_txn *txn = NULL;
+	json_t *m = NULL;
+	size_t k = 0;
+
+	memset(skip, 0, AS2_ATTACH_MAX * sizeof(bool));
+	if (store_read_begin(p->f->store, &txn))
+		return;
+	if (!msg_load(txn, str_from(msg_id), &m))
+		k = json_array_size(json_object_get(m, "attachments"));
+	store_read_end(txn);
+	json_decref(m);
+	for (size_t i = 0; i < o->n_atts && k; i++) {
+		if (!o->atts[i].url || !as2_is_url(o->atts[i].url, AS2_ALLOW_HTTP))
+			continue;
+		skip[i] = true;
+		k--;
+	}
 }
 
 bool fproc_note_type(const char *t)
@@ -316,6 +387,7 @@ enum err fproc_on_create(struct pctx *p)
 	const char *ch_id, *author;
 	size_t n = 0;
 	struct buf md = BUF_INIT(4 * PROC_CONTENT_BYTES);
+	struct note_files *nf = NULL;
 	enum err rc = SE_OK;
 
 	if (!p->act.has_obj || !fproc_note_type(o->type) || !o->id) {
@@ -357,7 +429,14 @@ enum err fproc_on_create(struct pctx *p)
 		log_debug("fproc: Note '%s' addressed to nobody here: ignored", o->id);
 		goto out;
 	}
-	rc = note_markdown(p, o, &md);
+	/* remote attachments become Autumn files (federation/media.c) */
+	nf = mem_try_alloc(sizeof(*nf));
+	if (!nf) {
+		rc = SE_RETRY;
+		goto out;
+	}
+	note_fetch_files(p, o, n, nf);
+	rc = note_markdown(p, o, nf->fetched, &md);
 	if (rc)
 		goto out;
 	cry_sha256(o->id, strlen(o->id), h);
@@ -392,6 +471,13 @@ enum err fproc_on_create(struct pctx *p)
 			goto out;
 		}
 		data = json_pack("{s:s}", "content", buf_cstr(&md));
+		if (data && nf->n) {
+			json_t *files = json_array();
+
+			for (size_t k = 0; files && k < nf->n; k++)
+				json_array_append_new(files, json_string(nf->ids[k][i]));
+			json_object_set_new(data, "attachments", files);
+		}
 		/* a reply to a message of this DM keeps the thread */
 		if (data && o->in_reply_to &&
 		    !note_message(p, o->in_reply_to, rid, &rch, &rauthor) &&
@@ -444,6 +530,7 @@ enum err fproc_on_create(struct pctx *p)
 		json_decref(msg);
 	}
 out:
+	mem_free(nf);
 	buf_release(&md);
 	return rc;
 }
@@ -453,6 +540,7 @@ enum err fproc_on_update_note(struct pctx *p)
 	const struct as2_object *o = &p->act.obj;
 	struct buf md = BUF_INIT(4 * PROC_CONTENT_BYTES);
 	struct note_copy cp[PROC_RECIPIENTS_MAX];
+	bool skip[AS2_ATTACH_MAX];
 	size_t n = 0;
 	json_t *body = NULL;
 	enum err rc = note_copies(p, o->id, cp, &n);
@@ -468,7 +556,8 @@ enum err fproc_on_update_note(struct pctx *p)
 		         p->act.actor);
 		goto out;
 	}
-	rc = note_markdown(p, o, &md);
+	note_attached_mask(p, o, cp[0].id, skip);
+	rc = note_markdown(p, o, skip, &md);
 	if (rc)
 		goto out;
 	if (!md.len)

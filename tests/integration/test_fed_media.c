@@ -5,7 +5,8 @@
  * bob a friend request by handle: on A, bob's user object gets an avatar
  * File whose /autumn/avatars/{id} serves the same picture (same size);
  * bob changes his avatar and A follows (Update{Person} -> refetch -> new
- * File). Hostile: a fake peer in the test serves actors whose icon 404s,
+ * File); bob's DM with a picture arrives on A with the picture as an
+ * attachments File. Hostile: a fake peer in the test serves actors whose icon 404s,
  * is text served as image/png, or is over the avatars limit: A keeps the
  * default avatar, stores no blob, and keeps answering.
  * Every wait is a bounded poll.
@@ -146,11 +147,12 @@ static void raw_http(int port, const char *method, const char *path, const char 
 	free(buf);
 }
 
-/* POST /autumn/avatars as `token`; the file id into `id`. */
-static void upload_avatar(struct td *d, const char *token, const void *png, size_t n, char id[64])
+/* POST /autumn/{tag} as `token`; the file id into `id`. */
+static void upload(struct td *d, const char *token, const char *tag, const void *png, size_t n,
+                   char id[64])
 {
 	static const char boundary[] = "MeDiAbOuNdArY";
-	char headers[256], pre[256], post[64];
+	char headers[256], pre[256], post[64], path[64];
 	int a = snprintf(pre, sizeof(pre),
 	                 "--%s\r\nContent-Disposition: form-data; name=\"file\"; "
 	                 "filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n",
@@ -167,8 +169,8 @@ static void upload_avatar(struct td *d, const char *token, const void *png, size
 	snprintf(headers, sizeof(headers),
 	         "X-Session-Token: %s\r\nContent-Type: multipart/form-data; boundary=%s\r\n", token,
 	         boundary);
-	raw_http(td_http_port(d), "POST", "/autumn/avatars", headers, body,
-	         (size_t)a + n + (size_t)b, &r);
+	snprintf(path, sizeof(path), "/autumn/%s", tag);
+	raw_http(td_http_port(d), "POST", path, headers, body, (size_t)a + n + (size_t)b, &r);
 	free(body);
 	if (r.status != 200)
 		fail_msg("upload: %ld %s", r.status, r.body);
@@ -183,7 +185,7 @@ static void set_avatar(struct td *d, const char *token, const void *png, size_t 
 {
 	char id[64], body[128];
 
-	upload_avatar(d, token, png, n, id);
+	upload(d, token, "avatars", png, n, id);
 	snprintf(body, sizeof(body), "{\"avatar\":\"%s\"}", id);
 	json_decref(tc_ok(d, "PATCH", "/api/users/@me", token, body, 200));
 }
@@ -212,24 +214,56 @@ static json_t *wait_avatar(struct td *d, const char *token, const char *uid, con
 	return NULL;
 }
 
-/* GET /autumn/avatars/{id} on `d` decodes to a w x h picture. */
-static void assert_served(struct td *d, const json_t *av, unsigned w, unsigned h)
+/* GET /autumn/{tag}/{id} on `d` decodes to a w x h picture. */
+static void assert_served_tag(struct td *d, const json_t *av, const char *tag, unsigned w,
+                              unsigned h)
 {
 	char path[128];
 	struct raw_resp r;
 	unsigned gw = 0, gh = 0;
 	const json_t *m = json_object_get(av, "metadata");
 
-	assert_string_equal(tc_sget(av, "tag"), "avatars");
+	assert_string_equal(tc_sget(av, "tag"), tag);
 	assert_int_equal(json_integer_value(json_object_get(m, "width")), w);
 	assert_int_equal(json_integer_value(json_object_get(m, "height")), h);
-	snprintf(path, sizeof(path), "/autumn/avatars/%s", tc_sget(av, "_id"));
+	snprintf(path, sizeof(path), "/autumn/%s/%s", tag, tc_sget(av, "_id"));
 	raw_http(td_http_port(d), "GET", path, "", NULL, 0, &r);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(img_buffer_size(r.body, r.n, &gw, &gh), SE_OK);
 	assert_int_equal(gw, w);
 	assert_int_equal(gh, h);
 	free(r.body);
+}
+
+static void assert_served(struct td *d, const json_t *av, unsigned w, unsigned h)
+{
+	assert_served_tag(d, av, "avatars", w, h);
+}
+
+/* The first message of channel `cid` with content `content`, polled (owned). */
+static json_t *wait_message(struct td *d, const char *token, const char *cid, const char *content)
+{
+	char path[128];
+	int64_t end = tc_now_ms() + FED_WAIT_MS;
+
+	snprintf(path, sizeof(path), "/api/channels/%s/messages?limit=50", cid);
+	while (tc_now_ms() < end) {
+		json_t *list = tc_ok(d, "GET", path, token, NULL, 200), *m;
+		size_t i;
+
+		json_array_foreach(list, i, m)
+		{
+			if (tc_sval(m, "content") && !strcmp(tc_sval(m, "content"), content)) {
+				json_incref(m);
+				json_decref(list);
+				return m;
+			}
+		}
+		json_decref(list);
+		nap();
+	}
+	fail_msg("no message '%s' in %s", content, cid);
+	return NULL;
 }
 
 /* ---- the two-instance test ---- */
@@ -305,6 +339,31 @@ static void test_avatar_follows(void **state)
 		}
 		assert_true(friend);
 	}
+	/* 2b. bob's DM with a picture: on A the message carries it as an attachments File */
+	{
+		char fid[64], cid_b[32], cid_a[32];
+		json_t *m, *att;
+
+		upload(b, bob.token, "attachments", png_b, sizeof(png_b) - 1, fid);
+		snprintf(path, sizeof(path), "/api/users/%s/dm", alice_on_b);
+		v = tc_ok(b, "GET", path, bob.token, NULL, 200);
+		snprintf(cid_b, sizeof(cid_b), "%s", tc_sget(v, "_id"));
+		json_decref(v);
+		snprintf(path, sizeof(path), "/api/channels/%s/messages", cid_b);
+		snprintf(body, sizeof(body), "{\"content\":\"a picture\",\"attachments\":[\"%s\"]}",
+		         fid);
+		json_decref(tc_ok(b, "POST", path, bob.token, body, 200));
+		snprintf(path, sizeof(path), "/api/users/%s/dm", bob_on_a);
+		v = tc_ok(a, "GET", path, alice.token, NULL, 200);
+		snprintf(cid_a, sizeof(cid_a), "%s", tc_sget(v, "_id"));
+		json_decref(v);
+		m = wait_message(a, alice.token, cid_a, "a picture");
+		att = json_array_get(json_object_get(m, "attachments"), 0);
+		assert_non_null(att);
+		assert_int_equal(json_array_size(json_object_get(m, "attachments")), 1);
+		assert_served_tag(a, att, "attachments", 5, 4);
+		json_decref(m);
+	}
 	t0 = tc_now_ms();
 	set_avatar(b, bob.token, png_b, sizeof(png_b) - 1);
 	av = wait_avatar(a, alice.token, bob_on_a, first);
@@ -312,6 +371,7 @@ static void test_avatar_follows(void **state)
 	       (long long)(tc_now_ms() - t0));
 	assert_served(a, av, 5, 4);
 	json_decref(av);
+
 	assert_int_equal(td_stop(a, STOP_MS, false), 0);
 	assert_int_equal(td_stop(b, STOP_MS, false), 0);
 }

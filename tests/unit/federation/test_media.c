@@ -509,6 +509,53 @@ static void test_pipeline(void **state)
 	json_decref(u);
 }
 
+/* Attachments of remote Notes: any allowed type, one record per copy sharing the blob. */
+static void test_attachment(void **state)
+{
+	struct fx *x = *state;
+	char u[256], ids[3][FILE_ID_LEN + 1];
+	struct err_info ei = ERR_INFO_INIT;
+	long status = 0;
+	json_t *f0, *f1;
+	size_t files;
+
+	url(u, sizeof(u), "/text.png");
+	assert_int_equal(fmedia_attachment(&x->f, u, USER, 2, ids, &status, &ei), SE_OK);
+	assert_int_equal(status, 200);
+	assert_string_not_equal(ids[0], ids[1]);
+	f0 = load_file(x, ids[0]);
+	f1 = load_file(x, ids[1]);
+	assert_string_equal(json_string_value(json_object_get(f0, "tag")), "attachments");
+	assert_string_equal(json_string_value(json_object_get(f0, "uploader_id")), USER);
+	/* sniffed, not what the server claimed */
+	assert_string_equal(json_string_value(json_object_get(f0, "content_type")), "plain/text");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(f0, "metadata"), "type")), "Text");
+	assert_string_equal(json_string_value(json_object_get(f0, "hash")),
+	                    json_string_value(json_object_get(f1, "hash")));
+	/* unattached: a message claims it, or the clean-up flags it after an hour */
+	assert_null(json_object_get(f0, "used_for"));
+	json_decref(f0);
+	json_decref(f1);
+
+	url(u, sizeof(u), "/b.png");
+	assert_int_equal(fmedia_attachment(&x->f, u, USER, 1, ids, &status, &ei), SE_OK);
+	f0 = load_file(x, ids[0]);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(f0, "metadata"), "width")), 5);
+	json_decref(f0);
+
+	files = n_files(x);
+	url(u, sizeof(u), "/gone.png");
+	assert_int_equal(fmedia_attachment(&x->f, u, USER, 1, ids, &status, &ei), SE_NOT_FOUND);
+	url(u, sizeof(u), "/bomb.png");
+	assert_int_equal(fmedia_attachment(&x->f, u, USER, 1, ids, &status, &ei), SE_FileTooLarge);
+	assert_int_equal(fmedia_attachment(&x->f, u, USER, 0, ids, &status, &ei), SE_INVAL);
+	assert_int_equal(
+	    fmedia_attachment(&x->f, u, USER, FMEDIA_COPIES_MAX + 1, ids, &status, &ei), SE_INVAL);
+	assert_int_equal(n_files(x), files);
+}
+
 struct enq_op {
 	const json_t *old_ap, *new_ap;
 };
@@ -580,6 +627,7 @@ int main(void)
 	    cmocka_unit_test(test_url_changed),
 	    cmocka_unit_test_setup_teardown(test_pipeline, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_worker, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_attachment, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
