@@ -21,9 +21,13 @@
  * headers in a list we can only query by name, so the list is explicit.
  */
 const char *const http_custom_headers[] = {
-    "x-session-token", "x-bot-token",  "x-mfa-ticket",   "idempotency-key",  "signature",
-    "signature-input", "digest",       "content-digest", "cf-connecting-ip", "x-real-ip",
-    "x-webhook-token", "x-request-id", "x-github-event",
+    "x-session-token",  "x-bot-token",
+    "x-mfa-ticket",     "idempotency-key",
+    "signature",        "signature-input",
+    "digest",           "content-digest",
+    "cf-connecting-ip", "x-real-ip",
+    "x-webhook-token",  "x-request-id",
+    "x-github-event",   "collection-synchronization",
 };
 const size_t http_n_custom_headers = sizeof(http_custom_headers) / sizeof(http_custom_headers[0]);
 
