@@ -266,10 +266,11 @@ BENCH_SRCS += tools/bench/bench_httpsig.c
 UNIT_TESTS += tests/unit/files/test_video.c
 FUZZ_TARGETS += tests/fuzz/fuzz_video.c
 # federation extras: peers' software from NodeInfo (reaction style per family)
-SRCS_FED_EXTRAS := federation/software.c
+SRCS_FED_EXTRAS := federation/software.c federation/keys_admin.c
 LIB_SRCS += $(SRCS_FED_EXTRAS)
 UNIT_TESTS += tests/unit/federation/test_software.c
 FUZZ_TARGETS += tests/fuzz/fuzz_software.c
+INTEG_TESTS += tests/integration/test_fed_keys.c
 # federation FEP-8fcf followers synchronisation (sync helper)
 SRCS_FED_SYNC := federation/csync.c federation/csync_check.c
 LIB_SRCS += $(SRCS_FED_SYNC)

@@ -17,6 +17,7 @@
 #include "core/crypto.h"
 #include "federation/csync.h"
 #include "federation/fed.h"
+#include "federation/keys_admin.h"
 #include "http/ratelimit.h"
 #include "mail/mailer.h"
 #include "storage/queue.h"
@@ -155,6 +156,7 @@ static api_table_fn *const tables[] = {
     api_emojis_table,
     api_fed_table,
     api_fed_admin_table,
+    api_fed_keys_table,
     api_collections_table,
     api_inbox_table,
 };
