@@ -274,6 +274,7 @@ INTEG_TESTS += tests/integration/test_fed_keys.c
 # federation FEP-8fcf followers synchronisation (sync helper)
 SRCS_FED_SYNC := federation/csync.c federation/csync_check.c
 LIB_SRCS += $(SRCS_FED_SYNC)
+INTEG_TESTS += tests/integration/test_fed_sync.c
 FUZZ_TARGETS += tests/fuzz/fuzz_csync.c
 UNIT_TESTS += tests/unit/federation/test_csync.c
 # ---- derived ----

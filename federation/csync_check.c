@@ -385,8 +385,13 @@ enum err fcsync_check(struct fed *f, struct str remote_user, struct str value, i
 		goto out;
 	}
 	fcsync_digest_hex(&d, hex);
-	if (strcmp(hex, h->digest) == 0)
-		goto out; /* in sync */
+	if (strcmp(hex, h->digest) == 0) {
+		log_info("csync: followers of %.*s in sync (%zu here)", (int)remote_user.n,
+		         remote_user.p, d.n);
+		goto out;
+	}
+	log_info("csync: followers of %.*s differ (%zu here), digest %s", (int)remote_user.n,
+	         remote_user.p, d.n, h->digest);
 	rc = store_write(f->store, gate_fn, &g, ei);
 	if (rc)
 		goto out;

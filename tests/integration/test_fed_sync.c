@@ -1,0 +1,260 @@
+/*
+ * tests/integration/test_fed_sync.c: FEP-8fcf followers synchronisation
+ * between two real solstice --dev daemons on loopback. alice on A and bob
+ * on B become friends (so alice follows bob). bob's profile edit sends
+ * Update{Person} to his followers: the delivery to A carries a signed
+ * Collection-Synchronization header and A finds its view (alice) equal to
+ * B's digest. Then A is made to hold a follow B does not know (carol on A
+ * following bob, written into A's store by this process while A runs:
+ * LMDB is multi-process); bob's next edit makes A see the mismatch, fetch
+ * B's partial followers collection (?domain=A) and end carol's follow with
+ * an Undo{Follow}, while alice's follow and friendship stay. Every wait is
+ * a bounded poll.
+ */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "tests/support/api_client.h"
+#include "api/api.h"
+#include "core/err.h"
+#include "federation/follows.h"
+#include "storage/store.h"
+#include "tests/support/daemon.h"
+
+#define START_MS 20000
+#define STOP_MS 15000
+/* how long one federated change may take to show on the other side */
+#define FED_WAIT_MS 20000
+
+struct fx {
+	struct td *a, *b;
+	struct tc_user alice, bob, carol;
+	char bob_handle[128];
+	char bob_on_a[32], alice_on_b[32];
+};
+
+static void nap(void)
+{
+	struct timespec ts = {0, 100 * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+}
+
+static int setup(void **state)
+{
+	static const char *const args[] = {"--dev", NULL};
+	struct fx *f = calloc(1, sizeof(*f));
+	json_t *me;
+
+	assert_non_null(f);
+	*state = f;
+	f->a = tc_start(args, START_MS);
+	f->b = tc_start(args, START_MS);
+	if (!f->a || !f->b)
+		return -1;
+	tc_user_make(f->a, "alice", &f->alice);
+	tc_user_make(f->a, "carol", &f->carol);
+	tc_user_make(f->b, "bob", &f->bob);
+	me = tc_ok(f->b, "GET", "/api/users/@me", f->bob.token, NULL, 200);
+	snprintf(f->bob_handle, sizeof(f->bob_handle), "%s_%s@127.0.0.1:%d",
+	         tc_sget(me, "username"), tc_sget(me, "discriminator"), td_http_port(f->b));
+	json_decref(me);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	int ra = f->a ? td_stop(f->a, STOP_MS, false) : 0;
+	int rb = f->b ? td_stop(f->b, STOP_MS, false) : 0;
+
+	free(f);
+	if (ra != 0 || rb != 0) {
+		fprintf(stderr, "daemon exit status: A %d, B %d\n", ra, rb);
+		return -1;
+	}
+	return 0;
+}
+
+/* The status `token`'s user has toward `other` ("" when none). */
+static void relation(struct td *d, const char *token, const char *other, char out[32])
+{
+	json_t *me = tc_ok(d, "GET", "/api/users/@me", token, NULL, 200), *r;
+	size_t i;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(me, "relations"), i, r)
+	{
+		if (!other || !strcmp(tc_sval(r, "_id") ? tc_sval(r, "_id") : "", other)) {
+			snprintf(out, 32, "%s", tc_sval(r, "status") ? tc_sval(r, "status") : "");
+			break;
+		}
+	}
+	json_decref(me);
+}
+
+static void wait_relation(struct td *d, const char *token, const char *other, const char *want)
+{
+	char got[32] = "";
+	int64_t end = tc_now_ms() + FED_WAIT_MS;
+
+	while (tc_now_ms() < end) {
+		relation(d, token, other, got);
+		if (!strcmp(got, want))
+			return;
+		nap();
+	}
+	fail_msg("relation toward %s: '%s', want '%s'", other ? other : "anyone", got, want);
+}
+
+/* ---- A's store, opened by this process while A runs ---- */
+
+struct fol {
+	const char *er, *ee;
+};
+
+static enum err add_fn(struct store_wtxn *w, void *arg)
+{
+	const struct fol *p = arg;
+
+	return ffollow_add(w, str_from(p->er), str_from(p->ee), STR_NULL, FFOLLOW_ACCEPTED,
+	                   tc_now_ms(), NULL);
+}
+
+static struct store *open_db(struct td *d)
+{
+	struct store *s = NULL;
+	struct err_info ei = ERR_INFO_INIT;
+	char db[300];
+
+	snprintf(db, sizeof(db), "%s/db", td_data_dir(d));
+	if (store_open(db, api_schema(), NULL, &s, &ei) != SE_OK)
+		fail_msg("cannot open %s: %s", db, ei.detail);
+	return s;
+}
+
+/* Whether `er` follows `ee` (accepted) in `d`'s store. */
+static bool follows(struct td *d, const char *er, const char *ee)
+{
+	struct store *s = open_db(d);
+	struct store_txn *t = NULL;
+	struct ffollow fo;
+	bool yes;
+
+	assert_int_equal(store_read_begin(s, &t), SE_OK);
+	yes = ffollow_get(t, str_from(er), str_from(ee), &fo) == SE_OK &&
+	      fo.state == FFOLLOW_ACCEPTED;
+	store_read_end(t);
+	store_close(s);
+	return yes;
+}
+
+static void bob_edits(struct fx *f, const char *name)
+{
+	char body[128];
+
+	snprintf(body, sizeof(body), "{\"display_name\":\"%s\"}", name);
+	json_decref(tc_ok(f->b, "PATCH", "/api/users/@me", f->bob.token, body, 200));
+}
+
+static void test_followers_sync(void **state)
+{
+	struct fx *f = *state;
+	char body[512], path[256], needle[128];
+	json_t *v;
+	int64_t end;
+
+	/* alice and bob become friends: alice follows bob (and bob alice) */
+	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", f->bob_handle);
+	v = tc_ok(f->a, "POST", "/api/users/friend", f->alice.token, body, 200);
+	snprintf(f->bob_on_a, sizeof(f->bob_on_a), "%s", tc_sget(v, "_id"));
+	json_decref(v);
+	wait_relation(f->b, f->bob.token, NULL, "Incoming");
+	{
+		json_t *me = tc_ok(f->b, "GET", "/api/users/@me", f->bob.token, NULL, 200);
+
+		snprintf(f->alice_on_b, sizeof(f->alice_on_b), "%s",
+		         tc_sget(json_array_get(json_object_get(me, "relations"), 0), "_id"));
+		json_decref(me);
+	}
+	snprintf(path, sizeof(path), "/api/users/%s/friend", f->alice_on_b);
+	json_decref(tc_ok(f->b, "PUT", path, f->bob.token, "{}", 200));
+	wait_relation(f->a, f->alice.token, f->bob_on_a, "Friend");
+	wait_relation(f->b, f->bob.token, f->alice_on_b, "Friend");
+	assert_true(follows(f->a, f->alice.id, f->bob_on_a));
+
+	/* 1. bob's Update{Person} carries the header; A's view (alice) matches B's digest */
+	bob_edits(f, "Bob One");
+	snprintf(needle, sizeof(needle), "csync: followers of %s in sync (1 here)", f->bob_on_a);
+	if (!td_log_has(f->a, needle, FED_WAIT_MS))
+		fail_msg("A did not check bob's followers digest");
+
+	/* 2. A holds a follow B does not know: carol -> bob */
+	{
+		struct store *s = open_db(f->a);
+		struct fol p = {f->carol.id, f->bob_on_a};
+		struct err_info ei = ERR_INFO_INIT;
+
+		assert_int_equal(store_write(s, add_fn, &p, &ei), SE_OK);
+		store_close(s);
+	}
+	assert_true(follows(f->a, f->carol.id, f->bob_on_a));
+
+	/* 3. bob's next edit: A sees the mismatch, reads B's list, ends carol's follow */
+	bob_edits(f, "Bob Two");
+	snprintf(needle, sizeof(needle), "csync: followers of %s differ (2 here)", f->bob_on_a);
+	if (!td_log_has(f->a, needle, FED_WAIT_MS))
+		fail_msg("A did not see the mismatch");
+	end = tc_now_ms() + FED_WAIT_MS;
+	while (tc_now_ms() < end && follows(f->a, f->carol.id, f->bob_on_a))
+		nap();
+	assert_false(follows(f->a, f->carol.id, f->bob_on_a));
+	snprintf(needle, sizeof(needle), "no longer lists local follower %s", f->carol.id);
+	assert_true(td_log_has(f->a, needle, 1000));
+	/* B got carol's Undo{Follow} (a follow it never had: nothing to undo) */
+	assert_true(td_log_has(f->b, "Undo", FED_WAIT_MS));
+	/* alice's follow and the friendship stay */
+	assert_true(follows(f->a, f->alice.id, f->bob_on_a));
+	wait_relation(f->a, f->alice.token, f->bob_on_a, "Friend");
+
+	/* 4. the list A read: B's partial collection names alice only */
+	{
+		static const char *const as2[] = {"Accept: application/activity+json", NULL};
+		char alice_actor[256];
+		struct td_resp r;
+
+		snprintf(alice_actor, sizeof(alice_actor), "http://127.0.0.1:%d/users/%s",
+		         td_http_port(f->a), f->alice.id);
+		snprintf(path, sizeof(path), "/users/%s/followers?domain=127.0.0.1:%d", f->bob.id,
+		         td_http_port(f->a));
+		assert_int_equal(td_http(td_http_port(f->b), "GET", path, as2, NULL, &r), 0);
+		assert_int_equal(r.status, 200);
+		v = json_loads(r.body, 0, NULL);
+		assert_non_null(v);
+		assert_int_equal(json_array_size(json_object_get(v, "orderedItems")), 1);
+		assert_string_equal(
+		    json_string_value(json_array_get(json_object_get(v, "orderedItems"), 0)),
+		    alice_actor);
+		json_decref(v);
+		td_resp_release(&r);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_followers_sync),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
