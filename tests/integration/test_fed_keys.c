@@ -216,6 +216,55 @@ static void make_admin(struct td *d, const char *uid)
 		fail_msg("%s user privileged: status %d", admin, st);
 }
 
+/*
+ * `solstice-admin key rotate OWNER --url A` with $SOLSTICE_TOKEN = token
+ * (unset when NULL); its output in out. Returns the exit status.
+ */
+static int cli_rotate(struct td *d, const char *owner, const char *token, char *out, size_t n)
+{
+	char admin[1024], url[64];
+	const char *s = getenv("SOLSTICE_BIN");
+	const char *slash = s ? strrchr(s, '/') : NULL;
+	size_t len = 0;
+	int p[2], st = -1;
+	pid_t pid;
+
+	if (slash)
+		snprintf(admin, sizeof(admin), "%.*s/solstice-admin", (int)(slash - s), s);
+	else
+		snprintf(admin, sizeof(admin), "build/release/solstice-admin");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", td_http_port(d));
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		if (token)
+			setenv("SOLSTICE_TOKEN", token, 1);
+		else
+			unsetenv("SOLSTICE_TOKEN");
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		close(p[0]);
+		execl(admin, admin, "key", "rotate", owner, "--url", url, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	close(p[1]);
+	/* the CLI's own request timeout bounds this read */
+	for (;;) {
+		ssize_t k = read(p[0], out + len, n - 1 - len);
+
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+		if (len >= n - 1)
+			break;
+	}
+	out[len] = '\0';
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* The newest activity A queued: polled until its one delivery is done. */
 static void wait_newest_delivered(struct fx *f, const char *signer)
 {
@@ -242,7 +291,7 @@ static void wait_newest_delivered(struct fx *f, const char *signer)
 static void test_rotate(void **state)
 {
 	struct fx *f = *state;
-	char body[256], path[256], actor[128];
+	char body[256], path[256], actor[128], out[1024];
 	char *before, *after, *inst_before, *inst_after;
 	json_t *v;
 
@@ -297,7 +346,7 @@ static void test_rotate(void **state)
 	/* and a later delivery signed with it verifies there */
 	send_dm(f, "after the rotation");
 
-	/* the instance actor's keys */
+	/* the instance actor's keys, through the REST route and then the CLI */
 	v = tc_ok(f->a, "POST", "/admin/api/federation/keys/instance/rotate", f->alice.token, NULL,
 	          200);
 	assert_false(json_is_true(json_object_get(v, "followers_notified")));
@@ -306,6 +355,17 @@ static void test_rotate(void **state)
 	assert_string_equal(inst_after, tc_sget(v, "rsa_public_pem"));
 	assert_string_not_equal(inst_after, inst_before);
 	json_decref(v);
+	free(inst_before);
+	inst_before = inst_after;
+	assert_int_equal(cli_rotate(f->a, "instance", f->alice.token, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "/actor#main-key"));
+	inst_after = served_pem(f->a, "/actor");
+	assert_string_not_equal(inst_after, inst_before);
+	/* the CLI refuses a bad owner and a missing token without asking the daemon */
+	assert_int_equal(cli_rotate(f->a, "../deliveries", f->alice.token, out, sizeof(out)), 2);
+	assert_int_equal(cli_rotate(f->a, "instance", NULL, out, sizeof(out)), 2);
+	/* an unprivileged token: the daemon says no */
+	assert_int_equal(cli_rotate(f->a, "instance", f->carol.token, out, sizeof(out)), 1);
 	/* alice's actor is unchanged by it */
 	free(before);
 	before = served_pem(f->a, actor);

@@ -3,7 +3,9 @@
  * data directory: domain blocks (federation/policy.h) and the Revolt
  * `privileged` flag of a user. It opens the same LMDB environment as the
  * daemon and may run while the daemon does (LMDB is multi-process; the
- * daemon sees a change on its next read). Exit codes: 0 done, 1 failed,
+ * daemon sees a change on its next read). Key rotation is the exception:
+ * the daemon holds private keys in memory, so `key rotate` asks the running
+ * daemon through its admin API instead. Exit codes: 0 done, 1 failed,
  * 2 bad usage. Errors are one line on stderr.
  */
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 #include "api/api.h"
 #include "core/err.h"
+#include "core/fetch.h"
 #include "core/jx.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -48,6 +51,13 @@ static const char usage[] =
     "  policy-change list                        one per line: id, created, effective (UTC),\n"
     "                                            url, description; tab-separated\n"
     "  policy-change remove ID                   forget a change\n"
+    "  key rotate USER_ID|instance --url URL     new key pairs for a local user (their\n"
+    "                                            followers get Update{Person}) or the\n"
+    "                                            instance actor, through the running\n"
+    "                                            daemon's admin API at URL (its public\n"
+    "                                            address or 127.0.0.1:PORT); the session\n"
+    "                                            token of a privileged user comes from\n"
+    "                                            $SOLSTICE_TOKEN (or --token TOKEN)"
     "  --help                                    this text\n"
     "\n"
     "Safe while the daemon runs. Exit status: 0 done, 1 failed, 2 bad usage.\n";
@@ -398,6 +408,72 @@ static int cmd_user(const char *data, int argc, char **argv)
 	return 0;
 }
 
+/* ---- key rotate: through the daemon (it holds the keys in memory) ---- */
+
+static int cmd_key(int argc, char **argv)
+{
+	struct err_info ei = ERR_INFO_INIT;
+	struct fetch_opts o = {true, 60, 64 * 1024, 0, "solstice-admin"};
+	struct fetch_resp r;
+	const char *base = NULL, *token = getenv("SOLSTICE_TOKEN"), *owner;
+	char url[2048], auth[512];
+	const char *hdrs[] = {auth, NULL};
+	struct fetch_req rq = {"POST", url, hdrs, STR_LIT("")};
+	json_t *v;
+	size_t n;
+	int ex = 1;
+
+	if (argc < 2 || strcmp(argv[0], "rotate") != 0)
+		return bad_usage("key needs: rotate USER_ID|instance --url URL");
+	owner = argv[1];
+	for (int i = 2; i < argc; i++) {
+		if (i + 1 >= argc)
+			return bad_usage("an option of key rotate has no value");
+		if (strcmp(argv[i], "--url") == 0)
+			base = argv[++i];
+		else if (strcmp(argv[i], "--token") == 0)
+			token = argv[++i];
+		else
+			return bad_usage("unknown option of key rotate");
+	}
+	/* the owner goes into a URL path: a ULID or "instance", nothing else */
+	if (strcmp(owner, "instance") != 0 && !ulid_is_valid(str_from(owner)))
+		return bad_usage("key rotate needs a user id (ULID) or 'instance'");
+	if (!base || (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0))
+		return bad_usage("key rotate needs --url http(s)://HOST[:PORT]");
+	if (!token || !*token || strpbrk(token, "\r\n"))
+		return bad_usage("key rotate needs a session token in $SOLSTICE_TOKEN or --token");
+	n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	if (snprintf(url, sizeof(url), "%.*s/admin/api/federation/keys/%s/rotate", (int)n, base,
+	             owner) >= (int)sizeof(url) ||
+	    snprintf(auth, sizeof(auth), "X-Session-Token: %s", token) >= (int)sizeof(auth))
+		return bad_usage("--url or the token is too long");
+	if (fetch_global_init())
+		return failed("cannot start the HTTP client", NULL);
+	if (fetch_do(&o, &rq, &r, &ei))
+		return failed("cannot reach the daemon", &ei);
+	v = json_loadb(r.body.ptr ? r.body.ptr : "", r.body.len, 0, NULL);
+	if (r.status == 200 && json_is_object(v)) {
+		printf("rotated %s: %s (%s)\n", owner,
+		       json_string_value(json_object_get(v, "key_id")),
+		       json_is_true(json_object_get(v, "followers_notified"))
+		           ? "Update sent to followers"
+		           : "no Update: peers refetch the key when a signature fails");
+		ex = 0;
+	} else {
+		fprintf(stderr, "solstice-admin: the daemon answered %ld %s\n", r.status,
+		        json_string_value(json_object_get(v, "type"))
+		            ? json_string_value(json_object_get(v, "type"))
+		            : "");
+	}
+	json_decref(v);
+	fetch_resp_release(&r);
+	fetch_global_release();
+	return ex;
+}
+
 int main(int argc, char **argv)
 {
 	const char *data = "data";
@@ -436,5 +512,7 @@ int main(int argc, char **argv)
 		return cmd_user(data, argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "policy-change") == 0)
 		return cmd_policy_change(data, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "key") == 0)
+		return cmd_key(argc - i - 1, argv + i + 1);
 	return bad_usage("unknown command");
 }
