@@ -248,6 +248,7 @@ SRCS_FED_MEDIA := federation/media.c
 LIB_SRCS += $(SRCS_FED_MEDIA)
 UNIT_TESTS += tests/unit/federation/test_media.c
 INTEG_TESTS += tests/integration/test_fed_media.c
+FUZZ_TARGETS += tests/fuzz/fuzz_media.c
 # federation discovery tests (after the := lists above, which would reset them)
 UNIT_TESTS += tests/unit/federation/test_webfinger.c tests/unit/federation/test_actor.c
 FUZZ_TARGETS += tests/fuzz/fuzz_webfinger.c

@@ -220,8 +220,7 @@ static enum err to_blob(void *arg, const void *p, size_t n)
 	return blob_writer_write(s->bw, p, n, s->ei);
 }
 
-/* The filename: the URL's last path segment, made display-safe. */
-static enum err filename_of(const char *url, struct buf *out)
+enum err fmedia_filename_of(const char *url, struct buf *out)
 {
 	size_t n = strcspn(url, "?#");
 	const char *slash = NULL;
@@ -488,7 +487,7 @@ enum err fmedia_fetch_one(struct fed *f, const char *user_id, enum fmedia_kind k
 	}
 	rc = fetch_media(f, kinds[k].tag, url, &resp, &st, ei);
 	if (!rc)
-		rc = filename_of(url, &filename);
+		rc = fmedia_filename_of(url, &filename);
 	if (!rc)
 		rc = ingest(f, kinds[k].tag, buf_str(&resp.body), buf_str(&filename), mime, &meta,
 		            &w, &h, &bw, ei);
@@ -547,7 +546,7 @@ enum err fmedia_attachment(struct fed *f, const char *url, const char *uploader,
 		return SE_RAISEF(ei, SE_INVAL, "no blob store");
 	rc = fetch_media(f, FILE_TAG_ATTACHMENTS, url, &resp, &st, ei);
 	if (!rc)
-		rc = filename_of(url, &filename);
+		rc = fmedia_filename_of(url, &filename);
 	if (!rc)
 		rc = ingest(f, FILE_TAG_ATTACHMENTS, buf_str(&resp.body), buf_str(&filename), mime,
 		            &fn.meta, &w, &h, &bw, ei);

@@ -28,6 +28,7 @@
 #include "storage/queue.h"
 #include "storage/store.h"
 
+struct buf;
 struct fed;
 struct fmedia;
 
@@ -86,6 +87,14 @@ enum fmedia_next fmedia_classify(enum err rc, long status);
  */
 enum err fmedia_fetch_one(struct fed *f, const char *user_id, enum fmedia_kind k, const char *url,
                           long *status, struct err_info *ei) __attribute__((warn_unused_result));
+
+/*
+ * The File's filename for a fetched `url`: its last path segment (before
+ * any query or fragment), made display-safe by mp_safe_filename (no '/',
+ * controls or bad UTF-8; MP_DEFAULT_FILENAME when empty). Appends to
+ * `out`. SE_OK or out's error. Pure; fuzzed (tests/fuzz/fuzz_media.c).
+ */
+enum err fmedia_filename_of(const char *url, struct buf *out) __attribute__((warn_unused_result));
 
 /* copies of one attachment fmedia_attachment makes at most (one per local recipient) */
 #define FMEDIA_COPIES_MAX 8
