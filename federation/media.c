@@ -88,7 +88,16 @@ bool fmedia_url_changed(const json_t *old_ap, const json_t *new_ap, enum fmedia_
 	return strcmp(url_of(old_ap, k), url_of(new_ap, k)) != 0;
 }
 
-enum err fmedia_enqueue_changes(struct store_wtxn *w, const char *user_id, const json_t *old_ap,
+static const char *current_file_id(const json_t *rec, enum fmedia_kind k);
+
+bool fmedia_needs_fetch(const json_t *old_rec, const json_t *new_ap, enum fmedia_kind k)
+{
+	if (fmedia_url_changed(json_object_get(old_rec, "ap"), new_ap, k))
+		return true;
+	return url_of(new_ap, k)[0] && !current_file_id(old_rec, k);
+}
+
+enum err fmedia_enqueue_changes(struct store_wtxn *w, const char *user_id, const json_t *old_rec,
                                 const json_t *new_ap, int64_t now)
 {
 	enum err rc = SE_OK;
@@ -97,7 +106,7 @@ enum err fmedia_enqueue_changes(struct store_wtxn *w, const char *user_id, const
 		json_t *p;
 		char *text;
 
-		if (!fmedia_url_changed(old_ap, new_ap, k))
+		if (!fmedia_needs_fetch(old_rec, new_ap, k))
 			continue;
 		p = json_pack("{s:s, s:s, s:s}", "user", user_id, "kind", kinds[k].name, "url",
 		              url_of(new_ap, k));

@@ -52,11 +52,20 @@ const char *fmedia_ap_key(enum fmedia_kind k);
 bool fmedia_url_changed(const json_t *old_ap, const json_t *new_ap, enum fmedia_kind k);
 
 /*
- * Inside the caller's write: one queue item per kind whose URL changed
- * between `old_ap` (NULL: new user) and `new_ap` for user `user_id`; a
- * removed URL enqueues a clearing item. SE_NOMEM, queue/store errors.
+ * Whether kind `k` of the user record `old_rec` (NULL: a new user; its
+ * "ap" object holds the URLs) needs a queue item once its "ap" becomes
+ * `new_ap`: the URL changed, or the URL is set but the record holds no file
+ * for it (an earlier attempt failed, or the user predates this module), so
+ * an actor refresh (daily, or on Update{Person}) tries again. Pure.
  */
-enum err fmedia_enqueue_changes(struct store_wtxn *w, const char *user_id, const json_t *old_ap,
+bool fmedia_needs_fetch(const json_t *old_rec, const json_t *new_ap, enum fmedia_kind k);
+
+/*
+ * Inside the caller's write: one queue item per kind for which
+ * fmedia_needs_fetch holds, for user `user_id`; a removed URL enqueues a
+ * clearing item. SE_NOMEM, queue/store errors.
+ */
+enum err fmedia_enqueue_changes(struct store_wtxn *w, const char *user_id, const json_t *old_rec,
                                 const json_t *new_ap, int64_t now_ms)
     __attribute__((warn_unused_result));
 

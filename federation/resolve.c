@@ -326,7 +326,7 @@ static enum err save_fn(struct store_wtxn *w, void *arg)
 		goto out;
 	}
 	/* a changed icon/image: fetched into a File by federation/media.c */
-	rc = fmedia_enqueue_changes(w, op->id, json_object_get(rec, "ap"), op->ap, now_ms());
+	rc = fmedia_enqueue_changes(w, op->id, rec, op->ap, now_ms());
 	if (rc)
 		goto out;
 	if (json_object_set(rec, "ap", op->ap)) {

@@ -99,6 +99,22 @@ static void test_url_changed(void **state)
 	assert_true(fmedia_url_changed(b, none, FMEDIA_AVATAR));
 	assert_false(fmedia_url_changed(e, none, FMEDIA_AVATAR)); /* "" == absent */
 	assert_false(fmedia_url_changed(NULL, none, FMEDIA_AVATAR));
+	/* a set URL without a file (failed before, or older record) is tried again */
+	{
+		json_t *rec = json_pack("{s:O}", "ap", a);
+		json_t *with = json_pack("{s:O, s:{s:s}}", "ap", a, "avatar", "_id", "f1");
+
+		assert_true(fmedia_needs_fetch(NULL, a, FMEDIA_AVATAR));
+		assert_true(fmedia_needs_fetch(rec, a, FMEDIA_AVATAR));
+		assert_false(fmedia_needs_fetch(with, a, FMEDIA_AVATAR));
+		assert_true(fmedia_needs_fetch(with, b, FMEDIA_AVATAR));
+		assert_false(fmedia_needs_fetch(with, a, FMEDIA_BACKGROUND));
+		/* a removed URL: a clearing item; none before or after: nothing */
+		assert_true(fmedia_needs_fetch(rec, none, FMEDIA_AVATAR));
+		assert_false(fmedia_needs_fetch(NULL, none, FMEDIA_AVATAR));
+		json_decref(rec);
+		json_decref(with);
+	}
 	assert_string_equal(fmedia_ap_key(FMEDIA_AVATAR), "icon");
 	assert_string_equal(fmedia_ap_key(FMEDIA_BACKGROUND), "image");
 	json_decref(a);
@@ -558,13 +574,23 @@ static void test_attachment(void **state)
 
 struct enq_op {
 	const json_t *old_ap, *new_ap;
+	bool has_files; /* the old record holds an avatar and a background */
 };
 
 static enum err enq_fn(struct store_wtxn *w, void *arg)
 {
 	struct enq_op *op = arg;
+	json_t *rec = op->old_ap ? json_pack("{s:O}", "ap", op->old_ap) : NULL;
+	enum err rc;
 
-	return fmedia_enqueue_changes(w, USER, op->old_ap, op->new_ap, 1000);
+	if (rec && op->has_files) {
+		json_object_set_new(rec, "avatar", json_pack("{s:s}", "_id", "f1"));
+		json_object_set_new(rec, "profile",
+		                    json_pack("{s:{s:s}}", "background", "_id", "f2"));
+	}
+	rc = fmedia_enqueue_changes(w, USER, rec, op->new_ap, 1000);
+	json_decref(rec);
+	return rc;
 }
 
 /* Changed URLs become queue items; the worker turns them into the avatar and banner. */
@@ -583,17 +609,17 @@ static void test_worker(void **state)
 	new_ap = json_pack("{s:s, s:s}", "icon", ua, "image", ub);
 	put_user(x, ua, ub);
 	/* unchanged: nothing queued */
-	op = (struct enq_op){new_ap, new_ap};
+	op = (struct enq_op){new_ap, new_ap, true};
 	assert_int_equal(store_write(x->app.store, enq_fn, &op, NULL), SE_OK);
 	assert_int_equal(store_read_begin(x->app.store, &t), SE_OK);
 	assert_int_equal(queue_pending_count(t, &fmedia_queue, &n), SE_OK);
 	store_read_end(t);
 	assert_int_equal(n, 0);
 	/* a new user: icon and image */
-	op = (struct enq_op){NULL, new_ap};
+	op = (struct enq_op){NULL, new_ap, false};
 	assert_int_equal(store_write(x->app.store, enq_fn, &op, NULL), SE_OK);
 	/* only the image changed */
-	op = (struct enq_op){old_ap, new_ap};
+	op = (struct enq_op){old_ap, new_ap, true};
 	assert_int_equal(store_write(x->app.store, enq_fn, &op, NULL), SE_OK);
 	assert_int_equal(store_read_begin(x->app.store, &t), SE_OK);
 	assert_int_equal(queue_pending_count(t, &fmedia_queue, &n), SE_OK);
