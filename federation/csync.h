@@ -158,7 +158,10 @@ enum err fcsync_collection_items(const json_t *doc, json_t *set, const char **ne
  * Ends every accepted follow of remote user `remote_user` by a local user
  * whose actor URL is not a key of `listed`: Undo{Follow} is sent, the
  * follow removed and both users' relationship recomputed (and published).
- * `*removed` (may be NULL) gets how many. SE_OK or store errors.
+ * Then the listed actors that are our local users: a pending follow of
+ * `remote_user` is marked accepted (its Accept was lost), a follow we have
+ * no record of gets an Undo{Follow} (Mastodon's repair). `*removed` (may be
+ * NULL) gets how many follows were changed. SE_OK or store errors.
  */
 enum err fcsync_reconcile(struct fed *f, struct str remote_user, const json_t *listed,
                           size_t *removed, struct err_info *ei) __attribute__((warn_unused_result));

@@ -151,6 +151,7 @@ static enum err unlisted_fn(void *arg, const char *user_id, const char *actor_ur
 
 struct rel_op {
 	struct str L, R;
+	bool accept; /* mark L's pending follow of R accepted first */
 	bool changed;
 };
 
@@ -166,6 +167,8 @@ static enum err rel_fn(struct store_wtxn *w, void *arg)
 	enum err rc;
 
 	op->changed = false;
+	if (op->accept && (rc = ffollow_accept(w, op->L, op->R)) != SE_OK)
+		return rc == SE_NOT_FOUND ? SE_OK : rc;
 	rc = user_load(txn, op->L, &l);
 	if (!rc)
 		rc = user_load(txn, op->R, &r);
@@ -235,6 +238,113 @@ static void publish_pair(struct fed *f, struct str L, struct str R)
 	json_decref(r);
 }
 
+/*
+ * Undo{Follow} of a follow of `remote` by local user `L` that we have no
+ * record of (Mastodon's repair for a follower it lists and we do not know):
+ * the Follow gets a fresh id, receivers match by actor and object.
+ */
+static enum err undo_unknown(struct fed *f, struct str L, struct str remote, struct err_info *ei)
+{
+	struct arena a = ARENA_INIT(OUT_ARENA_MAX);
+	struct store_txn *txn = NULL;
+	struct fout_remote r;
+	struct fout_write op;
+	struct str inbox;
+	const char *id, *actor, *fid;
+	json_t *act = NULL, *obj;
+	enum err rc = store_read_begin(f->store, &txn);
+
+	memset(&op, 0, sizeof(op));
+	if (!rc) {
+		rc = fout_remote_of(txn, remote, &a, &r);
+		store_read_end(txn);
+	}
+	if (rc)
+		goto out;
+	id = fed_activity_url(f, &a);
+	actor = fed_actor_url(f, &a, L);
+	fid = id ? arena_printf(&a, "%s#follow", id) : NULL;
+	obj = fid && actor ? json_pack("{s:s, s:s, s:s, s:s}", "id", fid, "type", "Follow", "actor",
+	                               actor, "object", r.id)
+	                   : NULL;
+	act = obj ? fout_activity_new("Undo", id, actor) : NULL;
+	if (!act || json_object_set_new(act, "object", obj) || !fout_address_to(act, r.id)) {
+		if (!act)
+			json_decref(obj);
+		json_decref(act);
+		rc = SE_NOMEM;
+		goto out;
+	}
+	op.f = f;
+	rc = fout_write_add(&op, &a, act);
+	inbox = str_from(r.inbox);
+	op.signer = L;
+	op.inboxes = &inbox;
+	op.n_inboxes = 1;
+	if (!rc)
+		rc = fout_write_run(&op, ei);
+out:
+	arena_release(&a);
+	return rc;
+}
+
+/*
+ * The members of `listed` that are local users: a pending follow of
+ * `remote` becomes accepted (its Accept was lost), a follow we do not know
+ * is undone. `*undone` counts both.
+ */
+static enum err listed_locals(struct fed *f, struct str remote, const json_t *listed,
+                              size_t *undone, struct err_info *ei)
+{
+	const char *key;
+	const json_t *v;
+	size_t seen = 0;
+	enum err rc = SE_OK;
+
+	json_object_foreach((json_t *)listed, key, v)
+	{
+		struct store_txn *txn = NULL;
+		struct str uid;
+		struct ffollow fo;
+		bool local;
+		enum err g;
+
+		(void)v;
+		if (seen++ >= RECONCILE_MAX)
+			break;
+		if (!fed_local_user_of(f, str_from(key), &uid))
+			continue;
+		rc = store_read_begin(f->store, &txn);
+		if (rc)
+			break;
+		local = fout_is_local(txn, uid);
+		g = local ? ffollow_get(txn, uid, remote, &fo) : SE_NOT_FOUND;
+		store_read_end(txn);
+		if (!local || (g == SE_OK && fo.state == FFOLLOW_ACCEPTED))
+			continue;
+		if (g == SE_OK) {
+			struct rel_op op = {uid, remote, true, false};
+
+			rc = store_write(f->store, rel_fn, &op, ei);
+			if (!rc && op.changed)
+				publish_pair(f, op.L, op.R);
+			log_info("csync: %.*s lists local follower %.*s: pending follow accepted",
+			         (int)remote.n, remote.p, (int)uid.n, uid.p);
+		} else if (g == SE_NOT_FOUND) {
+			rc = undo_unknown(f, uid, remote, ei);
+			log_info(
+			    "csync: %.*s lists local follower %.*s we do not know: Undo{Follow}",
+			    (int)remote.n, remote.p, (int)uid.n, uid.p);
+		} else {
+			rc = g;
+		}
+		if (rc)
+			break;
+		(*undone)++;
+	}
+	return rc;
+}
+
 enum err fcsync_reconcile(struct fed *f, struct str remote_user, const json_t *listed,
                           size_t *removed, struct err_info *ei)
 {
@@ -253,7 +363,7 @@ enum err fcsync_reconcile(struct fed *f, struct str remote_user, const json_t *l
 		store_read_end(txn);
 	}
 	for (size_t i = 0; !rc && i < u.n; i++) {
-		struct rel_op op = {str_from(u.ids[i]), remote_user, false};
+		struct rel_op op = {str_from(u.ids[i]), remote_user, false, false};
 		char esc[80];
 
 		/* Undo{Follow} to the remote, and the follow record goes in the same write */
@@ -269,6 +379,13 @@ enum err fcsync_reconcile(struct fed *f, struct str remote_user, const json_t *l
 		         u.ids[i]);
 		if (removed)
 			(*removed)++;
+	}
+	if (!rc) {
+		size_t fixed = 0;
+
+		rc = listed_locals(f, remote_user, listed, &fixed, ei);
+		if (removed)
+			*removed += fixed;
 	}
 	mem_free(u.ids);
 	return rc ? SE_RAISE(ei, rc) : SE_OK;

@@ -520,6 +520,29 @@ static void test_inbound(void **state)
 	assert_int_equal(removed, 1);
 	assert_false(follows(L_ID, R_ID));
 	json_decref(listed);
+	/* r1 lists mark (pending here: the Accept was lost), lucy (no follow here) and a
+	 * local id that is nobody: mark's follow is accepted, lucy's gets an Undo{Follow} */
+	follow(M_ID, R_ID, FFOLLOW_PENDING);
+	before = activities();
+	listed = json_pack("{s:b, s:b, s:b, s:b}", M_URL, 1, L_URL, 1,
+	                   BASE "/users/01HZZZZZZZZZZZZZZZZZZZZZZZ", 1, X_URL, 1);
+	assert_int_equal(fcsync_reconcile(&F->fed, STR_LIT(R_ID), listed, &removed, &ei), SE_OK);
+	assert_int_equal(removed, 2);
+	assert_true(follows(M_ID, R_ID));
+	{
+		struct ffollow fo;
+
+		assert_int_equal(store_read_begin(F->app.store, &t), SE_OK);
+		assert_int_equal(ffollow_get(t, STR_LIT(M_ID), STR_LIT(R_ID), &fo), SE_OK);
+		store_read_end(t);
+		assert_int_equal(fo.state, FFOLLOW_ACCEPTED);
+	}
+	assert_false(follows(L_ID, R_ID));
+	assert_int_equal(activities(), before + 1);
+	/* once more: mark accepted, lucy still unknown (another Undo, as Mastodon does) */
+	assert_int_equal(fcsync_reconcile(&F->fed, STR_LIT(R_ID), listed, &removed, &ei), SE_OK);
+	assert_int_equal(removed, 1);
+	json_decref(listed);
 	buf_release(&b);
 }
 
