@@ -164,6 +164,11 @@ bool ev_presence_dec(struct ev *ev, const char *user);
 void ev_presence_publish(struct ev *ev, const struct ev_conn *c, bool online);
 /* The same for a user without a socket here: the servers come from the store. Any thread. */
 void ev_presence_publish_user(struct ev *ev, const char *user, bool online);
+/*
+ * ev_user_online for n users at once into on[n] (one Redis round trip per
+ * EV_PRES_BATCH users with a Redis bus). Service thread or any thread.
+ */
+void ev_users_online(struct ev *ev, const char *const *users, size_t n, bool *on);
 /* Users with a socket on this node, copied into *out (owned, mem_free); returns how many. */
 size_t ev_presence_local_users(struct ev *ev, char (**out)[EV_ID_MAX]);
 void ev_presence_release(struct ev *ev);
@@ -179,6 +184,11 @@ void ev_pshared_free(struct ev_pshared *ps);
 enum err ev_pshared_add(struct ev_pshared *ps, const char *user, bool *first);
 /* This node's last socket of `user` closed: *last when no other live node has one. SE_IO. */
 enum err ev_pshared_remove(struct ev_pshared *ps, const char *user, bool *last);
+/* users one Redis script asks about at most */
+#define EV_PRES_BATCH 512
+/* ev_pshared_online for n <= EV_PRES_BATCH users into on[n]. SE_IO, SE_INVAL. Any thread. */
+enum err ev_pshared_online_many(struct ev_pshared *ps, const char *const *users, size_t n,
+                                bool *on);
 /* Does any live node have a socket of `user`? SE_IO, SE_INVAL. Any thread. */
 enum err ev_pshared_online(struct ev_pshared *ps, struct str user, bool *on);
 

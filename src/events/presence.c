@@ -103,6 +103,28 @@ bool ev_user_online(struct app *app, struct str user_id)
 	return on;
 }
 
+void ev_users_online(struct ev *ev, const char *const *users, size_t n, bool *on)
+{
+	size_t done = 0;
+
+	if (ev->ps)
+		while (done < n) {
+			size_t k = n - done < EV_PRES_BATCH ? n - done : EV_PRES_BATCH;
+
+			if (ev_pshared_online_many(ev->ps, users + done, k, on + done))
+				break;
+			done += k;
+		}
+	/* the rest (all without Redis, or after a Redis failure) from this node's table */
+	pthread_mutex_lock(&ev->mu);
+	for (size_t i = done; i < n; i++) {
+		size_t len = strlen(users[i]);
+
+		on[i] = len && len < EV_ID_MAX && *find(ev, users[i], len) != NULL;
+	}
+	pthread_mutex_unlock(&ev->mu);
+}
+
 void ev_presence_publish(struct ev *ev, const struct ev_conn *c, bool online)
 {
 	struct str *topics;

@@ -81,6 +81,12 @@ static const char lua_remove[] = LUA_PRELUDE "redis.call('SREM', KEYS[1], ARGV[1
 static const char lua_online[] = LUA_PRELUDE "return others(KEYS[1], KEYS[2], '', "
                                              "tonumber(ARGV[1]))\n";
 
+/* KEYS u:<user>...; ARGV ttl nodes -> {live nodes of each user} */
+static const char lua_online_many[] = LUA_PRELUDE
+    "local out = {}\n"
+    "for i, k in ipairs(KEYS) do out[i] = others(k, ARGV[2], '', tonumber(ARGV[1])) end\n"
+    "return out\n";
+
 /*
  * KEYS nodes; ARGV node ttl prefix -> {1 if this node was (re)added, users
  * with no live node left after reaping the dead nodes...}
@@ -198,6 +204,45 @@ enum err ev_pshared_online(struct ev_pshared *ps, struct str user, bool *on)
 	}
 	if (rep)
 		freeReplyObject(rep);
+	return rc;
+}
+
+enum err ev_pshared_online_many(struct ev_pshared *ps, const char *const *users, size_t n, bool *on)
+{
+	enum { KEY_N = sizeof(EV_PRES_PREFIX) + EV_ID_MAX + 2 };
+	const char **argv = NULL;
+	char(*keys)[KEY_N] = NULL, nk[24], ttl[24];
+	redisReply *rep = NULL;
+	enum err rc = SE_IO;
+
+	if (n == 0)
+		return SE_OK;
+	if (n > EV_PRES_BATCH)
+		return SE_INVAL;
+	argv = xcalloc(n + 5, sizeof(*argv));
+	keys = xcalloc(n, sizeof(*keys));
+	snprintf(nk, sizeof(nk), "%zu", n);
+	snprintf(ttl, sizeof(ttl), "%" PRId64, ps->ttl_ms);
+	argv[0] = "EVAL";
+	argv[1] = lua_online_many;
+	argv[2] = nk;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(keys[i], KEY_N, EV_PRES_PREFIX "u:%.*s", EV_ID_MAX - 1, users[i]);
+		argv[3 + i] = keys[i];
+	}
+	argv[3 + n] = ttl;
+	argv[4 + n] = EV_PRES_NODES;
+	rep = run(ps, (int)(n + 5), argv);
+	if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == n) {
+		rc = SE_OK;
+		for (size_t i = 0; i < n; i++)
+			on[i] = rep->element[i]->type == REDIS_REPLY_INTEGER &&
+			        rep->element[i]->integer > 0;
+	}
+	if (rep)
+		freeReplyObject(rep);
+	mem_free(argv);
+	mem_free(keys);
 	return rc;
 }
 

@@ -200,9 +200,10 @@ static void add_private(struct ready *r, const char *cid)
 
 static void add_users(struct ready *r, struct ev *ev)
 {
-	const char *id;
+	const char *id, **ids;
 	json_t *v, *rel;
-	size_t i;
+	size_t i, n, k = 0;
+	bool *on;
 
 	json_array_foreach(json_object_get(r->me, "relations"), i, rel)
 	{
@@ -212,21 +213,30 @@ static void add_users(struct ready *r, struct ev *ev)
 			json_object_set(r->known, o, json_true());
 	}
 	json_object_del(r->known, r->uid);
+	/* who is online, in one question (one Redis round trip with a Redis bus) */
+	n = json_object_size(r->known);
+	ids = xcalloc(n ? n : 1, sizeof(*ids));
+	on = xcalloc(n ? n : 1, sizeof(*on));
+	json_object_foreach(r->known, id, v) ids[k++] = id;
+	ev_users_online(ev, ids, k, on);
+	k = 0;
 	json_object_foreach(r->known, id, v)
 	{
 		json_t *target = NULL, *view;
 		uint32_t perms = 0;
+		bool online = on[k++];
 
 		if (user_load(r->txn, str_from(id), &target) != SE_OK)
 			continue;
 		if (user_perms(r->txn, r->me, target, &perms) != SE_OK)
 			perms = 0;
-		view = user_view_for(target, r->me, (perms & PERM_USER_VIEW_PROFILE) != 0,
-		                     ev_user_online(ev->app, str_from(id)));
+		view = user_view_for(target, r->me, (perms & PERM_USER_VIEW_PROFILE) != 0, online);
 		if (view)
 			json_array_append_new(r->users, view);
 		json_decref(target);
 	}
+	mem_free(ids);
+	mem_free(on);
 	/* the own user comes last, online (revolt.js shows it as such) */
 	v = user_view_self(r->me, true);
 	if (v)

@@ -374,6 +374,11 @@ static void test_presence_two_nodes(void **state)
 	wsc_close(a1);
 	assert_int_equal(presence_of(watch, alice.id, 800), -1);
 	assert_true(rest_online(b, &bob, alice.id));
+	/* node A has no socket of hers now: its Ready still says online */
+	assert_true(rest_online(a, &bob, alice.id));
+	wsc_close(ws_as(a, &bob, &ready));
+	assert_true(ready_online(ready, alice.id));
+	json_decref(ready);
 	wsc_close(a2);
 	assert_int_equal(presence_of(watch, alice.id, WAIT_MS), 0);
 	assert_false(rest_online(a, &bob, alice.id));
