@@ -278,6 +278,7 @@ LIB_SRCS += $(SRCS_FED_SYNC)
 INTEG_TESTS += tests/integration/test_fed_sync.c
 FUZZ_TARGETS += tests/fuzz/fuzz_csync.c
 UNIT_TESTS += tests/unit/federation/test_csync.c
+BENCH_SRCS += tools/bench/bench_csync.c
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)
