@@ -272,6 +272,7 @@ LIB_SRCS += $(SRCS_FED_EXTRAS)
 UNIT_TESTS += tests/unit/federation/test_software.c
 FUZZ_TARGETS += tests/fuzz/fuzz_software.c
 INTEG_TESTS += tests/integration/test_fed_keys.c
+INTEG_TESTS += tests/integration/test_fed_react.c
 # federation FEP-8fcf followers synchronisation (sync helper)
 SRCS_FED_SYNC := federation/csync.c federation/csync_check.c
 LIB_SRCS += $(SRCS_FED_SYNC)

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -213,6 +214,21 @@ static enum err usage(struct fed *f, struct nodeinfo_usage *u, struct err_info *
 	return rc;
 }
 
+/*
+ * software.name: "solstice"; under --dev, $SOLSTICE_TEST_NODEINFO_NAME
+ * ([a-z0-9-], at most 32 bytes) instead, so that an integration test can
+ * pose as a peer of another family (federation/software.h).
+ */
+static const char *software_name(const struct fed *f)
+{
+	const char *v = f->cfg->dev.enabled ? getenv("SOLSTICE_TEST_NODEINFO_NAME") : NULL;
+
+	if (!v || !*v || strlen(v) > 32 ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v))
+		return "solstice";
+	return v;
+}
+
 enum err nodeinfo_get(struct req_ctx *ctx)
 {
 	struct fed *f = fed_of(ctx);
@@ -227,7 +243,7 @@ enum err nodeinfo_get(struct req_ctx *ctx)
 	rc = usage(f, &u, &ctx->ei);
 	if (rc)
 		return SE_RAISE(&ctx->ei, rc);
-	sw = json_pack("{s:s, s:s}", "name", "solstice", "version", SOL_GIT_DESC);
+	sw = json_pack("{s:s, s:s}", "name", software_name(f), "version", SOL_GIT_DESC);
 	/* 2.1: repository and homepage, when the build knows where it came from */
 	if (sw && v21 && strncmp(SOL_GIT_ORIGIN, "http", 4) == 0 &&
 	    (json_object_set_new(sw, "repository", json_string(SOL_GIT_ORIGIN)) ||
