@@ -1,12 +1,13 @@
 /*
  * tests/integration/test_fed_react.c: the reaction style follows the peer's
- * software, end to end. Three solstice --dev daemons on loopback: A
+ * software, end to end. Four solstice --dev daemons on loopback: A
  * (alice), B posing as Mastodon and C posing as Misskey through NodeInfo
  * ($SOLSTICE_TEST_NODEINFO_NAME, honoured under --dev only). alice befriends
- * bob (B) and carl (C), DMs each (which makes A look the peer's software up)
- * and reacts 😂 to her message: B gets a plain Like (a favourite: bob sees
- * 👍, not 😂), C gets Like{_misskey_reaction} (carl sees 😂). Plain Solstice
- * peers get EmojiReact (test_federation). Every wait is a bounded poll.
+ * bob (B), carl (C) and dora (D, plain Solstice), DMs each (which makes A
+ * look the peer's software up) and reacts 😂 to her message: B gets a plain
+ * Like (a favourite: bob sees 👍, not 😂), C gets Like{_misskey_reaction}
+ * (carl sees 😂), D gets EmojiReact (dora sees 😂). Every wait is a bounded
+ * poll.
  */
 #include <jansson.h>
 #include <setjmp.h>
@@ -44,7 +45,7 @@ struct peer {
 struct fx {
 	struct td *a;
 	struct tc_user alice;
-	struct peer p[2]; /* 0: "mastodon", 1: "misskey" */
+	struct peer p[3]; /* 0: "mastodon", 1: "misskey", 2: plain Solstice */
 };
 
 static void nap(void)
@@ -68,8 +69,8 @@ static struct td *start_as(const char *software)
 
 static int setup(void **state)
 {
-	static const char *const soft[2] = {"mastodon", "misskey"};
-	static const char *const names[2] = {"bob", "carl"};
+	static const char *const soft[3] = {"mastodon", "misskey", NULL};
+	static const char *const names[3] = {"bob", "carl", "dora"};
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
@@ -78,7 +79,7 @@ static int setup(void **state)
 	if (!f->a)
 		return -1;
 	tc_user_make(f->a, "alice", &f->alice);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		json_t *me;
 
 		f->p[i].d = start_as(soft[i]);
@@ -101,7 +102,7 @@ static int teardown(void **state)
 
 	if (f->a && td_stop(f->a, STOP_MS, false) != 0)
 		bad++;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (f->p[i].d && td_stop(f->p[i].d, STOP_MS, false) != 0)
 			bad++;
 	free(f);
@@ -227,10 +228,10 @@ static void react_joy(struct fx *f, struct peer *p, const char *mid_a)
 static void test_styles(void **state)
 {
 	struct fx *f = *state;
-	char mid_a[2][32], mid_p[2][32];
+	char mid_a[3][32], mid_p[3][32];
 	json_t *r;
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		befriend_and_dm(f, &f->p[i], mid_a[i], mid_p[i]);
 	/*
 	 * The DMs made A look up both peers' NodeInfo in the background; the
@@ -253,6 +254,12 @@ static void test_styles(void **state)
 	assert_null(json_object_get(r, THUMBS_RAW));
 	assert_string_equal(json_string_value(json_array_get(json_object_get(r, JOY_RAW), 0)),
 	                    f->p[1].alice_id);
+	json_decref(r);
+	/* another Solstice ("other"): EmojiReact, the emoji arrives */
+	react_joy(f, &f->p[2], mid_a[2]);
+	r = wait_reactions(&f->p[2], mid_p[2]);
+	assert_non_null(json_object_get(r, JOY_RAW));
+	assert_null(json_object_get(r, THUMBS_RAW));
 	json_decref(r);
 }
 
