@@ -3,17 +3,27 @@
  * daemon: uploads of images generated here with libvips (EXIF GPS tags that
  * must be gone afterwards, an EXIF orientation that must be applied), text,
  * hostile bodies, limits, attaching, previews, originals, ETag and Range;
- * the MP4 fixture (tests/fixtures/tiny.mp4) as a Video attachment.
+ * the MP4 fixture (tests/fixtures/tiny.mp4) as a Video attachment; the S3
+ * backend end to end against s3rver (tests/js) on loopback.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <openssl/sha.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 #include <cmocka.h>
@@ -807,6 +817,261 @@ static void test_streamed_original(void **state)
 	assert_int_equal(td_stop(d, STOP_MS, false), 0);
 }
 
+/* ---- the S3 backend end to end: s3rver (tests/js) on 127.0.0.1 ---- */
+
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+static bool port_open(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+	                        .sin_port = htons((uint16_t)port),
+	                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+	close(fd);
+	return ok;
+}
+
+/* the running s3rver, stopped by the test's teardown even after a failure */
+static pid_t s3_pid = -1;
+static char s3_dir[64];
+
+/* s3rver with bucket `bucket` in `dir`; its pid (its own process group). */
+static pid_t s3rver_start(const char *dir, const char *bucket, int port)
+{
+	const char *bin = getenv("SOL_S3RVER") ?: "tests/js/node_modules/.bin/s3rver";
+	char ps[16];
+	pid_t pid;
+
+	snprintf(ps, sizeof(ps), "%d", port);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		execl(bin, bin, "-d", dir, "-a", "127.0.0.1", "-p", ps, "--silent",
+		      "--configure-bucket", bucket, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	/* bounded: 30 s for the port to open */
+	for (int i = 0; i < 300 && !port_open(port); i++) {
+		int st;
+
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			fail_msg("s3rver (%s) exited: run tools/install-deps (npm ci in tests/js)",
+			         bin);
+		usleep(100 * 1000);
+	}
+	assert_true(port_open(port));
+	return pid;
+}
+
+static void s3rver_stop(pid_t pid)
+{
+	int st;
+
+	if (pid <= 0)
+		return;
+	kill(-pid, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return;
+		usleep(100 * 1000);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, &st, 0);
+}
+
+/* Every regular file under `dir` whose name starts with `prefix` (count), and
+ * whether any file under `dir` contains `needle`. */
+static void scan_dir(const char *dir, const char *prefix, const struct bytes *needle, int *count,
+                     bool *found, size_t *size)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+
+	assert_non_null(dp);
+	while ((e = readdir(dp))) {
+		char path[2048];
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			scan_dir(path, prefix, needle, count, found, size);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
+		    strcmp(e->d_name + strlen(prefix), "._S3rver_object") == 0) {
+			(*count)++;
+			*size = (size_t)st.st_size;
+		}
+		{
+			struct bytes b = load_fixture(path);
+
+			if (b.n >= needle->n && memmem(b.p, b.n, needle->p, needle->n))
+				*found = true;
+			free(b.p);
+		}
+	}
+	closedir(dp);
+}
+
+static void sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+
+	assert_non_null(SHA256(p, n, md));
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/*
+ * [files] backend = "s3": upload a PNG and a binary file through /autumn,
+ * attach them, fetch the preview and both originals (from the bucket), and
+ * check the object in the bucket is named by the plaintext's SHA-256 and
+ * is ciphertext (the plaintext appears nowhere under s3rver's directory).
+ */
+static void test_s3_backend(void **state)
+{
+	char dir[] = "/tmp/sol-autumn-s3-XXXXXX";
+	char endpoint[64], tok[128], id_png[64], id_bin[64], channel[64], path[256], hb[128];
+	char hash[65];
+	int port = free_port(), count = 0;
+	pid_t s3;
+	struct td *d;
+	struct bytes png = image(300, 200, ".png", false, 0);
+	size_t n = 200000, osize = 0;
+	char *data = malloc(n);
+	uint32_t x = 88172645u;
+	bool found = false;
+	json_t *v = NULL, *f;
+	struct resp r;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(data);
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		data[i] = (char)(x >> 24);
+	}
+	snprintf(s3_dir, sizeof(s3_dir), "%s", dir);
+	s3 = s3_pid = s3rver_start(dir, "solfiles", port);
+	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", port);
+	setenv("SOLSTICE_FILES_BACKEND", "s3", 1);
+	setenv("SOLSTICE_FILES_S3_ENDPOINT", endpoint, 1);
+	setenv("SOLSTICE_FILES_S3_BUCKET", "solfiles", 1);
+	setenv("SOLSTICE_FILES_S3_ACCESS_KEY", "S3RVER", 1);
+	setenv("SOLSTICE_FILES_S3_SECRET_KEY", "S3RVER", 1);
+	setenv("SOLSTICE_FILES_S3_PATH_STYLE", "true", 1);
+	d = start(false);
+	unsetenv("SOLSTICE_FILES_BACKEND");
+	unsetenv("SOLSTICE_FILES_S3_ENDPOINT");
+	unsetenv("SOLSTICE_FILES_S3_BUCKET");
+	unsetenv("SOLSTICE_FILES_S3_ACCESS_KEY");
+	unsetenv("SOLSTICE_FILES_S3_SECRET_KEY");
+	unsetenv("SOLSTICE_FILES_S3_PATH_STYLE");
+	account(d, "s3-a@example.org", "s3user", tok);
+	assert_int_equal(jcall(d, "POST", "/api/servers/create", tok, "{\"name\":\"s3\"}", &v),
+	                 200);
+	snprintf(channel, sizeof(channel), "%s",
+	         json_string_value(
+	             json_object_get(json_array_get(json_object_get(v, "channels"), 0), "_id")));
+	json_decref(v);
+	upload_ok(d, tok, "attachments", "pic.png", png.p, png.n, id_png);
+	upload_ok(d, tok, "attachments", "data.bin", data, n, id_bin);
+	f = attach(d, tok, channel, id_png);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(f, "metadata"), "type")), "Image");
+	json_decref(f);
+	json_decref(attach(d, tok, channel, id_bin));
+	/* the preview (made from the original fetched back from the bucket, then cached there) */
+	snprintf(path, sizeof(path), "/autumn/attachments/%s", id_png);
+	get(d, path, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(header(&r, "content-type", hb, sizeof(hb)), "image/webp");
+	{
+		int w = 0, h = 0;
+
+		size_of(&r.body, &w, &h);
+		assert_int_equal(w, 300);
+		assert_int_equal(h, 200);
+	}
+	resp_release(&r);
+	/* the PNG original (re-encoded without metadata: decode it) */
+	snprintf(path, sizeof(path), "/autumn/attachments/%s/pic.png", id_png);
+	get(d, path, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(header(&r, "content-type", hb, sizeof(hb)), "image/png");
+	{
+		int w = 0, h = 0;
+
+		size_of(&r.body, &w, &h);
+		assert_int_equal(w, 300);
+		assert_int_equal(h, 200);
+	}
+	resp_release(&r);
+	/* the binary original, byte for byte, and a range */
+	snprintf(path, sizeof(path), "/autumn/attachments/%s/data.bin", id_bin);
+	get(d, path, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body.n, n);
+	assert_memory_equal(r.body.p, data, n);
+	resp_release(&r);
+	get(d, path, "Range: bytes=70000-70999", &r);
+	assert_int_equal(r.status, 206);
+	assert_int_equal(r.body.n, 1000);
+	assert_memory_equal(r.body.p, data + 70000, 1000);
+	resp_release(&r);
+	assert_int_equal(td_stop(d, STOP_MS, false), 0);
+	/* in the bucket: one object named by the plaintext hash, encrypted */
+	sha256_hex(data, n, hash);
+	{
+		struct bytes needle = {data + 1000, 4096};
+
+		scan_dir(dir, hash, &needle, &count, &found, &osize);
+	}
+	assert_int_equal(count, 1);
+	assert_false(found);
+	assert_true(osize > n); /* header and per-chunk tags */
+	s3rver_stop(s3);
+	s3_pid = -1;
+	td_rm_rf(dir);
+	s3_dir[0] = '\0';
+	free(data);
+	free(png.p);
+}
+
+static int s3_teardown(void **state)
+{
+	(void)state;
+	s3rver_stop(s3_pid);
+	s3_pid = -1;
+	if (s3_dir[0])
+		td_rm_rf(s3_dir);
+	s3_dir[0] = '\0';
+	return 0;
+}
+
 static void test_upload_rate_limit(void **state)
 {
 	struct td *d = start(true);
@@ -840,9 +1105,13 @@ static void test_upload_rate_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_upload_rules),       cmocka_unit_test(test_images_attach_serve),
-	    cmocka_unit_test(test_message_attachment), cmocka_unit_test(test_video_attachment),
-	    cmocka_unit_test(test_streamed_original),  cmocka_unit_test(test_upload_rate_limit),
+	    cmocka_unit_test(test_upload_rules),
+	    cmocka_unit_test(test_images_attach_serve),
+	    cmocka_unit_test(test_message_attachment),
+	    cmocka_unit_test(test_video_attachment),
+	    cmocka_unit_test(test_streamed_original),
+	    cmocka_unit_test_teardown(test_s3_backend, s3_teardown),
+	    cmocka_unit_test(test_upload_rate_limit),
 	};
 	int rc;
 
