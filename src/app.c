@@ -210,7 +210,7 @@ enum err app_start(struct app *app, struct cfg *cfg, struct err_info *ei)
 		goto out;
 	rc = open_blobs(app, ei);
 	if (!rc)
-		rc = files_cleanup_start(app->store, app->blobs, FILES_CLEANUP_INTERVAL_DEFAULT,
+		rc = files_cleanup_start(app->store, app->blobs, app->cfg->files.cleanup_interval,
 		                         &app->cleanup, ei);
 	if (rc)
 		goto out;

@@ -91,6 +91,7 @@ const struct cfg_key cfg_keys[] = {
     {"files", "s3_secret_key", CFG_K_STR, OFF(files.s3_secret_key), 0, 0, "", CFG_KEY_SECRET},
     {"files", "s3_path_style", CFG_K_BOOL, OFF(files.s3_path_style), 0, 0, "true", 0},
     {"files", "s3_timeout", CFG_K_UINT, OFF(files.s3_timeout), 1, 3600, "60", 0},
+    {"files", "cleanup_interval", CFG_K_UINT, OFF(files.cleanup_interval), 1, 86400, "60", 0},
     {"federation", "enabled", CFG_K_BOOL, OFF(federation.enabled), 0, 0, "true", 0},
     {"federation", "allow_private", CFG_K_BOOL, OFF(federation.allow_private), 0, 0, "false", 0},
     {"federation", "authorized_fetch", CFG_K_BOOL, OFF(federation.authorized_fetch), 0, 0, "false",

@@ -128,9 +128,10 @@ struct cfg_files {
 	char *s3_region;
 	char *s3_bucket;
 	char *s3_access_key;
-	char *s3_secret_key; /* secret */
-	bool s3_path_style;  /* endpoint/bucket/key, else bucket.host/key */
-	unsigned s3_timeout; /* seconds per request */
+	char *s3_secret_key;       /* secret */
+	bool s3_path_style;        /* endpoint/bucket/key, else bucket.host/key */
+	unsigned s3_timeout;       /* seconds per request */
+	unsigned cleanup_interval; /* seconds between clean-up passes (files/cleanup.h) */
 };
 
 /* Federation (federation/): fetches, signatures, inbox, delivery. */

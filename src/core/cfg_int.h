@@ -20,7 +20,7 @@
 /* bytes of a quoted value or name inside an error message */
 #define CFG_QUOTE_MAX 40
 /* entries in cfg_keys; cfg.c fails to compile when the table disagrees */
-#define CFG_NKEYS 82
+#define CFG_NKEYS 83
 
 enum cfg_kind {
 	CFG_K_STR,   /* any text */

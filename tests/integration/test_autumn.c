@@ -1072,6 +1072,52 @@ static int s3_teardown(void **state)
 	return 0;
 }
 
+/*
+ * [files] cleanup_interval: with 1 s, a member avatar removed from the
+ * server profile (flagged deleted) has its record and blob removed by the
+ * clean-up worker within a few seconds (the default is 60 s).
+ */
+static void test_cleanup_interval(void **state)
+{
+	struct td *d;
+	struct bytes png = image(64, 64, ".png", false, 0);
+	char tok[128], id[64], sid[80], path[256], body[256], me[64];
+	json_t *v = NULL;
+	struct resp r;
+
+	(void)state;
+	setenv("SOLSTICE_FILES_CLEANUP_INTERVAL", "1", 1);
+	d = start(false);
+	unsetenv("SOLSTICE_FILES_CLEANUP_INTERVAL");
+	account(d, "clean-a@example.org", "cleaner", tok);
+	assert_int_equal(jcall(d, "GET", "/api/users/@me", tok, NULL, &v), 200);
+	snprintf(me, sizeof(me), "%s", json_string_value(json_object_get(v, "_id")));
+	json_decref(v);
+	assert_int_equal(jcall(d, "POST", "/api/servers/create", tok, "{\"name\":\"c\"}", &v), 200);
+	snprintf(sid, sizeof(sid), "%s",
+	         json_string_value(json_object_get(json_object_get(v, "server"), "_id")));
+	json_decref(v);
+	upload_ok(d, tok, "avatars", "a.png", png.p, png.n, id);
+	snprintf(path, sizeof(path), "/api/servers/%s/members/%s", sid, me);
+	snprintf(body, sizeof(body), "{\"avatar\":\"%s\"}", id);
+	assert_int_equal(jcall(d, "PATCH", path, tok, body, NULL), 200);
+	snprintf(path, sizeof(path), "/autumn/avatars/%s/a.png", id);
+	get(d, path, NULL, &r);
+	assert_int_equal(r.status, 200);
+	resp_release(&r);
+	snprintf(path, sizeof(path), "/api/servers/%s/members/%s", sid, me);
+	assert_int_equal(jcall(d, "PATCH", path, tok, "{\"remove\":[\"Avatar\"]}", NULL), 200);
+	/* the worker's pass logs what it removed: well within 10 s at a 1 s interval */
+	assert_true(
+	    td_log_has(d, "files: clean-up flagged 0, removed 1 records and 1 blobs", 10000));
+	snprintf(path, sizeof(path), "/autumn/avatars/%s/a.png", id);
+	get(d, path, NULL, &r);
+	assert_int_equal(r.status, 404);
+	resp_release(&r);
+	free(png.p);
+	assert_int_equal(td_stop(d, STOP_MS, false), 0);
+}
+
 static void test_upload_rate_limit(void **state)
 {
 	struct td *d = start(true);
@@ -1111,6 +1157,7 @@ int main(void)
 	    cmocka_unit_test(test_video_attachment),
 	    cmocka_unit_test(test_streamed_original),
 	    cmocka_unit_test_teardown(test_s3_backend, s3_teardown),
+	    cmocka_unit_test(test_cleanup_interval),
 	    cmocka_unit_test(test_upload_rate_limit),
 	};
 	int rc;
