@@ -10,7 +10,9 @@
  * caller decides when blob_delete is safe), HTTP Range parsing.
  * Threads: a store may be shared by every thread once made; a writer or a
  * reader belongs to one thread at a time. Blocking I/O (disk, and network
- * for S3): never call from the lws service thread.
+ * for S3): never call from the lws service thread, except blob_reader_read
+ * and blob_reader_close on an open reader (one chunk of local file I/O: S3
+ * objects are fetched at open), which a streamed HTTP body does.
  * Memory: store, writer and reader are owned by the caller and freed with
  * their _free/_abort/_close (NULL accepted). Uploads stream: a writer holds
  * one chunk (64 KiB) in memory, never the whole file. docs/internals/blob.md.
