@@ -107,8 +107,8 @@ enum err fcsync_parse(struct str s, struct fcsync_hdr *out)
 	memset(out, 0, sizeof(*out));
 	for (;;) {
 		size_t k0, kn;
-		char *dst = skip;
-		size_t cap = sizeof(skip);
+		struct str key;
+		char *dst = skip; /* collectionId and url have the size of skip */
 		int which = -1;
 		enum err rc;
 
@@ -129,12 +129,16 @@ enum err fcsync_parse(struct str s, struct fcsync_hdr *out)
 		i++;
 		while (i < s.n && is_ows(s.p[i]))
 			i++;
-		if (str_eq_nocase((struct str){s.p + k0, kn}, STR_LIT("collectionId")))
-			which = 0, dst = out->collection_id, cap = sizeof(out->collection_id);
-		else if (str_eq_nocase((struct str){s.p + k0, kn}, STR_LIT("url")))
-			which = 1, dst = out->url, cap = sizeof(out->url);
-		else if (str_eq_nocase((struct str){s.p + k0, kn}, STR_LIT("digest")))
-			which = 2, dst = out->digest, cap = sizeof(skip);
+		key = (struct str){s.p + k0, kn};
+		if (str_eq_nocase(key, STR_LIT("collectionId"))) {
+			which = 0;
+			dst = out->collection_id;
+		} else if (str_eq_nocase(key, STR_LIT("url"))) {
+			which = 1;
+			dst = out->url;
+		} else if (str_eq_nocase(key, STR_LIT("digest"))) {
+			which = 2; /* read into skip: its length is checked before the copy */
+		}
 		if (which >= 0 && seen[which])
 			return SE_PARSE; /* a parameter twice */
 		if (which == 2) {
@@ -144,7 +148,7 @@ enum err fcsync_parse(struct str s, struct fcsync_hdr *out)
 			if (!rc)
 				memcpy(out->digest, skip, FCSYNC_DIGEST_HEX + 1);
 		} else {
-			rc = param_value(s, &i, dst, cap);
+			rc = param_value(s, &i, dst, sizeof(skip));
 		}
 		if (rc)
 			return rc;
