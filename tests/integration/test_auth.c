@@ -483,6 +483,7 @@ static void test_email_verification(void **state)
 	snprintf(smtp_host_port, sizeof(smtp_host_port), "127.0.0.1:%d", port);
 	smtp = fork();
 	if (smtp == 0) {
+		td_child_init();
 		execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", smtp_host_port,
 		      "-c", "aiosmtpd.handlers.Mailbox", box, (char *)NULL);
 		_exit(127);

@@ -859,6 +859,7 @@ static pid_t s3rver_start(const char *dir, const char *bucket, int port)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		td_child_init();
 		setpgid(0, 0);
 		execl(bin, bin, "-d", dir, "-a", "127.0.0.1", "-p", ps, "--silent",
 		      "--configure-bucket", bucket, (char *)NULL);

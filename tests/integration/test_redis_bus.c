@@ -71,6 +71,7 @@ static pid_t redis_start(int port)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		td_child_init();
 		int null = open("/dev/null", O_WRONLY);
 
 		if (null >= 0) {

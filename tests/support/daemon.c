@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,6 +127,19 @@ bool td_log_has(struct td *d, const char *needle, int timeout_ms)
 	return wait_log(d, needle, timeout_ms, NULL, 0);
 }
 
+void td_child_init(void)
+{
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1) /* the parent died before prctl */
+		_exit(127);
+}
+
+/* A test writing to a peer that hung up must see EPIPE, not die of SIGPIPE. */
+__attribute__((constructor)) static void td_ignore_sigpipe(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+}
+
 void td_rm_rf(const char *dir)
 {
 	pid_t p = fork();
@@ -203,6 +217,7 @@ struct td *td_start(const char *const *extra, const char *data_dir, int timeout_
 	}
 	d->pid = fork();
 	if (d->pid == 0) {
+		td_child_init();
 		dup2(pipefd[1], STDERR_FILENO);
 		dup2(pipefd[1], STDOUT_FILENO);
 		execv(argv[0], (char *const *)argv);
@@ -308,6 +323,7 @@ int td_run(const char *const *args, char **output, int timeout_ms)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		td_child_init();
 		dup2(pipefd[1], STDERR_FILENO);
 		dup2(pipefd[1], STDOUT_FILENO);
 		execv(argv[0], (char *const *)argv);

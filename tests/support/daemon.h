@@ -24,6 +24,12 @@ struct td;
  * line. `data_dir` reuses a directory instead of a fresh one (may be NULL).
  * Returns NULL (after printing why) if it did not become ready.
  */
+/*
+ * Call first in every forked child that outlives a moment (daemons,
+ * servers, peers): the kernel SIGKILLs it when the test process dies, so a
+ * test that crashes or is killed leaves nothing running behind it.
+ */
+void td_child_init(void);
 struct td *td_start(const char *const *extra, const char *data_dir, int timeout_ms);
 int td_http_port(const struct td *d);
 int td_ws_port(const struct td *d);

@@ -118,6 +118,7 @@ static bool start(struct fp *p)
 		return false;
 	}
 	if (p->pid == 0) {
+		td_child_init();
 		const char *const argv[] = {node, FP_SCRIPT, "0", NULL};
 
 		setpgid(0, 0);

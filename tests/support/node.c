@@ -86,6 +86,7 @@ int tn_run_bounded(const char *const *argv, char **output, int timeout_ms, bool 
 		return -1;
 	}
 	if (pid == 0) {
+		td_child_init();
 		setpgid(0, 0);
 		dup2(pipefd[1], STDOUT_FILENO);
 		dup2(pipefd[1], STDERR_FILENO);

@@ -34,6 +34,7 @@
 #include "core/crypto.h"
 #include "files/blob.h"
 #include "files/sigv4.h"
+#include "tests/support/daemon.h"
 
 static char tmpl[] = "/tmp/sol-blob-XXXXXX";
 static char *base;
@@ -470,6 +471,7 @@ static bool start_server(void)
 	server_pid = fork();
 	assert_true(server_pid >= 0);
 	if (server_pid == 0) {
+		td_child_init();
 		setpgid(0, 0);
 		if (s3rver)
 			execl(s3rver, s3rver, "-d", dir, "-a", "127.0.0.1", "-p", port, "--silent",

@@ -30,6 +30,7 @@
 #include "mail/templates.h"
 #include "storage/queue.h"
 #include "storage/store.h"
+#include "tests/support/daemon.h"
 
 /* the system interpreter: python3-aiosmtpd installs for it only */
 #define PYTHON "/usr/bin/python3"
@@ -409,6 +410,7 @@ static void server_start(struct fx *f)
 	f->server = fork();
 	assert_true(f->server >= 0);
 	if (f->server == 0) {
+		td_child_init();
 		int fd = open("/dev/null", 0);
 
 		dup2(fd, 1);
