@@ -280,6 +280,9 @@ INTEG_TESTS += tests/integration/test_fed_sync.c
 FUZZ_TARGETS += tests/fuzz/fuzz_csync.c
 UNIT_TESTS += tests/unit/federation/test_csync.c
 BENCH_SRCS += tools/bench/bench_csync.c
+# federation per-user settings (solstice:federation in the settings sync; autoacc helper)
+SRCS_FED_PREFS := federation/prefs.c
+LIB_SRCS += $(SRCS_FED_PREFS)
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)
