@@ -4,7 +4,8 @@
  * of rendered documents.
  *
  * The cache is keyed by the bytes the document is made from (the stored
- * user record, account record and key record, read in one view): a hit
+ * user record, account record, the user's effective auto-accept setting
+ * (federation/prefs.h) and key record, read in one view): a hit
  * needs three LMDB reads and a memcmp, no JSON work, and an edit, a
  * disabled account or a key rotation can never be served stale because it
  * changes the key.
@@ -27,6 +28,7 @@
 #include "federation/inbox.h"
 #include "federation/keys.h"
 #include "federation/markdown.h"
+#include "federation/prefs.h"
 #include "http/http.h"
 #include "storage/store.h"
 #include "users/user.h"
@@ -389,8 +391,9 @@ static json_t *actor_base(struct fed *f, const char *id, const char *type, const
 	                 "featured", featured, "endpoints", "sharedInbox", shared);
 }
 
+/* `auto_accept`: the user's effective setting (fprefs_auto_accept) */
 static json_t *actor_doc_arena(struct fed *f, const json_t *rec, const struct fkeys_pub *keys,
-                               struct arena *a, struct err_info *ei)
+                               bool auto_accept, struct arena *a, struct err_info *ei)
 {
 	const char *uid = user_id_of(rec), *display;
 	char *actor, *handle, *url, *summary;
@@ -424,8 +427,7 @@ static json_t *actor_doc_arena(struct fed *f, const json_t *rec, const struct fk
 	bad |= json_object_set_new(doc, "name", json_string(display));
 	bad |= json_object_set_new(doc, "summary", json_string(summary ? summary : ""));
 	bad |= json_object_set_new(doc, "url", json_string(url));
-	bad |= json_object_set_new(doc, "manuallyApprovesFollowers",
-	                           json_boolean(!f->cfg->federation.auto_accept_follows));
+	bad |= json_object_set_new(doc, "manuallyApprovesFollowers", json_boolean(!auto_accept));
 	bad |= json_object_set_new(doc, "discoverable", json_true());
 	bad |= json_object_set_new(doc, "published", json_string(published));
 	if ((img = json_is_object(icon) ? image_of(f, icon, a) : NULL) != NULL)
@@ -444,14 +446,21 @@ json_t *fed_actor_doc(struct fed *f, const json_t *user_rec, struct err_info *ei
 {
 	struct arena a = ARENA_INIT(1u << 20);
 	struct fkeys_pub keys;
+	struct store_txn *txn = NULL;
 	const char *uid = user_id_of(user_rec);
+	bool auto_accept = f->cfg->federation.auto_accept_follows;
 	json_t *doc = NULL;
 
-	if (!uid[0] || json_object_get(user_rec, "ap") || !ulid_is_valid(str_from(uid)))
+	if (!uid[0] || json_object_get(user_rec, "ap") || !ulid_is_valid(str_from(uid))) {
 		SE_RAISEF(ei, SE_INVAL, "not a local user record");
-	else if (!fkeys_public(f->keys, str_from(uid), &a, &keys, ei))
-		doc = actor_doc_arena(f, user_rec, &keys, &a, ei);
-
+		goto out;
+	}
+	if (!store_read_begin(f->store, &txn))
+		auto_accept = fprefs_auto_accept(txn, str_from(uid), auto_accept);
+	store_read_end(txn);
+	if (!fkeys_public(f->keys, str_from(uid), &a, &keys, ei))
+		doc = actor_doc_arena(f, user_rec, &keys, auto_accept, &a, ei);
+out:
 	arena_release(&a);
 	return doc;
 }
@@ -533,9 +542,10 @@ static bool keys_record_matches(struct str raw, const struct fkeys_pub *k)
 }
 
 /*
- * The cache key of user `id`: user record NUL account record NUL key record,
- * read in one view into `kb` (reset first). *user_len / *acct_len /
- * *keys_len (0 when absent) locate the parts. SE_NOT_FOUND without a user.
+ * The cache key of user `id`: user record NUL account record NUL auto-accept
+ * ('0'/'1', the user's effective setting) key record, read in one view into
+ * `kb` (reset first). *user_len / *acct_len / *keys_len (0 when absent)
+ * locate the parts. SE_NOT_FOUND without a user.
  */
 static enum err read_key(struct fed *f, struct str id, struct buf *kb, size_t *user_len,
                          size_t *acct_len, size_t *keys_len)
@@ -559,6 +569,9 @@ static enum err read_key(struct fed *f, struct str id, struct buf *kb, size_t *u
 			*acct_len = raw.n;
 		}
 		buf_putc(kb, '\0');
+		buf_putc(kb, fprefs_auto_accept(txn, id, f->cfg->federation.auto_accept_follows)
+		                 ? '1'
+		                 : '0');
 		if (!store_get(txn, FKEYS_COLL, id, &raw)) {
 			buf_append_str(kb, raw);
 			*keys_len = raw.n;
@@ -613,7 +626,8 @@ enum err actor_serve(struct req_ctx *ctx, struct fed *f, struct str id, bool htm
 	rc = fkeys_public(f->keys, id, ctx->arena, &keys, &ctx->ei);
 	if (rc)
 		goto out;
-	doc = actor_doc_arena(f, rec, &keys, ctx->arena, &ctx->ei);
+	doc = actor_doc_arena(f, rec, &keys, kb.ptr[user_len + acct_len + 1] == '1', ctx->arena,
+	                      &ctx->ei);
 	if (!doc) {
 		rc = ctx->ei.detail[0] ? SE_INVAL : SE_NOMEM;
 		goto out;
@@ -627,13 +641,13 @@ enum err actor_serve(struct req_ctx *ctx, struct fed *f, struct str id, bool htm
 
 		kb = (struct buf)BUF_INIT(4u << 20);
 		if (read_key(f, id, &kb, &user_len, &acct_len, &keys_len) ||
-		    first.len != user_len + acct_len + 2 ||
+		    first.len != user_len + acct_len + 3 ||
 		    memcmp(first.ptr, kb.ptr, first.len) != 0)
 			keys_len = 0; /* the records moved on: do not cache */
 		buf_release(&first);
 	}
 	if (keys_len &&
-	    keys_record_matches((struct str){kb.ptr + user_len + acct_len + 2, keys_len}, &keys))
+	    keys_record_matches((struct str){kb.ptr + user_len + acct_len + 3, keys_len}, &keys))
 		cache_put(f->actors, id, buf_str(&kb), buf_str(&out));
 out:
 	json_decref(rec);

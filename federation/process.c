@@ -26,6 +26,7 @@
 #include "federation/mapping_int.h"
 #include "federation/objmap.h"
 #include "federation/outbox.h"
+#include "federation/prefs.h"
 #include "federation/resolve.h"
 #include "messages/message.h"
 #include "storage/store.h"
@@ -97,7 +98,7 @@ enum rs_op {
 struct rel_sync {
 	enum rs_op op;
 	struct str L, R, activity;
-	bool auto_accept;
+	bool auto_accept; /* the instance default; L's own setting wins (prefs.h) */
 	int64_t now;
 	/* out */
 	bool changed, accepted, rejected;
@@ -152,8 +153,10 @@ static enum err rel_fn(struct store_wtxn *w, void *arg)
 		rc = ffollow_get(txn, s->R, s->L, &fin);
 		if (rc && rc != SE_NOT_FOUND)
 			goto out;
-		/* accepted at once: config, L asked R first (then both follow), or a re-Follow */
-		s->accepted = s->auto_accept || cl == PERM_REL_OUTGOING || cl == PERM_REL_FRIEND ||
+		/* accepted at once: L's setting or the instance's, L asked R first (then
+		 * both follow), or a re-Follow */
+		s->accepted = fprefs_auto_accept(txn, s->L, s->auto_accept) ||
+		              cl == PERM_REL_OUTGOING || cl == PERM_REL_FRIEND ||
 		              (rc == SE_OK && fin.state == FFOLLOW_ACCEPTED);
 		rc = ffollow_add(w, s->R, s->L, s->activity,
 		                 s->accepted ? FFOLLOW_ACCEPTED : FFOLLOW_PENDING, s->now, NULL);

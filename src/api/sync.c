@@ -1,7 +1,10 @@
 /*
  * api/sync.c: POST /sync/settings/fetch, POST /sync/settings/set,
  * GET /sync/unreads and POST /policy/acknowledge (revoltchat/backend
- * crates/delta/src/routes/sync/ and routes/policy/).
+ * crates/delta/src/routes/sync/ and routes/policy/). The settings key
+ * "solstice:federation" (federation/prefs.h) is ours: its value is checked
+ * before it is stored, and a change of the effective auto-accept setting
+ * sends Update{Person} to the user's remote followers.
  */
 #include <string.h>
 
@@ -10,6 +13,10 @@
 #include "app.h"
 #include "channels/sync.h"
 #include "core/arena.h"
+#include "core/cfg.h"
+#include "core/log.h"
+#include "federation/outbox.h"
+#include "federation/prefs.h"
 #include "storage/store.h"
 #include "users/user.h"
 
@@ -64,6 +71,8 @@ struct set_op {
 	const json_t *values;
 	int64_t ts;
 	json_t *applied;
+	bool dflt;                  /* federation.auto_accept_follows */
+	bool accept_was, accept_is; /* the user's effective auto-accept, before and after */
 };
 
 static enum err set_fn(struct store_wtxn *w, void *arg)
@@ -74,7 +83,26 @@ static enum err set_fn(struct store_wtxn *w, void *arg)
 
 	json_decref(op->applied);
 	op->applied = NULL;
-	return rc ? rc : sync_settings_set(w, op->user, op->values, op->ts, &op->applied);
+	if (rc)
+		return rc;
+	op->accept_was = fprefs_auto_accept(store_wtxn_read(w), op->user, op->dflt);
+	rc = sync_settings_set(w, op->user, op->values, op->ts, &op->applied);
+	if (!rc)
+		op->accept_is = fprefs_auto_accept(store_wtxn_read(w), op->user, op->dflt);
+	return rc;
+}
+
+/* Our own key must hold what federation/prefs.h reads (other keys are the clients'). */
+static enum err check_prefs(struct req_ctx *ctx, const json_t *body)
+{
+	const json_t *v = json_object_get(body, FPREFS_KEY);
+	struct err_info why = {0};
+	struct fprefs p;
+
+	if (!json_is_string(v) ||
+	    !fprefs_parse((struct str){json_string_value(v), json_string_length(v)}, &p, &why))
+		return SE_OK; /* absent, or not a string: sync_settings_set answers */
+	return SE_RAISEF(&ctx->ei, SE_FailedValidation, "%s", why.detail);
 }
 
 /* The revision: ?timestamp= if given and not in the future, else now (as delta). */
@@ -102,7 +130,8 @@ static enum err revision(struct req_ctx *ctx, int64_t now, int64_t *out)
 
 static enum err settings_set(struct req_ctx *ctx)
 {
-	struct set_op op = {str_from(api_who(ctx)->user_id), NULL, 0, NULL};
+	struct set_op op = {.user = str_from(api_who(ctx)->user_id),
+	                    .dflt = api_app(ctx)->cfg->federation.auto_accept_follows};
 	json_t *body = NULL, *ev;
 	enum err rc = revision(ctx, api_now_ms(), &op.ts);
 
@@ -110,6 +139,11 @@ static enum err settings_set(struct req_ctx *ctx)
 		rc = api_body(ctx, &body);
 	if (rc)
 		return rc;
+	rc = check_prefs(ctx, body);
+	if (rc) {
+		json_decref(body);
+		return rc;
+	}
 	op.values = body;
 	rc = store_write(api_app(ctx)->store, set_fn, &op, &ctx->ei);
 	json_decref(body);
@@ -135,6 +169,10 @@ static enum err settings_set(struct req_ctx *ctx)
 			json_decref(ev);
 	}
 	json_decref(op.applied);
+	/* manuallyApprovesFollowers changed: Update{Person} to the followers */
+	if (op.accept_was != op.accept_is && fout_profile_update(api_app(ctx)->fed, op.user, NULL))
+		log_warn("api: cannot federate the auto-accept change of '%s'",
+		         api_who(ctx)->user_id);
 	return api_no_content(ctx);
 }
 
