@@ -26,11 +26,7 @@
 #include "tests/support/api_client.h"
 #include "core/err.h"
 #include "tests/support/daemon.h"
-
-#define START_MS 20000
-#define STOP_MS 15000
-/* how long one federated change may take to show on the other side */
-#define FED_WAIT_MS 20000
+#include "tests/support/fed_pair.h"
 
 struct fx {
 	struct td *a, *b;
@@ -40,125 +36,30 @@ struct fx {
 	char dm_a[32], dm_b[32];
 };
 
-static void nap(void)
-{
-	struct timespec ts = {0, 100 * 1000 * 1000};
-
-	nanosleep(&ts, NULL);
-}
-
 static int setup(void **state)
 {
-	static const char *const args[] = {"--dev", NULL};
 	struct fx *f = calloc(1, sizeof(*f));
-	json_t *me;
 
 	assert_non_null(f);
-	f->a = tc_start(args, START_MS);
-	f->b = tc_start(args, START_MS);
+	*state = f;
+	f->a = fpair_start(NULL);
+	f->b = fpair_start(NULL);
 	if (!f->a || !f->b)
 		return -1;
 	tc_user_make(f->a, "alice", &f->alice);
 	tc_user_make(f->a, "carol", &f->carol);
 	tc_user_make(f->b, "bob", &f->bob);
-	me = tc_ok(f->b, "GET", "/api/users/@me", f->bob.token, NULL, 200);
-	snprintf(f->bob_handle, sizeof(f->bob_handle), "%s_%s@127.0.0.1:%d",
-	         tc_sget(me, "username"), tc_sget(me, "discriminator"), td_http_port(f->b));
-	json_decref(me);
-	*state = f;
+	fpair_handle(f->b, &f->bob, f->bob_handle, sizeof(f->bob_handle));
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	int ra = f->a ? td_stop(f->a, STOP_MS, false) : 0;
-	int rb = f->b ? td_stop(f->b, STOP_MS, false) : 0;
+	struct td *d[2] = {f->a, f->b};
 
 	free(f);
-	if (ra != 0 || rb != 0) {
-		fprintf(stderr, "daemon exit status: A %d, B %d\n", ra, rb);
-		return -1;
-	}
-	return 0;
-}
-
-/* The status `token`'s user has toward `other` (any when NULL), polled until `want`. */
-static void wait_relation(struct td *d, const char *token, const char *other, const char *want,
-                          char who[32])
-{
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
-	char got[32] = "";
-
-	while (tc_now_ms() < end) {
-		json_t *me = tc_ok(d, "GET", "/api/users/@me", token, NULL, 200), *r;
-		size_t i;
-
-		json_array_foreach(json_object_get(me, "relations"), i, r)
-		{
-			if (!other || !strcmp(tc_sval(r, "_id") ? tc_sval(r, "_id") : "", other)) {
-				snprintf(got, sizeof(got), "%s", tc_sval(r, "status"));
-				if (who)
-					snprintf(who, 32, "%s", tc_sval(r, "_id"));
-				break;
-			}
-		}
-		json_decref(me);
-		if (!strcmp(got, want))
-			return;
-		nap();
-	}
-	fail_msg("relation toward %s: '%s', want '%s'", other ? other : "anyone", got, want);
-}
-
-/* Polls channel `cid` on `d` until a message with `content` shows. */
-static void wait_content(struct td *d, const char *token, const char *cid, const char *content)
-{
-	char path[128];
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
-
-	snprintf(path, sizeof(path), "/api/channels/%s/messages?limit=50", cid);
-	while (tc_now_ms() < end) {
-		json_t *list = tc_ok(d, "GET", path, token, NULL, 200), *m;
-		size_t i;
-
-		json_array_foreach(list, i, m)
-		{
-			if (tc_sval(m, "content") && !strcmp(tc_sval(m, "content"), content)) {
-				json_decref(list);
-				return;
-			}
-		}
-		json_decref(list);
-		nap();
-	}
-	fail_msg("'%s' never reached channel %s", content, cid);
-}
-
-/* The DM channel on `d` of `token`'s user with `other` (polled). */
-static void find_dm(struct td *d, const char *token, const char *other, char out[32])
-{
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
-
-	while (tc_now_ms() < end) {
-		json_t *dms = tc_ok(d, "GET", "/api/users/dms", token, NULL, 200), *c, *r;
-		size_t i, k;
-
-		json_array_foreach(dms, i, c)
-		{
-			json_array_foreach(json_object_get(c, "recipients"), k, r)
-			{
-				if (json_is_string(r) && !strcmp(json_string_value(r), other)) {
-					snprintf(out, 32, "%s", tc_sget(c, "_id"));
-					json_decref(dms);
-					return;
-				}
-			}
-		}
-		json_decref(dms);
-		nap();
-	}
-	fail_msg("no DM with %s", other);
+	return fpair_stop(d, 2);
 }
 
 static void send_dm(struct fx *f, const char *content)
@@ -169,8 +70,8 @@ static void send_dm(struct fx *f, const char *content)
 	snprintf(body, sizeof(body), "{\"content\":\"%s\"}", content);
 	json_decref(tc_ok(f->a, "POST", path, f->alice.token, body, 200));
 	if (!f->dm_b[0])
-		find_dm(f->b, f->bob.token, f->alice_on_b, f->dm_b);
-	wait_content(f->b, f->bob.token, f->dm_b, content);
+		fpair_find_dm(f->b, f->bob.token, f->alice_on_b, f->dm_b);
+	fpair_wait_content(f->b, f->bob.token, f->dm_b, content);
 }
 
 /* publicKey.publicKeyPem of the AS2 document at `path` on `d` (owned). */
@@ -268,7 +169,7 @@ static int cli_rotate(struct td *d, const char *owner, const char *token, char *
 /* The newest activity A queued: polled until its one delivery is done. */
 static void wait_newest_delivered(struct fx *f, const char *signer)
 {
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
+	int64_t end = tc_now_ms() + FPAIR_WAIT_MS;
 	long delivered = -1;
 
 	while (tc_now_ms() < end) {
@@ -283,7 +184,7 @@ static void wait_newest_delivered(struct fx *f, const char *signer)
 		json_decref(v);
 		if (delivered == 1)
 			return;
-		nap();
+		fpair_nap();
 	}
 	fail_msg("the Update was not accepted by B (delivered %ld)", delivered);
 }
@@ -296,15 +197,7 @@ static void test_rotate(void **state)
 	json_t *v;
 
 	/* friends, and a DM signed with the first key */
-	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", f->bob_handle);
-	v = tc_ok(f->a, "POST", "/api/users/friend", f->alice.token, body, 200);
-	snprintf(f->bob_on_a, sizeof(f->bob_on_a), "%s", tc_sget(v, "_id"));
-	json_decref(v);
-	wait_relation(f->b, f->bob.token, NULL, "Incoming", f->alice_on_b);
-	snprintf(path, sizeof(path), "/api/users/%s/friend", f->alice_on_b);
-	json_decref(tc_ok(f->b, "PUT", path, f->bob.token, "{}", 200));
-	wait_relation(f->a, f->alice.token, f->bob_on_a, "Friend", NULL);
-	wait_relation(f->b, f->bob.token, f->alice_on_b, "Friend", NULL);
+	fpair_befriend(f->a, &f->alice, f->b, &f->bob, f->bob_handle, f->bob_on_a, f->alice_on_b);
 	snprintf(path, sizeof(path), "/api/users/%s/dm", f->bob_on_a);
 	v = tc_ok(f->a, "GET", path, f->alice.token, NULL, 200);
 	snprintf(f->dm_a, sizeof(f->dm_a), "%s", tc_sget(v, "_id"));

@@ -25,10 +25,8 @@
 #include "tests/support/api_client.h"
 #include "core/err.h"
 #include "tests/support/daemon.h"
+#include "tests/support/fed_pair.h"
 
-#define START_MS 20000
-#define STOP_MS 15000
-#define FED_WAIT_MS 20000
 #define JOY "%F0%9F%98%82"
 #define JOY_RAW "\xf0\x9f\x98\x82"
 #define THUMBS_RAW "\xf0\x9f\x91\x8d"
@@ -48,25 +46,6 @@ struct fx {
 	struct peer p[3]; /* 0: "mastodon", 1: "misskey", 2: plain Solstice */
 };
 
-static void nap(void)
-{
-	struct timespec ts = {0, 100 * 1000 * 1000};
-
-	nanosleep(&ts, NULL);
-}
-
-static struct td *start_as(const char *software)
-{
-	static const char *const args[] = {"--dev", NULL};
-	struct td *d;
-
-	if (software)
-		setenv("SOLSTICE_TEST_NODEINFO_NAME", software, 1);
-	d = tc_start(args, START_MS);
-	unsetenv("SOLSTICE_TEST_NODEINFO_NAME");
-	return d;
-}
-
 static int setup(void **state)
 {
 	static const char *const soft[3] = {"mastodon", "misskey", NULL};
@@ -75,22 +54,16 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	*state = f;
-	f->a = start_as(NULL);
+	f->a = fpair_start(NULL);
 	if (!f->a)
 		return -1;
 	tc_user_make(f->a, "alice", &f->alice);
 	for (int i = 0; i < 3; i++) {
-		json_t *me;
-
-		f->p[i].d = start_as(soft[i]);
+		f->p[i].d = fpair_start(soft[i]);
 		if (!f->p[i].d)
 			return -1;
 		tc_user_make(f->p[i].d, names[i], &f->p[i].u);
-		me = tc_ok(f->p[i].d, "GET", "/api/users/@me", f->p[i].u.token, NULL, 200);
-		snprintf(f->p[i].handle, sizeof(f->p[i].handle), "%s_%s@127.0.0.1:%d",
-		         tc_sget(me, "username"), tc_sget(me, "discriminator"),
-		         td_http_port(f->p[i].d));
-		json_decref(me);
+		fpair_handle(f->p[i].d, &f->p[i].u, f->p[i].handle, sizeof(f->p[i].handle));
 	}
 	return 0;
 }
@@ -98,49 +71,16 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	int bad = 0;
+	struct td *d[4] = {f->a, f->p[0].d, f->p[1].d, f->p[2].d};
 
-	if (f->a && td_stop(f->a, STOP_MS, false) != 0)
-		bad++;
-	for (int i = 0; i < 3; i++)
-		if (f->p[i].d && td_stop(f->p[i].d, STOP_MS, false) != 0)
-			bad++;
 	free(f);
-	return bad ? -1 : 0;
-}
-
-/* Polls until `token`'s relation toward `other` (any when NULL) is `want`; its id into who. */
-static void wait_relation(struct td *d, const char *token, const char *other, const char *want,
-                          char who[32])
-{
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
-	char got[32] = "";
-
-	while (tc_now_ms() < end) {
-		json_t *me = tc_ok(d, "GET", "/api/users/@me", token, NULL, 200), *r;
-		size_t i;
-
-		json_array_foreach(json_object_get(me, "relations"), i, r)
-		{
-			if (!other || !strcmp(tc_sval(r, "_id") ? tc_sval(r, "_id") : "", other)) {
-				snprintf(got, sizeof(got), "%s", tc_sval(r, "status"));
-				if (who)
-					snprintf(who, 32, "%s", tc_sval(r, "_id"));
-				break;
-			}
-		}
-		json_decref(me);
-		if (!strcmp(got, want))
-			return;
-		nap();
-	}
-	fail_msg("relation toward %s: '%s', want '%s'", other ? other : "anyone", got, want);
+	return fpair_stop(d, 4);
 }
 
 /* The peer's copy of the DM (its channel and message id), polled. */
 static void wait_dm(struct peer *p, char mid[32])
 {
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
+	int64_t end = tc_now_ms() + FPAIR_WAIT_MS;
 
 	while (tc_now_ms() < end) {
 		json_t *dms = tc_ok(p->d, "GET", "/api/users/dms", p->u.token, NULL, 200), *c;
@@ -164,7 +104,7 @@ static void wait_dm(struct peer *p, char mid[32])
 			json_decref(list);
 		}
 		json_decref(dms);
-		nap();
+		fpair_nap();
 	}
 	fail_msg("the DM never reached %s", p->handle);
 }
@@ -173,7 +113,7 @@ static void wait_dm(struct peer *p, char mid[32])
 static json_t *wait_reactions(struct peer *p, const char *mid)
 {
 	char path[128];
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
+	int64_t end = tc_now_ms() + FPAIR_WAIT_MS;
 
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", p->dm_p, mid);
 	while (tc_now_ms() < end) {
@@ -186,7 +126,7 @@ static json_t *wait_reactions(struct peer *p, const char *mid)
 			return r;
 		}
 		json_decref(m);
-		nap();
+		fpair_nap();
 	}
 	fail_msg("no reaction reached %s", p->handle);
 	return NULL;
@@ -194,17 +134,10 @@ static json_t *wait_reactions(struct peer *p, const char *mid)
 
 static void befriend_and_dm(struct fx *f, struct peer *p, char mid_a[32], char mid_p[32])
 {
-	char body[256], path[256];
+	char path[256];
 	json_t *v;
 
-	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", p->handle);
-	v = tc_ok(f->a, "POST", "/api/users/friend", f->alice.token, body, 200);
-	snprintf(p->on_a, sizeof(p->on_a), "%s", tc_sget(v, "_id"));
-	json_decref(v);
-	wait_relation(p->d, p->u.token, NULL, "Incoming", p->alice_id);
-	snprintf(path, sizeof(path), "/api/users/%s/friend", p->alice_id);
-	json_decref(tc_ok(p->d, "PUT", path, p->u.token, "{}", 200));
-	wait_relation(f->a, f->alice.token, p->on_a, "Friend", NULL);
+	fpair_befriend(f->a, &f->alice, p->d, &p->u, p->handle, p->on_a, p->alice_id);
 	snprintf(path, sizeof(path), "/api/users/%s/dm", p->on_a);
 	v = tc_ok(f->a, "GET", path, f->alice.token, NULL, 200);
 	snprintf(p->dm_a, sizeof(p->dm_a), "%s", tc_sget(v, "_id"));
@@ -238,7 +171,7 @@ static void test_styles(void **state)
 	 * lookups are two loopback GETs each. Give them a moment.
 	 */
 	for (int i = 0; i < 10; i++)
-		nap();
+		fpair_nap();
 	/* "Mastodon": a plain Like, shown as the default emoji */
 	react_joy(f, &f->p[0], mid_a[0]);
 	r = wait_reactions(&f->p[0], mid_p[0]);

@@ -30,11 +30,7 @@
 #include "federation/follows.h"
 #include "storage/store.h"
 #include "tests/support/daemon.h"
-
-#define START_MS 20000
-#define STOP_MS 15000
-/* how long one federated change may take to show on the other side */
-#define FED_WAIT_MS 20000
+#include "tests/support/fed_pair.h"
 
 struct fx {
 	struct td *a, *b;
@@ -43,78 +39,30 @@ struct fx {
 	char bob_on_a[32], alice_on_b[32];
 };
 
-static void nap(void)
-{
-	struct timespec ts = {0, 100 * 1000 * 1000};
-
-	nanosleep(&ts, NULL);
-}
-
 static int setup(void **state)
 {
-	static const char *const args[] = {"--dev", NULL};
 	struct fx *f = calloc(1, sizeof(*f));
-	json_t *me;
 
 	assert_non_null(f);
 	*state = f;
-	f->a = tc_start(args, START_MS);
-	f->b = tc_start(args, START_MS);
+	f->a = fpair_start(NULL);
+	f->b = fpair_start(NULL);
 	if (!f->a || !f->b)
 		return -1;
 	tc_user_make(f->a, "alice", &f->alice);
 	tc_user_make(f->a, "carol", &f->carol);
 	tc_user_make(f->b, "bob", &f->bob);
-	me = tc_ok(f->b, "GET", "/api/users/@me", f->bob.token, NULL, 200);
-	snprintf(f->bob_handle, sizeof(f->bob_handle), "%s_%s@127.0.0.1:%d",
-	         tc_sget(me, "username"), tc_sget(me, "discriminator"), td_http_port(f->b));
-	json_decref(me);
+	fpair_handle(f->b, &f->bob, f->bob_handle, sizeof(f->bob_handle));
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	int ra = f->a ? td_stop(f->a, STOP_MS, false) : 0;
-	int rb = f->b ? td_stop(f->b, STOP_MS, false) : 0;
+	struct td *d[2] = {f->a, f->b};
 
 	free(f);
-	if (ra != 0 || rb != 0) {
-		fprintf(stderr, "daemon exit status: A %d, B %d\n", ra, rb);
-		return -1;
-	}
-	return 0;
-}
-
-/* The status `token`'s user has toward `other` ("" when none). */
-static void relation(struct td *d, const char *token, const char *other, char out[32])
-{
-	json_t *me = tc_ok(d, "GET", "/api/users/@me", token, NULL, 200), *r;
-	size_t i;
-
-	out[0] = '\0';
-	json_array_foreach(json_object_get(me, "relations"), i, r)
-	{
-		if (!other || !strcmp(tc_sval(r, "_id") ? tc_sval(r, "_id") : "", other)) {
-			snprintf(out, 32, "%s", tc_sval(r, "status") ? tc_sval(r, "status") : "");
-			break;
-		}
-	}
-	json_decref(me);
-}
-
-static void wait_relation(struct td *d, const char *token, const char *other, const char *want)
-{
-	char got[32] = "";
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
-
-	while (tc_now_ms() < end) {
-		relation(d, token, other, got);
-		if (!strcmp(got, want))
-			return;
-		nap();
-	}
-	fail_msg("relation toward %s: '%s', want '%s'", other ? other : "anyone", got, want);
+	return fpair_stop(d, 2);
 }
 
 /* ---- A's store, opened by this process while A runs ---- */
@@ -170,33 +118,18 @@ static void bob_edits(struct fx *f, const char *name)
 static void test_followers_sync(void **state)
 {
 	struct fx *f = *state;
-	char body[512], path[256], needle[128];
+	char path[256], needle[128];
 	json_t *v;
 	int64_t end;
 
 	/* alice and bob become friends: alice follows bob (and bob alice) */
-	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", f->bob_handle);
-	v = tc_ok(f->a, "POST", "/api/users/friend", f->alice.token, body, 200);
-	snprintf(f->bob_on_a, sizeof(f->bob_on_a), "%s", tc_sget(v, "_id"));
-	json_decref(v);
-	wait_relation(f->b, f->bob.token, NULL, "Incoming");
-	{
-		json_t *me = tc_ok(f->b, "GET", "/api/users/@me", f->bob.token, NULL, 200);
-
-		snprintf(f->alice_on_b, sizeof(f->alice_on_b), "%s",
-		         tc_sget(json_array_get(json_object_get(me, "relations"), 0), "_id"));
-		json_decref(me);
-	}
-	snprintf(path, sizeof(path), "/api/users/%s/friend", f->alice_on_b);
-	json_decref(tc_ok(f->b, "PUT", path, f->bob.token, "{}", 200));
-	wait_relation(f->a, f->alice.token, f->bob_on_a, "Friend");
-	wait_relation(f->b, f->bob.token, f->alice_on_b, "Friend");
+	fpair_befriend(f->a, &f->alice, f->b, &f->bob, f->bob_handle, f->bob_on_a, f->alice_on_b);
 	assert_true(follows(f->a, f->alice.id, f->bob_on_a));
 
 	/* 1. bob's Update{Person} carries the header; A's view (alice) matches B's digest */
 	bob_edits(f, "Bob One");
 	snprintf(needle, sizeof(needle), "csync: followers of %s in sync (1 here)", f->bob_on_a);
-	if (!td_log_has(f->a, needle, FED_WAIT_MS))
+	if (!td_log_has(f->a, needle, FPAIR_WAIT_MS))
 		fail_msg("A did not check bob's followers digest");
 
 	/* 2. A holds a follow B does not know: carol -> bob */
@@ -213,19 +146,19 @@ static void test_followers_sync(void **state)
 	/* 3. bob's next edit: A sees the mismatch, reads B's list, ends carol's follow */
 	bob_edits(f, "Bob Two");
 	snprintf(needle, sizeof(needle), "csync: followers of %s differ (2 here)", f->bob_on_a);
-	if (!td_log_has(f->a, needle, FED_WAIT_MS))
+	if (!td_log_has(f->a, needle, FPAIR_WAIT_MS))
 		fail_msg("A did not see the mismatch");
-	end = tc_now_ms() + FED_WAIT_MS;
+	end = tc_now_ms() + FPAIR_WAIT_MS;
 	while (tc_now_ms() < end && follows(f->a, f->carol.id, f->bob_on_a))
-		nap();
+		fpair_nap();
 	assert_false(follows(f->a, f->carol.id, f->bob_on_a));
 	snprintf(needle, sizeof(needle), "no longer lists local follower %s", f->carol.id);
 	assert_true(td_log_has(f->a, needle, 1000));
 	/* B got carol's Undo{Follow} (a follow it never had: nothing to undo) */
-	assert_true(td_log_has(f->b, "Undo", FED_WAIT_MS));
+	assert_true(td_log_has(f->b, "Undo", FPAIR_WAIT_MS));
 	/* alice's follow and the friendship stay */
 	assert_true(follows(f->a, f->alice.id, f->bob_on_a));
-	wait_relation(f->a, f->alice.token, f->bob_on_a, "Friend");
+	fpair_wait_relation(f->a, f->alice.token, f->bob_on_a, "Friend", NULL);
 
 	/* 4. the list A read: B's partial collection names alice only */
 	{

@@ -24,12 +24,9 @@
 #include "tests/support/api_client.h"
 #include "core/err.h"
 #include "tests/support/daemon.h"
+#include "tests/support/fed_pair.h"
 #include "tests/support/wsclient.h"
 
-#define START_MS 20000
-#define STOP_MS 15000
-/* how long one federated change may take to show on the other side */
-#define FED_WAIT_MS 20000
 #define THUMBS "%F0%9F%91%8D"
 #define THUMBS_RAW "\xf0\x9f\x91\x8d"
 
@@ -41,79 +38,30 @@ struct fx {
 	char dm_a[32], dm_b[32];           /* the DM channel on each side */
 };
 
-static void nap(void)
-{
-	struct timespec ts = {0, 100 * 1000 * 1000};
-
-	nanosleep(&ts, NULL);
-}
-
 static int setup(void **state)
 {
-	static const char *const args[] = {"--dev", NULL};
 	struct fx *f = calloc(1, sizeof(*f));
-	json_t *me;
 
 	assert_non_null(f);
-	f->a = tc_start(args, START_MS);
-	f->b = tc_start(args, START_MS);
+	*state = f;
+	f->a = fpair_start(NULL);
+	f->b = fpair_start(NULL);
 	if (!f->a || !f->b)
 		return -1;
 	tc_user_make(f->a, "alice", &f->alice);
 	tc_user_make(f->b, "bob", &f->bob);
-	me = tc_ok(f->b, "GET", "/api/users/@me", f->bob.token, NULL, 200);
-	snprintf(f->bob_handle, sizeof(f->bob_handle), "%s_%s@127.0.0.1:%d",
-	         tc_sget(me, "username"), tc_sget(me, "discriminator"), td_http_port(f->b));
-	json_decref(me);
-	*state = f;
+	fpair_handle(f->b, &f->bob, f->bob_handle, sizeof(f->bob_handle));
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	int ra = f->a ? td_stop(f->a, STOP_MS, false) : 0;
-	int rb = f->b ? td_stop(f->b, STOP_MS, false) : 0;
+	struct td *d[2] = {f->a, f->b};
 
 	free(f);
 	/* both daemons shut down cleanly (sanitizer builds exit non-zero on a leak) */
-	if (ra != 0 || rb != 0) {
-		fprintf(stderr, "daemon exit status: A %d, B %d\n", ra, rb);
-		return -1;
-	}
-	return 0;
-}
-
-/* The status `token`'s user has toward `other` ("" when none). */
-static void relation(struct td *d, const char *token, const char *other, char out[32])
-{
-	json_t *me = tc_ok(d, "GET", "/api/users/@me", token, NULL, 200), *r;
-	size_t i;
-
-	out[0] = '\0';
-	json_array_foreach(json_object_get(me, "relations"), i, r)
-	{
-		if (!other || !strcmp(tc_sval(r, "_id") ? tc_sval(r, "_id") : "", other)) {
-			snprintf(out, 32, "%s", tc_sval(r, "status") ? tc_sval(r, "status") : "");
-			break;
-		}
-	}
-	json_decref(me);
-}
-
-/* Polls until the relation is `want`; fails after FED_WAIT_MS. */
-static void wait_relation(struct td *d, const char *token, const char *other, const char *want)
-{
-	char got[32] = "";
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
-
-	while (tc_now_ms() < end) {
-		relation(d, token, other, got);
-		if (!strcmp(got, want))
-			return;
-		nap();
-	}
-	fail_msg("relation toward %s: '%s', want '%s'", other ? other : "anyone", got, want);
+	return fpair_stop(d, 2);
 }
 
 /* The first message of channel `cid` satisfying `pred`, polled (owned), or NULL. */
@@ -121,7 +69,7 @@ static json_t *wait_message(struct td *d, const char *token, const char *cid,
                             bool (*pred)(const json_t *m, const void *arg), const void *arg)
 {
 	char path[128];
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
+	int64_t end = tc_now_ms() + FPAIR_WAIT_MS;
 
 	snprintf(path, sizeof(path), "/api/channels/%s/messages?limit=50", cid);
 	while (tc_now_ms() < end) {
@@ -137,7 +85,7 @@ static json_t *wait_message(struct td *d, const char *token, const char *cid,
 			}
 		}
 		json_decref(list);
-		nap();
+		fpair_nap();
 	}
 	return NULL;
 }
@@ -163,32 +111,6 @@ static bool has_reaction(const json_t *m, const void *arg)
 	return false;
 }
 
-/* The DM channel of `token`'s user with `other` (polled: it appears on first message). */
-static void find_dm(struct td *d, const char *token, const char *other, char out[32])
-{
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
-
-	while (tc_now_ms() < end) {
-		json_t *dms = tc_ok(d, "GET", "/api/users/dms", token, NULL, 200), *c, *r;
-		size_t i, k;
-
-		json_array_foreach(dms, i, c)
-		{
-			json_array_foreach(json_object_get(c, "recipients"), k, r)
-			{
-				if (json_is_string(r) && !strcmp(json_string_value(r), other)) {
-					snprintf(out, 32, "%s", tc_sget(c, "_id"));
-					json_decref(dms);
-					return;
-				}
-			}
-		}
-		json_decref(dms);
-		nap();
-	}
-	fail_msg("no DM with %s", other);
-}
-
 static struct wsc *ws_as(struct td *d, const struct tc_user *u)
 {
 	char q[256];
@@ -196,8 +118,8 @@ static struct wsc *ws_as(struct td *d, const struct tc_user *u)
 	json_t *v;
 
 	snprintf(q, sizeof(q), "/?version=1&format=json&token=%s", u->token);
-	assert_int_equal(wsc_connect(td_ws_port(d), q, FED_WAIT_MS, &c), SE_OK);
-	v = tc_ws_wait(c, "Ready", FED_WAIT_MS);
+	assert_int_equal(wsc_connect(td_ws_port(d), q, FPAIR_WAIT_MS, &c), SE_OK);
+	v = tc_ws_wait(c, "Ready", FPAIR_WAIT_MS);
 	assert_non_null(v);
 	json_decref(v);
 	return c;
@@ -220,11 +142,11 @@ static void test_friends_and_dm(void **state)
 	json_decref(v);
 
 	/* 2. B shows bob an incoming request from alice's remote user (REST and WS) */
-	v = tc_ws_wait(wb, "UserRelationship", FED_WAIT_MS);
+	v = tc_ws_wait(wb, "UserRelationship", FPAIR_WAIT_MS);
 	assert_non_null(v);
 	assert_string_equal(tc_sget(json_object_get(v, "user"), "relationship"), "Incoming");
 	json_decref(v);
-	wait_relation(f->b, f->bob.token, NULL, "Incoming");
+	fpair_wait_relation(f->b, f->bob.token, NULL, "Incoming", NULL);
 	{
 		json_t *me = tc_ok(f->b, "GET", "/api/users/@me", f->bob.token, NULL, 200);
 
@@ -240,11 +162,11 @@ static void test_friends_and_dm(void **state)
 	/* 3. bob accepts: Friend on B at once, on A once the Accept and the Follow back land */
 	snprintf(path, sizeof(path), "/api/users/%s/friend", f->alice_on_b);
 	json_decref(tc_ok(f->b, "PUT", path, f->bob.token, "{}", 200));
-	relation(f->b, f->bob.token, f->alice_on_b, got);
+	fpair_relation(f->b, f->bob.token, f->alice_on_b, got, NULL);
 	assert_string_equal(got, "Friend");
-	wait_relation(f->a, f->alice.token, f->bob_on_a, "Friend");
+	fpair_wait_relation(f->a, f->alice.token, f->bob_on_a, "Friend", NULL);
 	/* and B stays Friend once A's Accept of bob's Follow arrives */
-	wait_relation(f->b, f->bob.token, f->alice_on_b, "Friend");
+	fpair_wait_relation(f->b, f->bob.token, f->alice_on_b, "Friend", NULL);
 
 	/* 4. alice's DM reaches bob with its Markdown intact */
 	snprintf(path, sizeof(path), "/api/users/%s/dm", f->bob_on_a);
@@ -256,14 +178,14 @@ static void test_friends_and_dm(void **state)
 	v = tc_ok(f->a, "POST", path, f->alice.token, "{\"content\":\"hello **bob**\"}", 200);
 	snprintf(mid_a, sizeof(mid_a), "%s", tc_sget(v, "_id"));
 	json_decref(v);
-	v = tc_ws_wait(wb, "Message", FED_WAIT_MS);
+	v = tc_ws_wait(wb, "Message", FPAIR_WAIT_MS);
 	assert_non_null(v);
 	assert_string_equal(tc_sget(v, "content"), "hello **bob**");
 	json_decref(v);
 	/* a measurement, not a check: POST on A to the WS event on B */
 	printf("federation: DM from A reached B's WebSocket after %lld ms\n",
 	       (long long)(tc_now_ms() - t0));
-	find_dm(f->b, f->bob.token, f->alice_on_b, f->dm_b);
+	fpair_find_dm(f->b, f->bob.token, f->alice_on_b, f->dm_b);
 	m = wait_message(f->b, f->bob.token, f->dm_b, has_content, "hello **bob**");
 	assert_non_null(m);
 	assert_string_equal(tc_sget(m, "author"), f->alice_on_b);
@@ -279,7 +201,7 @@ static void test_friends_and_dm(void **state)
 	v = tc_ok(f->b, "POST", path, f->bob.token, body, 200);
 	snprintf(reply_b, sizeof(reply_b), "%s", tc_sget(v, "_id"));
 	json_decref(v);
-	v = tc_ws_wait(wa, "Message", FED_WAIT_MS);
+	v = tc_ws_wait(wa, "Message", FPAIR_WAIT_MS);
 	assert_non_null(v);
 	assert_string_equal(tc_sget(v, "content"), "hi alice");
 	json_decref(v);
@@ -295,7 +217,7 @@ static void test_friends_and_dm(void **state)
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", f->dm_a, mid_a);
 	json_decref(
 	    tc_ok(f->a, "PATCH", path, f->alice.token, "{\"content\":\"hello _edited_\"}", 200));
-	v = tc_ws_wait(wb, "MessageUpdate", FED_WAIT_MS);
+	v = tc_ws_wait(wb, "MessageUpdate", FPAIR_WAIT_MS);
 	assert_non_null(v);
 	assert_string_equal(tc_sget(v, "id"), mid_b);
 	json_decref(v);
@@ -309,7 +231,7 @@ static void test_friends_and_dm(void **state)
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s/reactions/%s", f->dm_b, mid_b,
 	         THUMBS);
 	assert_int_equal(tc_call(f->b, "PUT", path, f->bob.token, NULL, NULL), 204);
-	v = tc_ws_wait(wa, "MessageReact", FED_WAIT_MS);
+	v = tc_ws_wait(wa, "MessageReact", FPAIR_WAIT_MS);
 	assert_non_null(v);
 	assert_string_equal(tc_sget(v, "id"), mid_a);
 	assert_string_equal(tc_sget(v, "user_id"), f->bob_on_a);
@@ -324,11 +246,11 @@ static void test_friends_and_dm(void **state)
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", f->dm_a, mid_a);
 	assert_int_equal(tc_call(f->a, "DELETE", path, f->alice.token, NULL, NULL), 204);
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", f->dm_b, mid_b);
-	end = tc_now_ms() + FED_WAIT_MS;
+	end = tc_now_ms() + FPAIR_WAIT_MS;
 	while (tc_now_ms() < end && tc_call(f->b, "GET", path, f->bob.token, NULL, NULL) != 404)
-		nap();
+		fpair_nap();
 	assert_int_equal(tc_call(f->b, "GET", path, f->bob.token, NULL, NULL), 404);
-	v = tc_ws_wait(wb, "MessageDelete", FED_WAIT_MS);
+	v = tc_ws_wait(wb, "MessageDelete", FPAIR_WAIT_MS);
 	assert_non_null(v);
 	assert_string_equal(tc_sget(v, "id"), mid_b);
 	json_decref(v);
@@ -407,7 +329,7 @@ static void test_profile_and_unfriend(void **state)
 {
 	struct fx *f = *state;
 	char path[256], got[32];
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
+	int64_t end = tc_now_ms() + FPAIR_WAIT_MS;
 	const char *dn = NULL;
 	json_t *v = NULL;
 
@@ -420,7 +342,7 @@ static void test_profile_and_unfriend(void **state)
 		dn = tc_sval(v, "display_name");
 		if (dn && !strcmp(dn, "Alice Federated"))
 			break;
-		nap();
+		fpair_nap();
 	}
 	assert_non_null(dn);
 	assert_string_equal(dn, "Alice Federated");
@@ -428,15 +350,15 @@ static void test_profile_and_unfriend(void **state)
 	/* bob removes alice: Undo{Follow} + Reject{Follow}; A falls back to None */
 	snprintf(path, sizeof(path), "/api/users/%s/friend", f->alice_on_b);
 	json_decref(tc_ok(f->b, "DELETE", path, f->bob.token, NULL, 200));
-	relation(f->b, f->bob.token, f->alice_on_b, got);
+	fpair_relation(f->b, f->bob.token, f->alice_on_b, got, NULL);
 	assert_string_equal(got, "");
-	wait_relation(f->a, f->alice.token, NULL, "");
+	fpair_wait_relation(f->a, f->alice.token, NULL, "", NULL);
 	/* bob blocks alice: Block; A shows BlockedOther; unblocking (Undo{Block}) clears it */
 	snprintf(path, sizeof(path), "/api/users/%s/block", f->alice_on_b);
 	json_decref(tc_ok(f->b, "PUT", path, f->bob.token, NULL, 200));
-	wait_relation(f->a, f->alice.token, f->bob_on_a, "BlockedOther");
+	fpair_wait_relation(f->a, f->alice.token, f->bob_on_a, "BlockedOther", NULL);
 	json_decref(tc_ok(f->b, "DELETE", path, f->bob.token, NULL, 200));
-	wait_relation(f->a, f->alice.token, NULL, "");
+	fpair_wait_relation(f->a, f->alice.token, NULL, "", NULL);
 }
 
 int main(void)
