@@ -23,6 +23,7 @@
 #include "perms/perms.h"
 #include "servers/server.h"
 #include "storage/store.h"
+#include "tests/support/tstore.h"
 #include "users/user.h"
 
 #define A "01HUSER000000000000000000A"
@@ -125,36 +126,15 @@ static const struct store_coll_def colls[] = {USER_COLL_DEF, CHANNEL_COLL_DEF, S
                                               SYNC_COLL_DEFS};
 static const struct store_schema schema = {colls, sizeof(colls) / sizeof(colls[0])};
 
-struct fx {
-	char dir[64];
-	struct store *s;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct store_opts o = {.no_sync = true};
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sol-group-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &schema, &o, &f->s, NULL), SE_OK);
-	*state = f;
+	*state = tstore_open("group", &schema);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char p[128];
-
-	store_close(f->s);
-	snprintf(p, sizeof(p), "%s/data.mdb", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
-	unlink(p);
-	rmdir(f->dir);
-	free(f);
+	tstore_close(*state);
 	return 0;
 }
 
@@ -185,7 +165,7 @@ static enum err unread_fn(struct store_wtxn *w, void *arg)
 	return rc ? rc : sync_unread_mention(w, str_from(G), str_from(B), str_from("01HMSG1"));
 }
 
-static bool exists(struct fx *f, const char *coll, const char *id)
+static bool exists(struct tstore *f, const char *coll, const char *id)
 {
 	struct store_txn *txn = NULL;
 	struct str rec;
@@ -199,7 +179,7 @@ static bool exists(struct fx *f, const char *coll, const char *id)
 
 static void test_purge(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	const struct put seed[] = {
 	    {CHANNEL_COLL, G,
 	     "{\"channel_type\":\"Group\",\"_id\":\"" G "\",\"name\":\"g\",\"owner\":\"" A
@@ -228,7 +208,7 @@ static void test_purge(void **state)
 	assert_int_equal(store_write(f->s, purge_fn, (void *)G, NULL), SE_NOT_FOUND);
 }
 
-static uint64_t perms_of(struct fx *f, const char *ch_text, const char *uid)
+static uint64_t perms_of(struct tstore *f, const char *ch_text, const char *uid)
 {
 	struct store_txn *txn = NULL;
 	json_t *ch = json_loads(ch_text, 0, NULL), *me = NULL;
@@ -247,7 +227,7 @@ static uint64_t perms_of(struct fx *f, const char *ch_text, const char *uid)
 
 static void test_perms(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	const struct put users[] = {
 	    {USER_COLL, A,
 	     "{\"_id\":\"" A "\",\"username\":\"a\",\"discriminator\":\"0001\","

@@ -18,41 +18,21 @@
 #include "core/jx.h"
 #include "core/mem.h"
 #include "storage/store.h"
+#include "tests/support/tstore.h"
 
 static const struct store_coll_def colls[] = {SYNC_COLL_DEFS};
 static const struct store_schema schema = {colls, sizeof(colls) / sizeof(colls[0])};
 
-struct fx {
-	char dir[64];
-	struct store *s;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct store_opts o = {.no_sync = true};
-
 	jx_init();
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sol-sync-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &schema, &o, &f->s, NULL), SE_OK);
-	*state = f;
+	*state = tstore_open("sync", &schema);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char p[128];
-
-	store_close(f->s);
-	snprintf(p, sizeof(p), "%s/data.mdb", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
-	unlink(p);
-	rmdir(f->dir);
-	free(f);
+	tstore_close(*state);
 	return 0;
 }
 
@@ -91,12 +71,13 @@ static enum err op_fn(struct store_wtxn *w, void *arg)
 	return SE_INVAL;
 }
 
-static enum err run(struct fx *f, struct op *op)
+static enum err run(struct tstore *f, struct op *op)
 {
 	return store_write(f->s, op_fn, op, NULL);
 }
 
-static enum err set(struct fx *f, const char *user, const char *values, int64_t ts, json_t **out)
+static enum err set(struct tstore *f, const char *user, const char *values, int64_t ts,
+                    json_t **out)
 {
 	json_t *v = json_loads(values, 0, NULL);
 	struct op op = {OP_SET, user, NULL, NULL, v, ts, NULL};
@@ -112,7 +93,7 @@ static enum err set(struct fx *f, const char *user, const char *values, int64_t 
 	return rc;
 }
 
-static enum err fetch(struct fx *f, const char *user, const char *keys, json_t **out)
+static enum err fetch(struct tstore *f, const char *user, const char *keys, json_t **out)
 {
 	struct store_txn *txn = NULL;
 	json_t *k = json_loads(keys, JSON_DECODE_ANY, NULL);
@@ -142,7 +123,7 @@ static void assert_json(const json_t *v, const char *want)
 
 static void test_settings(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	json_t *v = NULL;
 	char big[400];
 
@@ -184,7 +165,7 @@ static void test_settings(void **state)
 
 static void test_settings_limits(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	json_t *vals = json_object(), *keys = json_array(), *v = NULL;
 	struct store_txn *txn = NULL;
 	struct op op = {OP_SET, U2, NULL, NULL, NULL, 1, NULL};
@@ -210,7 +191,7 @@ static void test_settings_limits(void **state)
 	json_decref(keys);
 }
 
-static json_t *list(struct fx *f, const char *user)
+static json_t *list(struct tstore *f, const char *user)
 {
 	struct store_txn *txn = NULL;
 	json_t *v = NULL;
@@ -221,7 +202,7 @@ static json_t *list(struct fx *f, const char *user)
 	return v;
 }
 
-static void mention(struct fx *f, const char *c, const char *u, const char *m)
+static void mention(struct tstore *f, const char *c, const char *u, const char *m)
 {
 	struct op op = {OP_MENTION, u, c, m, NULL, 0, NULL};
 
@@ -230,7 +211,7 @@ static void mention(struct fx *f, const char *c, const char *u, const char *m)
 
 static void test_unreads(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct op op = {OP_ACK, U1, C1, "01HMSG00000000000000000002", NULL, 0, NULL};
 	json_t *v;
 
@@ -292,7 +273,7 @@ static void test_unreads(void **state)
 
 static void test_mentions_capped(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	char m[32];
 	json_t *v, *mentions;
 
@@ -310,7 +291,7 @@ static void test_mentions_capped(void **state)
 
 static void test_list_pages(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	const char *u = "01HUSER0000000000000000003";
 	char c[32];
 	json_t *v;
@@ -331,7 +312,7 @@ static void test_list_pages(void **state)
 
 static void test_policy(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct op op = {OP_POLICY, U1, NULL, NULL, NULL, 1234, NULL};
 	struct store_txn *txn = NULL;
 	struct str rec;

@@ -25,6 +25,7 @@
 #include "federation/hosts.h"
 #include "storage/queue.h"
 #include "storage/store.h"
+#include "tests/support/tstore.h"
 
 /* ---- classification ---- */
 
@@ -349,35 +350,15 @@ static void test_slots(void **state)
 static const struct store_coll_def colls[] = {QUEUE_COLL_DEF, FDEL_COLL_DEFS, FHOST_COLL_DEF};
 static const struct store_schema schema = {colls, sizeof(colls) / sizeof(colls[0])};
 
-struct fx {
-	char dir[64];
-	struct store *s;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = xcalloc(1, sizeof(*f));
-	struct store_opts o = {.no_sync = true};
-
-	memcpy(f->dir, "/tmp/sol-deliver-XXXXXX", 24);
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &schema, &o, &f->s, NULL), SE_OK);
-	*state = f;
+	*state = tstore_open("deliver", &schema);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char p[128];
-
-	store_close(f->s);
-	snprintf(p, sizeof(p), "%s/data.mdb", f->dir);
-	remove(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
-	remove(p);
-	remove(f->dir);
-	mem_free(f);
+	tstore_close(*state);
 	return 0;
 }
 
@@ -395,14 +376,14 @@ static enum err enq_cb(struct store_wtxn *w, void *arg)
 	return fdel_enqueue_key(w, e->body, e->id, e->signer, e->inboxes, e->n, 1000, e->key);
 }
 
-static enum err enq(struct fx *f, struct enq *e)
+static enum err enq(struct tstore *f, struct enq *e)
 {
 	return store_write(f->s, enq_cb, e, NULL);
 }
 
 static void test_enqueue_dedup(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	static const struct str inboxes[] = {
 	    STR_LIT("https://big.example/inbox"),  STR_LIT("https://a.example/users/1/inbox"),
 	    STR_LIT("https://big.example/inbox"),  STR_LIT("https://b.example/inbox"),
@@ -458,7 +439,7 @@ static void test_enqueue_dedup(void **state)
 
 static void test_enqueue_invalid(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	static const struct str good[] = {STR_LIT("https://x.example/inbox")};
 	static const struct str junk[] = {STR_LIT("https://x.example/inbox"), STR_LIT("ftp://y/z")};
 	static const struct str spaces[] = {STR_LIT("https://x.example/in box")};
@@ -505,7 +486,7 @@ static void test_enqueue_invalid(void **state)
 
 static void test_enqueue_utf8(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	static const struct str good[] = {STR_LIT("https://x.example/inbox")};
 	static const struct str bad[] = {
 	    {"\"\xc0\xaf\"", 4},         /* overlong */
@@ -529,7 +510,7 @@ static void test_enqueue_utf8(void **state)
 /* 10 000 inboxes on 100 hosts in one write, with duplicates */
 static void test_enqueue_many(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	size_t total = 12000;
 	struct str *in = xcalloc(total, sizeof(*in));
 	char(*urls)[64] = xcalloc(total, 64);
@@ -566,7 +547,7 @@ static enum err status_cb(struct store_wtxn *w, void *arg)
 
 static void test_status_set(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	static const struct str good[] = {STR_LIT("https://x.example/inbox")};
 	struct enq e = {STR_LIT("{}"), STR_LIT("https://me/a/3"), STR_LIT("u1"), good, 1, ""};
 	char did[40];
@@ -604,7 +585,7 @@ static enum err save_cb(struct store_wtxn *w, void *arg)
 /* an inbound signed activity clears the host's failing days and unavailable mark */
 static void test_host_seen(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct fed fed;
 	struct save_arg a;
 	struct store_txn *t;
@@ -660,7 +641,7 @@ static enum err finish_cb(struct store_wtxn *w, void *arg)
 /* retention: finished activities older than the cutoff go, with their status records */
 static void test_prune(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	size_t total = 600, pruned = 9, n;
 	struct str *in = xcalloc(total, sizeof(*in));
 	char(*urls)[64] = xcalloc(total, 64);
@@ -710,7 +691,7 @@ static void test_prune(void **state)
 /* OOM: every allocation of the parser and of the enqueue write may fail, cleanly */
 static void test_oom(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	static const struct str inboxes[] = {STR_LIT("https://a.example/inbox"),
 	                                     STR_LIT("https://b.example/inbox"),
 	                                     STR_LIT("https://a.example/inbox")};

@@ -16,39 +16,20 @@
 #include "core/mem.h"
 #include "federation/follows.h"
 #include "storage/store.h"
+#include "tests/support/tstore.h"
 
 static const struct store_coll_def colls[] = {FFOLLOW_COLL_DEF};
 static const struct store_schema schema = {colls, 1};
 
-struct fx {
-	char dir[64];
-	struct store *s;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = xcalloc(1, sizeof(*f));
-	struct store_opts o = {.no_sync = true};
-
-	memcpy(f->dir, "/tmp/sol-follows-XXXXXX", 24);
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &schema, &o, &f->s, NULL), SE_OK);
-	*state = f;
+	*state = tstore_open("follows", &schema);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char p[128];
-
-	store_close(f->s);
-	snprintf(p, sizeof(p), "%s/data.mdb", f->dir);
-	remove(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
-	remove(p);
-	remove(f->dir);
-	mem_free(f);
+	tstore_close(*state);
 	return 0;
 }
 
@@ -77,12 +58,12 @@ static enum err op_fn(struct store_wtxn *w, void *arg)
 	return SE_INVAL;
 }
 
-static enum err run(struct fx *f, struct op *o)
+static enum err run(struct tstore *f, struct op *o)
 {
 	return store_write(f->s, op_fn, o, NULL);
 }
 
-static enum err get(struct fx *f, const char *er, const char *ee, struct ffollow *out)
+static enum err get(struct tstore *f, const char *er, const char *ee, struct ffollow *out)
 {
 	struct store_txn *t = NULL;
 	enum err rc = store_read_begin(f->s, &t);
@@ -99,7 +80,7 @@ static enum err get(struct fx *f, const char *er, const char *ee, struct ffollow
 
 static void test_lifecycle(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct ffollow fo;
 	struct op add = {OP_ADD, A, B, "https://r.example/f/1", FFOLLOW_PENDING, false};
 	struct op again = {OP_ADD, A, B, "", FFOLLOW_PENDING, true};
@@ -139,7 +120,7 @@ static void test_lifecycle(void **state)
 
 static void test_by_activity(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct store_txn *t = NULL;
 	struct ffollow fo;
 	struct op a1 = {OP_ADD, A, B, "https://r.example/f/1", FFOLLOW_PENDING, false};
@@ -180,7 +161,7 @@ static void test_hostile_ids(void **state)
 	    {"sp ace", B, SE_INVAL},
 	    {"0123456789012345678901234567890123456789012345678901234567890123456789", B, SE_INVAL},
 	};
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	char big[FFOLLOW_ACTIVITY_MAX + 10];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -201,7 +182,7 @@ static void test_hostile_ids(void **state)
 /* 25 followers of B (half accepted), walked in pages of 7 per state. */
 static void test_lists(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct store_txn *t = NULL;
 	struct ffollow *page = xcalloc(FFOLLOW_PAGE_MAX, sizeof(*page));
 	char ids[25][27];
@@ -280,7 +261,7 @@ static void test_lists(void **state)
 /* Count walks more than one scan batch. */
 static void test_count_many(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct store_txn *t = NULL;
 	size_t count;
 	char id[27];

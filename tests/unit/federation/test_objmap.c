@@ -20,40 +20,20 @@
 #include "core/ulid.h"
 #include "federation/objmap.h"
 #include "storage/store.h"
+#include "tests/support/tstore.h"
 
 static const struct store_coll_def colls[] = {FMAP_COLL_DEF};
 static const struct store_schema schema = {colls, sizeof(colls) / sizeof(colls[0])};
 
-struct fx {
-	char dir[64];
-	struct store *s;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct store_opts o = {.no_sync = true};
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sol-objmap-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &schema, &o, &f->s, NULL), SE_OK);
-	*state = f;
+	*state = tstore_open("objmap", &schema);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char p[128];
-
-	store_close(f->s);
-	snprintf(p, sizeof(p), "%s/data.mdb", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
-	unlink(p);
-	rmdir(f->dir);
-	free(f);
+	tstore_close(*state);
 	return 0;
 }
 
@@ -111,7 +91,7 @@ static void test_hex(void **state)
 
 static void test_roundtrip(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	char kind[FMAP_KIND_MAX], local[FMAP_LOCAL_MAX];
 	struct store_txn *t = NULL;
 	struct arena a = ARENA_INIT(1 << 16);
@@ -165,7 +145,7 @@ static void test_roundtrip(void **state)
 
 static void test_hostile(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	static char big[FMAP_AP_ID_MAX + 2];
 	char kind[FMAP_KIND_MAX], local[FMAP_LOCAL_MAX];
 	static const struct {
@@ -231,7 +211,7 @@ static void ulid_at(uint64_t ms, char out[ULID_LEN + 1])
 
 static void test_purge(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	char kind[FMAP_KIND_MAX], local[FMAP_LOCAL_MAX], u[3][ULID_LEN + 1], cut[ULID_LEN + 1];
 	char ap[64];
 	struct purge p;

@@ -16,39 +16,20 @@
 #include "core/mem.h"
 #include "federation/policy.h"
 #include "storage/store.h"
+#include "tests/support/tstore.h"
 
 static const struct store_coll_def colls[] = {POLICY_COLL_DEF};
 static const struct store_schema schema = {colls, 1};
 
-struct fx {
-	char dir[64];
-	struct store *s;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = xcalloc(1, sizeof(*f));
-	struct store_opts o = {.no_sync = true};
-
-	memcpy(f->dir, "/tmp/sol-policy-XXXXXX", 23);
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &schema, &o, &f->s, NULL), SE_OK);
-	*state = f;
+	*state = tstore_open("policy", &schema);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char p[128];
-
-	store_close(f->s);
-	snprintf(p, sizeof(p), "%s/data.mdb", f->dir);
-	remove(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
-	remove(p);
-	remove(f->dir);
-	mem_free(f);
+	tstore_close(*state);
 	return 0;
 }
 
@@ -151,14 +132,14 @@ static enum err op_fn(struct store_wtxn *w, void *arg)
 	return policy_block_remove(w, str_from(o->domain));
 }
 
-static enum err run(struct fx *f, bool add, const char *domain, const char *reason)
+static enum err run(struct tstore *f, bool add, const char *domain, const char *reason)
 {
 	struct op o = {add, domain, reason};
 
 	return store_write(f->s, op_fn, &o, NULL);
 }
 
-static bool allows(struct fx *f, const char *host)
+static bool allows(struct tstore *f, const char *host)
 {
 	struct store_txn *t = NULL;
 	bool ok;
@@ -169,7 +150,7 @@ static bool allows(struct fx *f, const char *host)
 	return ok;
 }
 
-static bool allows_url(struct fx *f, const char *url)
+static bool allows_url(struct tstore *f, const char *url)
 {
 	struct store_txn *t = NULL;
 	bool ok;
@@ -214,7 +195,7 @@ static void test_suffix_match(void **state)
 	    {"exa mple.org", false},
 	    {"other.org/x", false},
 	};
-	struct fx *f = *state;
+	struct tstore *f = *state;
 
 	assert_int_equal(run(f, true, "Example.com.", "spam"), SE_OK);
 	assert_int_equal(run(f, true, "sub.spam.net:443", ""), SE_OK);
@@ -265,7 +246,7 @@ static bool collect(const struct policy_block *b, void *arg)
 	return l->stop_after == 0 || l->n < l->stop_after;
 }
 
-static void list(struct fx *f, struct listed *l)
+static void list(struct tstore *f, struct listed *l)
 {
 	struct store_txn *t = NULL;
 
@@ -276,7 +257,7 @@ static void list(struct fx *f, struct listed *l)
 
 static void test_add_list_remove(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct listed l;
 	char reason[POLICY_REASON_MAX + 2];
 	long long first;
@@ -336,7 +317,7 @@ static void test_add_list_remove(void **state)
 /* More blocks than one scan page. */
 static void test_list_pages(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct listed l;
 	char d[64];
 
@@ -355,7 +336,7 @@ static void test_list_pages(void **state)
 /* Every mem_try_* failure in add and list gives an error and leaks nothing; then it works. */
 static void test_oom(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct listed l;
 	unsigned long n;
 	enum err rc = SE_NOMEM;
