@@ -195,6 +195,8 @@ TEST_SUPPORT += tests/support/fedify_peer.c
 TEST_SUPPORT += tests/support/fed_pair.c
 # the unit tests' throw-away store (tstore_)
 TEST_SUPPORT += tests/support/tstore.c
+# the tests' loopback HTTP server (lsrv_)
+TEST_SUPPORT += tests/support/lsrv.c
 INTEG_TESTS := tests/integration/test_daemon.c tests/integration/test_revoltjs.c tests/integration/test_auth.c tests/integration/test_members.c tests/integration/test_servers.c tests/integration/test_invites.c tests/integration/test_roles.c
 INTEG_TESTS += tests/integration/test_users.c
 INTEG_TESTS += tests/integration/test_autumn.c

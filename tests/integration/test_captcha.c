@@ -26,41 +26,24 @@
 
 #include "tests/support/api_client.h"
 #include "tests/support/daemon.h"
+#include "tests/support/lsrv.h"
 
 #define START_MS 20000
 #define STOP_MS 15000
 
 static struct {
-	int fd;
-	unsigned short port;
-	atomic_int stop;
-	pthread_t th;
-	atomic_int requests;
+	struct lsrv *srv;
 	char last_form[4096];
 } g;
 
-static void serve(int fd)
+static void serve(struct lsrv *srv, int fd, void *arg)
 {
 	char req[8192], out[256];
-	size_t len = 0;
 	const char *body, *answer;
 
-	for (int i = 0; i < 40 && len + 1 < sizeof(req); i++) {
-		struct pollfd p = {fd, POLLIN, 0};
-		ssize_t r;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		r = recv(fd, req + len, sizeof(req) - 1 - len, 0);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		req[len] = '\0';
-		body = strstr(req, "\r\n\r\n");
-		if (body && strstr(body, "sitekey="))
-			break;
-	}
-	req[len] = '\0';
+	(void)srv;
+	(void)arg;
+	lsrv_read_request(fd, req, sizeof(req));
 	body = strstr(req, "\r\n\r\n");
 	body = body ? body + 4 : "";
 	snprintf(g.last_form, sizeof(g.last_form), "%s", body);
@@ -73,53 +56,26 @@ static void serve(int fd)
 	send(fd, out, strlen(out), MSG_NOSIGNAL);
 }
 
-static void *srv_main(void *arg)
-{
-	(void)arg;
-	while (!g.stop) {
-		struct pollfd p = {g.fd, POLLIN, 0};
-		int c;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		c = accept(g.fd, NULL, NULL);
-		if (c < 0)
-			continue;
-		g.requests++;
-		serve(c);
-		close(c);
-	}
-	return NULL;
-}
-
 static int setup(void **state)
 {
-	struct sockaddr_in a;
-	socklen_t al = sizeof(a);
 	char url[128];
 
 	(void)state;
-	g.fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (g.fd < 0 || bind(g.fd, (struct sockaddr *)&a, sizeof(a)) || listen(g.fd, 8) ||
-	    getsockname(g.fd, (struct sockaddr *)&a, &al))
+	g.srv = lsrv_start(serve, NULL);
+	if (!g.srv)
 		return -1;
-	g.port = ntohs(a.sin_port);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/siteverify", g.port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/siteverify", lsrv_port(g.srv));
 	setenv("SOLSTICE_CAPTCHA_HCAPTCHA_KEY", "0xsecret", 1);
 	setenv("SOLSTICE_CAPTCHA_HCAPTCHA_SITEKEY", "site-key-1", 1);
 	setenv("SOLSTICE_CAPTCHA_HCAPTCHA_VERIFY_URL", url, 1);
-	return pthread_create(&g.th, NULL, srv_main, NULL) ? -1 : 0;
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	g.stop = 1;
-	pthread_join(g.th, NULL);
-	close(g.fd);
+	lsrv_stop(g.srv);
+	g.srv = NULL;
 	return 0;
 }
 
@@ -143,18 +99,18 @@ static void test_captcha_routes(void **state)
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		/* no token: refused before any call */
-		before = g.requests;
+		before = (int)lsrv_hits(g.srv);
 		tc_expect(
 		    d, "POST", paths[i], NULL,
 		    "{\"email\":\"cap@example.org\",\"password\":\"correct horse battery 9\"}", 400,
 		    "CaptchaFailed");
-		assert_int_equal(g.requests, before);
+		assert_int_equal((int)lsrv_hits(g.srv), before);
 		/* a refused token */
 		tc_expect(d, "POST", paths[i], NULL,
 		          "{\"email\":\"cap@example.org\",\"password\":\"correct horse battery 9\","
 		          "\"captcha\":\"bad-token\"}",
 		          400, "CaptchaFailed");
-		assert_int_equal(g.requests, before + 1);
+		assert_int_equal((int)lsrv_hits(g.srv), before + 1);
 		assert_non_null(strstr(g.last_form, "secret=0xsecret&response=bad-token"));
 	}
 	/* an accepted token lets account creation through */

@@ -36,6 +36,7 @@
 #include "storage/store.h"
 #include "tests/support/api_client.h"
 #include "tests/support/daemon.h"
+#include "tests/support/lsrv.h"
 
 #define START_MS 20000
 #define STOP_MS 15000
@@ -50,10 +51,9 @@ struct actor {
 };
 
 struct fake {
-	int fd, port;
-	pthread_t th;
+	struct lsrv *l;
+	int port;
 	pthread_mutex_t mu;
-	bool stop;
 	struct actor actors[NAMES];
 	unsigned fetches[NAMES];    /* GETs of each actor */
 	unsigned fetches_localhost; /* GETs that came for Host: localhost:<port> */
@@ -111,28 +111,15 @@ static char *actor_doc(const struct actor *a, const char *host)
 	return s;
 }
 
-static void serve_one(int c)
+static void serve_one(struct lsrv *l, int c, void *arg)
 {
 	char req[8192], path[512] = "", host[256] = "", resp[256];
 	char *body = NULL, *h;
-	size_t n = 0;
 	int status = 404;
 
-	while (n < sizeof(req) - 1) {
-		struct pollfd p = {c, POLLIN, 0};
-		ssize_t k;
-
-		if (poll(&p, 1, 2000) <= 0)
-			break;
-		k = read(c, req + n, sizeof(req) - 1 - n);
-		if (k <= 0)
-			break;
-		n += (size_t)k;
-		req[n] = '\0';
-		if (strstr(req, "\r\n\r\n"))
-			break;
-	}
-	req[n] = '\0';
+	(void)l;
+	(void)arg;
+	lsrv_read_request(c, req, sizeof(req));
 	sscanf(req, "GET %511s", path);
 	h = strcasestr(req, "\r\nhost:");
 	if (h)
@@ -158,35 +145,10 @@ static void serve_one(int c)
 	if (write(c, resp, strlen(resp)) < 0 || (body && write(c, body, strlen(body)) < 0))
 		fprintf(stderr, "fake: write failed\n");
 	free(body);
-	close(c);
-}
-
-static void *fake_main(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		struct pollfd p = {fk.fd, POLLIN, 0};
-		bool stop;
-
-		pthread_mutex_lock(&fk.mu);
-		stop = fk.stop;
-		pthread_mutex_unlock(&fk.mu);
-		if (stop)
-			break;
-		if (poll(&p, 1, 100) == 1) {
-			int c = accept(fk.fd, NULL, NULL);
-
-			if (c >= 0)
-				serve_one(c);
-		}
-	}
-	return NULL;
 }
 
 static void fake_start(void)
 {
-	struct sockaddr_in a = {0};
-	socklen_t len = sizeof(a);
 	static const char *const names[NAMES] = {"alice", "dave", "eve", "carol"};
 
 	memset(&fk, 0, sizeof(fk));
@@ -195,23 +157,14 @@ static void fake_start(void)
 		fk.actors[i].name = names[i];
 		fk.actors[i].key = rsa_new();
 	}
-	fk.fd = socket(AF_INET, SOCK_STREAM, 0);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fk.fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(fk.fd, 64), 0);
-	getsockname(fk.fd, (struct sockaddr *)&a, &len);
-	fk.port = ntohs(a.sin_port);
-	assert_int_equal(pthread_create(&fk.th, NULL, fake_main, NULL), 0);
+	fk.l = lsrv_start(serve_one, NULL);
+	assert_non_null(fk.l);
+	fk.port = lsrv_port(fk.l);
 }
 
 static void fake_stop(void)
 {
-	pthread_mutex_lock(&fk.mu);
-	fk.stop = true;
-	pthread_mutex_unlock(&fk.mu);
-	pthread_join(fk.th, NULL);
-	close(fk.fd);
+	lsrv_stop(fk.l);
 	for (int i = 0; i < NAMES; i++)
 		EVP_PKEY_free(fk.actors[i].key);
 }

@@ -27,6 +27,7 @@
 #include "core/cfg.h"
 #include "core/fetch.h"
 #include "core/jx.h"
+#include "tests/support/lsrv.h"
 
 static void test_answer(void **state)
 {
@@ -63,46 +64,21 @@ static void test_answer(void **state)
 /* ---- siteverify stand-in ---- */
 
 static struct {
-	int fd;
-	unsigned short port;
-	atomic_int stop;
-	pthread_t th;
-	atomic_int requests;
+	struct lsrv *srv;
 	char form[16384];
 	char ctype[128];
 } g;
 
-static void serve(int fd)
+static void serve(struct lsrv *srv, int fd, void *arg)
 {
 	char req[20000];
-	size_t len = 0;
 	const char *body, *ct;
 	const char *status = "200 OK", *answer;
 	char out[512];
-	long want = -1;
 
-	for (int i = 0; i < 40 && len + 1 < sizeof(req); i++) {
-		struct pollfd p = {fd, POLLIN, 0};
-		ssize_t r;
-		char *end;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		r = recv(fd, req + len, sizeof(req) - 1 - len, 0);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		req[len] = '\0';
-		end = strstr(req, "\r\n\r\n");
-		if (end && want < 0) {
-			const char *cl = strcasestr(req, "\r\ncontent-length:");
-
-			want = (long)(end + 4 - req) + (cl ? strtol(cl + 17, NULL, 10) : 0);
-		}
-		if (want >= 0 && (long)len >= want)
-			break;
-	}
-	req[len] = '\0';
+	(void)srv;
+	(void)arg;
+	lsrv_read_request(fd, req, sizeof(req));
 	body = strstr(req, "\r\n\r\n");
 	body = body ? body + 4 : "";
 	snprintf(g.form, sizeof(g.form), "%s", body);
@@ -125,48 +101,20 @@ static void serve(int fd)
 	send(fd, out, strlen(out), MSG_NOSIGNAL);
 }
 
-static void *srv_main(void *arg)
-{
-	(void)arg;
-	while (!g.stop) {
-		struct pollfd p = {g.fd, POLLIN, 0};
-		int c;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		c = accept(g.fd, NULL, NULL);
-		if (c < 0)
-			continue;
-		g.requests++;
-		serve(c);
-		close(c);
-	}
-	return NULL;
-}
-
 static int srv_setup(void **state)
 {
-	struct sockaddr_in a;
-	socklen_t al = sizeof(a);
-
 	(void)state;
-	g.fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (g.fd < 0 || bind(g.fd, (struct sockaddr *)&a, sizeof(a)) || listen(g.fd, 8) ||
-	    getsockname(g.fd, (struct sockaddr *)&a, &al))
+	g.srv = lsrv_start(serve, NULL);
+	if (!g.srv)
 		return -1;
-	g.port = ntohs(a.sin_port);
-	return pthread_create(&g.th, NULL, srv_main, NULL) ? -1 : 0;
+	return 0;
 }
 
 static int srv_teardown(void **state)
 {
 	(void)state;
-	g.stop = 1;
-	pthread_join(g.th, NULL);
-	close(g.fd);
+	lsrv_stop(g.srv);
+	g.srv = NULL;
 	return 0;
 }
 
@@ -175,7 +123,7 @@ static void cfg_for(struct cfg *c, const char *key, bool allow_private)
 	char url[128];
 
 	cfg_init(c);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/siteverify", g.port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/siteverify", lsrv_port(g.srv));
 	assert_int_equal(cfg_set(c, "captcha.hcaptcha_key", key, "test", NULL), SE_OK);
 	assert_int_equal(cfg_set(c, "captcha.hcaptcha_sitekey", "site-1", "test", NULL), SE_OK);
 	assert_int_equal(cfg_set(c, "captcha.hcaptcha_verify_url", url, "test", NULL), SE_OK);
@@ -192,10 +140,10 @@ static void test_check(void **state)
 	(void)state;
 	/* disabled: everything passes without a call */
 	cfg_init(&c);
-	before = g.requests;
+	before = (int)lsrv_hits(g.srv);
 	assert_int_equal(captcha_check(&c, STR_NULL, &ei), SE_OK);
 	assert_false(captcha_enabled(&c));
-	assert_int_equal(g.requests, before);
+	assert_int_equal((int)lsrv_hits(g.srv), before);
 	cfg_release(&c);
 
 	cfg_for(&c, "0x00 secret&=", true);
@@ -216,20 +164,20 @@ static void test_check(void **state)
 	assert_non_null(strstr(g.form, "response=x%26response%3Dgood-token"));
 
 	/* missing and oversized tokens fail without a call */
-	before = g.requests;
+	before = (int)lsrv_hits(g.srv);
 	assert_int_equal(captcha_check(&c, STR_NULL, &ei), SE_CaptchaFailed);
 	assert_int_equal(captcha_check(&c, STR_LIT(""), &ei), SE_CaptchaFailed);
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(captcha_check(&c, str_from(big), &ei), SE_CaptchaFailed);
-	assert_int_equal(g.requests, before);
+	assert_int_equal((int)lsrv_hits(g.srv), before);
 	cfg_release(&c);
 
 	/* without allow_private the loopback verifier is refused by the fetcher */
 	cfg_for(&c, "k", false);
 	assert_int_equal(captcha_check(&c, STR_LIT("good-token"), &ei), SE_CaptchaFailed);
 	assert_non_null(strstr(ei.detail, "unreachable"));
-	assert_int_equal(g.requests, before);
+	assert_int_equal((int)lsrv_hits(g.srv), before);
 	cfg_release(&c);
 
 	/* nothing listening: fail closed */

@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 
 #include "core/fetch.h"
+#include "tests/support/lsrv.h"
 
 /* ---- address table ---- */
 
@@ -229,85 +230,22 @@ static void test_url_parse(void **state)
 
 /* ---- a tiny HTTP/1.1 server on 127.0.0.1 ---- */
 
-struct srv {
-	int fd;
-	unsigned short port;
-	atomic_int stop;
-	pthread_t th;
-	atomic_int requests;
-	char last_req[4096];
-};
+static struct lsrv *g_srv;
+static char last_req[4096]; /* the last request the server read */
 
-static struct srv g_srv;
-
-static void send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void reply(int fd, const char *status, const char *extra, const char *body)
-{
-	char head[1024];
-	int n = snprintf(head, sizeof(head),
-	                 "HTTP/1.1 %s\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n",
-	                 status, strlen(body), extra);
-
-	send_all(fd, head, (size_t)n);
-	send_all(fd, body, strlen(body));
-}
-
-/* Reads one request (head + Content-Length body) into `req`; bounded by size and 2 s. */
-static size_t read_request(int fd, char *req, size_t cap)
-{
-	size_t len = 0;
-	long want = -1;
-
-	for (int rounds = 0; rounds < 40 && len + 1 < cap; rounds++) {
-		struct pollfd p = {fd, POLLIN, 0};
-		ssize_t r;
-		char *end;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		r = recv(fd, req + len, cap - 1 - len, 0);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		req[len] = '\0';
-		end = strstr(req, "\r\n\r\n");
-		if (!end)
-			continue;
-		if (want < 0) {
-			const char *cl = strcasestr(req, "\r\ncontent-length:");
-
-			want = (long)(end + 4 - req) + (cl ? strtol(cl + 17, NULL, 10) : 0);
-		}
-		if ((long)len >= want)
-			break;
-	}
-	req[len] = '\0';
-	return len;
-}
-
-static void serve_one(int fd)
+static void serve_one(struct lsrv *srv, int fd, void *arg)
 {
 	char req[4096], path[256] = "", body[512];
 	const char *b;
 
-	read_request(fd, req, sizeof(req));
-	snprintf(g_srv.last_req, sizeof(g_srv.last_req), "%s", req);
+	(void)arg;
+	lsrv_read_request(fd, req, sizeof(req));
+	snprintf(last_req, sizeof(last_req), "%s", req);
 	sscanf(req, "%*s %255s", path);
 	b = strstr(req, "\r\n\r\n");
 	b = b ? b + 4 : "";
 	if (strcmp(path, "/ok") == 0) {
-		reply(fd, "200 OK", "Content-Type: text/plain\r\nX-Test: yes\r\n", "hello");
+		lsrv_reply(fd, "200 OK", "Content-Type: text/plain\r\nX-Test: yes\r\n", "hello");
 	} else if (strcmp(path, "/echo") == 0) {
 		char method[16] = "";
 		const char *sig = strcasestr(req, "\r\nx-sig: ");
@@ -315,7 +253,7 @@ static void serve_one(int fd)
 
 		sscanf(req, "%15s", method);
 		snprintf(body, sizeof(body), "%s:%s|%.*s", method, b, sl, sig ? sig + 9 : "");
-		reply(fd, "200 OK", "Content-Type: application/json\r\n", body);
+		lsrv_reply(fd, "200 OK", "Content-Type: application/json\r\n", body);
 	} else if (strcmp(path, "/big") == 0 || strcmp(path, "/big-noclen") == 0) {
 		static char chunk[4096];
 		char head[256];
@@ -329,15 +267,15 @@ static void serve_one(int fd)
 		else
 			n = snprintf(head, sizeof(head),
 			             "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
-		send_all(fd, head, (size_t)n);
+		lsrv_send_all(fd, head, (size_t)n);
 		for (int i = 0; i < 25; i++)
-			send_all(fd, chunk, sizeof(chunk));
+			lsrv_send_all(fd, chunk, sizeof(chunk));
 	} else if (strcmp(path, "/stall") == 0) {
 		const char *head = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
 
-		send_all(fd, head, strlen(head));
+		lsrv_send_all(fd, head, strlen(head));
 		/* hold the connection until the client gives up (bounded: 5 s) */
-		for (int i = 0; i < 100 && !g_srv.stop; i++) {
+		for (int i = 0; i < 100 && !lsrv_stopping(srv); i++) {
 			struct pollfd p = {fd, POLLIN, 0};
 			char tmp[64];
 
@@ -345,83 +283,51 @@ static void serve_one(int fd)
 				break;
 		}
 	} else if (strcmp(path, "/r1") == 0) {
-		reply(fd, "302 Found", "Location: /r2\r\n", "");
+		lsrv_reply(fd, "302 Found", "Location: /r2\r\n", "");
 	} else if (strcmp(path, "/r2") == 0) {
-		reply(fd, "301 Moved Permanently", "Location: /ok\r\n", "");
+		lsrv_reply(fd, "301 Moved Permanently", "Location: /ok\r\n", "");
 	} else if (strcmp(path, "/loop") == 0) {
-		reply(fd, "302 Found", "Location: /loop\r\n", "");
+		lsrv_reply(fd, "302 Found", "Location: /loop\r\n", "");
 	} else if (strcmp(path, "/to-ftp") == 0) {
-		reply(fd, "302 Found", "Location: ftp://127.0.0.1/x\r\n", "");
+		lsrv_reply(fd, "302 Found", "Location: ftp://127.0.0.1/x\r\n", "");
 	} else if (strcmp(path, "/to-creds") == 0) {
 		char loc[128];
 
-		snprintf(loc, sizeof(loc), "Location: http://u:p@127.0.0.1:%u/ok\r\n", g_srv.port);
-		reply(fd, "302 Found", loc, "");
+		snprintf(loc, sizeof(loc), "Location: http://u:p@127.0.0.1:%u/ok\r\n",
+		         lsrv_port(g_srv));
+		lsrv_reply(fd, "302 Found", loc, "");
 	} else if (strcmp(path, "/see-other") == 0) {
-		reply(fd, "303 See Other", "Location: /echo\r\n", "");
+		lsrv_reply(fd, "303 See Other", "Location: /echo\r\n", "");
 	} else if (strcmp(path, "/keep-method") == 0) {
-		reply(fd, "307 Temporary Redirect", "Location: /echo\r\n", "");
+		lsrv_reply(fd, "307 Temporary Redirect", "Location: /echo\r\n", "");
 	} else if (strcmp(path, "/busy") == 0) {
-		reply(fd, "429 Too Many Requests", "Retry-After: 120\r\n", "slow down");
+		lsrv_reply(fd, "429 Too Many Requests", "Retry-After: 120\r\n", "slow down");
 	} else if (strcmp(path, "/busy-date") == 0) {
-		reply(fd, "503 Service Unavailable",
-		      "Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n", "");
+		lsrv_reply(fd, "503 Service Unavailable",
+		           "Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n", "");
 	} else {
-		reply(fd, "404 Not Found", "", "nope");
+		lsrv_reply(fd, "404 Not Found", "", "nope");
 	}
-}
-
-static void *srv_main(void *arg)
-{
-	(void)arg;
-	while (!g_srv.stop) {
-		struct pollfd p = {g_srv.fd, POLLIN, 0};
-		int c;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		c = accept(g_srv.fd, NULL, NULL);
-		if (c < 0)
-			continue;
-		g_srv.requests++;
-		serve_one(c);
-		close(c);
-	}
-	return NULL;
 }
 
 static int srv_setup(void **state)
 {
-	struct sockaddr_in a;
-	socklen_t al = sizeof(a);
-
 	(void)state;
-	memset(&g_srv, 0, sizeof(g_srv));
-	g_srv.fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (g_srv.fd < 0)
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(g_srv.fd, (struct sockaddr *)&a, sizeof(a)) || listen(g_srv.fd, 16) ||
-	    getsockname(g_srv.fd, (struct sockaddr *)&a, &al))
-		return -1;
-	g_srv.port = ntohs(a.sin_port);
-	return pthread_create(&g_srv.th, NULL, srv_main, NULL) ? -1 : 0;
+	g_srv = lsrv_start(serve_one, NULL);
+	return g_srv ? 0 : -1;
 }
 
 static int srv_teardown(void **state)
 {
 	(void)state;
-	g_srv.stop = 1;
-	pthread_join(g_srv.th, NULL);
-	close(g_srv.fd);
+	lsrv_stop(g_srv);
+	g_srv = NULL;
 	return 0;
 }
 
 static void url_of(char *out, size_t cap, const char *scheme, const char *host, const char *path)
 {
-	snprintf(out, cap, "%s://%s:%u%s", scheme, host, g_srv.port, path);
+	snprintf(out, cap, "%s://%s:%u%s", scheme, host, lsrv_port(g_srv), path);
 }
 
 static const struct fetch_opts priv_opts = {true, 5, 65536, 3, "Solstice-test/1"};
@@ -444,8 +350,8 @@ static void test_get_ok(void **state)
 	assert_string_equal(r.final_url, url);
 	assert_int_equal(r.retry_after_s, -1);
 	assert_non_null(strstr(r.headers_raw, "X-Test: yes"));
-	assert_non_null(strcasestr(g_srv.last_req, "\r\nUser-Agent: Solstice-test/1\r\n"));
-	assert_non_null(strstr(g_srv.last_req, "\r\nAccept: application/activity+json\r\n"));
+	assert_non_null(strcasestr(last_req, "\r\nUser-Agent: Solstice-test/1\r\n"));
+	assert_non_null(strstr(last_req, "\r\nAccept: application/activity+json\r\n"));
 	fetch_resp_release(&r);
 	/* a release of a released response is harmless */
 	fetch_resp_release(&r);
@@ -472,7 +378,7 @@ static void test_post_and_headers(void **state)
 	assert_int_equal(fetch_do(&priv_opts, &rq, &r, &ei), SE_OK);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(buf_cstr(&r.body), "POST:{\"a\":1}|abc");
-	assert_null(strcasestr(g_srv.last_req, "Expect:"));
+	assert_null(strcasestr(last_req, "Expect:"));
 	fetch_resp_release(&r);
 
 	/* 307 keeps method and body */
@@ -599,19 +505,19 @@ static void test_redirects(void **state)
 
 	/* a loop ends at the limit */
 	o.max_redirects = 3;
-	before = g_srv.requests;
+	before = (int)lsrv_hits(g_srv);
 	url_of(url, sizeof(url), "http", "127.0.0.1", "/loop");
 	assert_int_equal(fetch_do(&o, &rq, &r, &ei), SE_IO);
-	assert_int_equal(g_srv.requests - before, 4);
+	assert_int_equal((int)lsrv_hits(g_srv) - before, 4);
 
 	/* redirects to another scheme or carrying credentials are refused */
 	url_of(url, sizeof(url), "http", "127.0.0.1", "/to-ftp");
 	assert_int_equal(fetch_do(&o, &rq, &r, &ei), SE_INVAL);
-	before = g_srv.requests;
+	before = (int)lsrv_hits(g_srv);
 	url_of(url, sizeof(url), "http", "127.0.0.1", "/to-creds");
 	assert_int_equal(fetch_do(&o, &rq, &r, &ei), SE_INVAL);
 	assert_non_null(strstr(ei.detail, "credentials"));
-	assert_int_equal(g_srv.requests - before, 1);
+	assert_int_equal((int)lsrv_hits(g_srv) - before, 1);
 }
 
 /* With allow_private off, loopback is unreachable whatever the spelling. */
@@ -624,7 +530,7 @@ static void test_guard_refuses_loopback(void **state)
 	struct fetch_resp r;
 	struct fetch_req rq = {"GET", NULL, NULL, STR_NULL};
 	char url[256];
-	int before = g_srv.requests;
+	int before = (int)lsrv_hits(g_srv);
 
 	(void)state;
 	o.allow_private = false;
@@ -643,7 +549,7 @@ static void test_guard_refuses_loopback(void **state)
 		if (!strstr(ei.detail, "not allowed"))
 			fail_msg("%s: detail '%s'", hosts[i], ei.detail);
 	}
-	assert_int_equal(g_srv.requests, before);
+	assert_int_equal((int)lsrv_hits(g_srv), before);
 }
 
 /* fetch_easy_setup on a caller's handle (the delivery queue's path). */

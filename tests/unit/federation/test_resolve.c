@@ -38,6 +38,7 @@
 #include "federation/resolve_int.h"
 #include "storage/record.h"
 #include "storage/store.h"
+#include "tests/support/lsrv.h"
 #include "users/user.h"
 
 #define PEM "-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----\\n"
@@ -390,11 +391,9 @@ static void test_key_cache(void **state)
 /* ---- against a loopback "remote" server (struct fed on a real store) ---- */
 
 struct srv {
-	int fd, port;
-	pthread_t th;
+	struct lsrv *l;
+	int port;
 	pthread_mutex_t mu;
-	bool stop;
-	unsigned hits; /* requests served */
 	char name[64]; /* alice's display name */
 	bool fail;     /* answer 500 to everything */
 	char *pem;     /* alice's key */
@@ -431,34 +430,19 @@ static char *actor_json(const char *name, const char *id_host, const char *key_s
 	return s;
 }
 
-static void srv_one(int c)
+static void srv_one(struct lsrv *l, int c, void *arg)
 {
 	char req[4096], path[512] = "", self[64], *body = NULL;
-	size_t n = 0;
 
-	while (n < sizeof(req) - 1) {
-		struct pollfd p = {c, POLLIN, 0};
-		ssize_t k;
-
-		if (poll(&p, 1, 2000) <= 0)
-			break;
-		k = read(c, req + n, sizeof(req) - 1 - n);
-		if (k <= 0)
-			break;
-		n += (size_t)k;
-		req[n] = '\0';
-		if (strstr(req, "\r\n\r\n"))
-			break;
-	}
-	req[n] = '\0';
+	(void)l;
+	(void)arg;
+	lsrv_read_request(c, req, sizeof(req));
 	sscanf(req, "GET %511s", path);
 	snprintf(self, sizeof(self), "127.0.0.1:%d", sv.port);
 	pthread_mutex_lock(&sv.mu);
-	sv.hits++;
 	if (sv.fail) {
 		pthread_mutex_unlock(&sv.mu);
 		reply(c, 500, "application/json", "{}");
-		close(c);
 		return;
 	}
 	if (strcmp(path, "/users/alice") == 0) {
@@ -492,7 +476,6 @@ static void srv_one(int c)
 			    self, self);
 			reply(c, 200, "application/jrd+json", jrd);
 		}
-		close(c);
 		return;
 	}
 	pthread_mutex_unlock(&sv.mu);
@@ -504,36 +487,9 @@ static void srv_one(int c)
 	close(c);
 }
 
-static void *srv_main(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		struct pollfd p = {sv.fd, POLLIN, 0};
-		bool stop;
-
-		pthread_mutex_lock(&sv.mu);
-		stop = sv.stop;
-		pthread_mutex_unlock(&sv.mu);
-		if (stop)
-			break;
-		if (poll(&p, 1, 50) == 1) {
-			int c = accept(sv.fd, NULL, NULL);
-
-			if (c >= 0)
-				srv_one(c);
-		}
-	}
-	return NULL;
-}
-
 static unsigned hits(void)
 {
-	unsigned n;
-
-	pthread_mutex_lock(&sv.mu);
-	n = sv.hits;
-	pthread_mutex_unlock(&sv.mu);
-	return n;
+	return lsrv_hits(sv.l);
 }
 
 struct netfx {
@@ -548,8 +504,6 @@ static int net_setup(void **state)
 {
 	struct netfx *x = calloc(1, sizeof(*x));
 	struct store_opts o = {.no_sync = true};
-	struct sockaddr_in a = {0};
-	socklen_t len = sizeof(a);
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p = NULL;
 	long n;
@@ -576,14 +530,9 @@ static int net_setup(void **state)
 	n = BIO_get_mem_data(b, &p);
 	sv.pem = strndup(p, (size_t)n);
 	BIO_free(b);
-	sv.fd = socket(AF_INET, SOCK_STREAM, 0);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(sv.fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(sv.fd, 16), 0);
-	getsockname(sv.fd, (struct sockaddr *)&a, &len);
-	sv.port = ntohs(a.sin_port);
-	assert_int_equal(pthread_create(&sv.th, NULL, srv_main, NULL), 0);
+	sv.l = lsrv_start(srv_one, NULL);
+	assert_non_null(sv.l);
+	sv.port = lsrv_port(sv.l);
 	*state = x;
 	return 0;
 }
@@ -593,11 +542,7 @@ static int net_teardown(void **state)
 	struct netfx *x = *state;
 	char p[128];
 
-	pthread_mutex_lock(&sv.mu);
-	sv.stop = true;
-	pthread_mutex_unlock(&sv.mu);
-	pthread_join(sv.th, NULL);
-	close(sv.fd);
+	lsrv_stop(sv.l);
 	free(sv.pem);
 	finbox_stop(&x->f);
 	store_close(x->s);
