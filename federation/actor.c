@@ -626,7 +626,7 @@ enum err actor_serve(struct req_ctx *ctx, struct fed *f, struct str id, bool htm
 	rc = fkeys_public(f->keys, id, ctx->arena, &keys, &ctx->ei);
 	if (rc)
 		goto out;
-	doc = actor_doc_arena(f, rec, &keys, kb.ptr[user_len + acct_len + 1] == '1', ctx->arena,
+	doc = actor_doc_arena(f, rec, &keys, kb.ptr[user_len + acct_len + 2] == '1', ctx->arena,
 	                      &ctx->ei);
 	if (!doc) {
 		rc = ctx->ei.detail[0] ? SE_INVAL : SE_NOMEM;
