@@ -21,6 +21,7 @@
 #include "app.h"
 #include "bus/bus.h"
 #include "channels/channel.h"
+#include "channels/sync.h"
 #include "core/arena.h"
 #include "core/cfg.h"
 #include "core/jx.h"
@@ -30,6 +31,7 @@
 #include "federation/mapping_int.h"
 #include "federation/objmap.h"
 #include "federation/outbox.h"
+#include "federation/prefs.h"
 #include "federation/process.h"
 #include "messages/message.h"
 #include "storage/record.h"
@@ -633,6 +635,146 @@ static void test_auto_accept_and_undo(void **state)
 	assert_false(follows(R_ID, L_ID, NULL));
 }
 
+struct pref_set {
+	const char *user, *key, *text;
+};
+
+static enum err pref_fn(struct store_wtxn *w, void *arg)
+{
+	const struct pref_set *p = arg;
+	json_t *values = json_pack("{s:s}", p->key, p->text), *applied = NULL;
+	enum err rc = sync_settings_set(w, str_from(p->user), values, 1, &applied);
+
+	json_decref(values);
+	json_decref(applied);
+	return rc;
+}
+
+/* `user` stores `text` under solstice:federation (as POST /sync/settings/set would). */
+static void set_pref(const char *user, const char *text)
+{
+	struct pref_set p = {user, FPREFS_KEY, text};
+
+	assert_int_equal(store_write(F->app.store, pref_fn, &p, NULL), SE_OK);
+}
+
+static bool effective(const char *user, bool dflt)
+{
+	struct store_txn *t = NULL;
+	bool v;
+
+	assert_int_equal(store_read_begin(F->app.store, &t), SE_OK);
+	v = fprefs_auto_accept(t, str_from(user), dflt);
+	store_read_end(t);
+	return v;
+}
+
+/* Instance default off: lucy's own setting accepts at once, mark (never set) gets a request. */
+static void test_user_auto_accept_on(void **state)
+{
+	enum ffollow_state st;
+
+	(void)state;
+	F->cfg.federation.auto_accept_follows = false;
+	set_pref(L_ID, "{\"auto_accept_follows\":true,\"future\":[1]}");
+	assert_true(effective(L_ID, false));
+	assert_false(effective(M_ID, false));
+	assert_int_equal(
+	    run(R_ID, ACT("Follow", "http://remote.test/f/u1", R_URL, "\"" L_URL "\"")), SE_OK);
+	assert_true(follows(R_ID, L_ID, &st));
+	assert_int_equal(st, FFOLLOW_ACCEPTED);
+	assert_int_equal(rel(L_ID, R_ID), PERM_REL_INCOMING);
+	assert_int_equal(run(X_ID, ACT("Follow", "http://other.test/f/u2", X_URL, "\"" M_URL "\"")),
+	                 SE_OK);
+	assert_true(follows(X_ID, M_ID, &st));
+	assert_int_equal(st, FFOLLOW_PENDING);
+	assert_int_equal(rel(M_ID, X_ID), PERM_REL_INCOMING);
+	/* lucy turns it off again: the next follower waits */
+	set_pref(L_ID, "{\"auto_accept_follows\":false}");
+	assert_int_equal(run(X_ID, ACT("Follow", "http://other.test/f/u3", X_URL, "\"" L_URL "\"")),
+	                 SE_OK);
+	assert_true(follows(X_ID, L_ID, &st));
+	assert_int_equal(st, FFOLLOW_PENDING);
+}
+
+/* Instance default on: lucy's "false" wins; mark's missing or malformed setting gives the default.
+ */
+static void test_user_auto_accept_off(void **state)
+{
+	enum ffollow_state st;
+
+	(void)state;
+	F->cfg.federation.auto_accept_follows = true;
+	set_pref(L_ID, "{\"auto_accept_follows\":false}");
+	assert_false(effective(L_ID, true));
+	assert_true(effective(M_ID, true));
+	assert_int_equal(
+	    run(R_ID, ACT("Follow", "http://remote.test/f/o1", R_URL, "\"" L_URL "\"")), SE_OK);
+	assert_true(follows(R_ID, L_ID, &st));
+	assert_int_equal(st, FFOLLOW_PENDING);
+	/* stored behind the API's back: a wrong type, not JSON, not an object: the default */
+	set_pref(M_ID, "{\"auto_accept_follows\":\"no\"}");
+	assert_true(effective(M_ID, true));
+	assert_false(effective(M_ID, false));
+	set_pref(M_ID, "{\"auto_accept_follows\":fals");
+	assert_true(effective(M_ID, true));
+	set_pref(M_ID, "[false]");
+	assert_true(effective(M_ID, true));
+	set_pref(M_ID, "{}");
+	assert_true(effective(M_ID, true));
+	assert_int_equal(run(X_ID, ACT("Follow", "http://other.test/f/o2", X_URL, "\"" M_URL "\"")),
+	                 SE_OK);
+	assert_true(follows(X_ID, M_ID, &st));
+	assert_int_equal(st, FFOLLOW_ACCEPTED);
+	/* another key whose value names ours (the fast path's false positive): the default */
+	struct pref_set other = {X_ID, "theme", "\"" FPREFS_KEY "\""};
+
+	assert_int_equal(store_write(F->app.store, pref_fn, &other, NULL), SE_OK);
+	assert_true(effective(X_ID, true));
+	assert_false(effective(X_ID, false));
+}
+
+/* fprefs_parse on hostile text. */
+static void test_prefs_parse(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "null",
+	    "true",
+	    "[]",
+	    "\"{}\"",
+	    "{\"auto_accept_follows\":1}",
+	    "{\"auto_accept_follows\":null}",
+	    "{\"auto_accept_follows\":\"true\"}",
+	    "{\"auto_accept_follows\":true",
+	    "{\"auto_accept_follows\":true}x",
+	    "{\"a\":\"\\ud800\"}",
+	};
+	struct err_info ei = {0};
+	struct fprefs p;
+	char *big;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&p, 0xff, sizeof(p));
+		assert_int_equal(fprefs_parse(str_from(bad[i]), &p, &ei), SE_PARSE);
+		assert_false(p.has_auto_accept);
+	}
+	assert_int_equal(fprefs_parse(STR_LIT("{\"auto_accept_follows\":true}"), &p, NULL), SE_OK);
+	assert_true(p.has_auto_accept && p.auto_accept);
+	assert_int_equal(
+	    fprefs_parse(STR_LIT("{\"auto_accept_follows\":false,\"x\":{}}"), &p, NULL), SE_OK);
+	assert_true(p.has_auto_accept && !p.auto_accept);
+	assert_int_equal(fprefs_parse(STR_LIT(" {} "), &p, NULL), SE_OK);
+	assert_false(p.has_auto_accept);
+	/* over FPREFS_TEXT_MAX bytes: refused before parsing */
+	big = xmalloc(FPREFS_TEXT_MAX + 64);
+	snprintf(big, FPREFS_TEXT_MAX + 64, "{\"auto_accept_follows\":true,\"pad\":\"%0*d\"}",
+	         FPREFS_TEXT_MAX, 0);
+	assert_int_equal(fprefs_parse(str_from(big), &p, NULL), SE_PARSE);
+	mem_free(big);
+}
+
 /* An actor deleting itself: follows and friendship end, the user is flagged deleted. */
 static void test_actor_delete(void **state)
 {
@@ -663,6 +805,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_note_to_several, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_block_and_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_auto_accept_and_undo, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_user_auto_accept_on, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_user_auto_accept_off, setup, teardown),
+	    cmocka_unit_test(test_prefs_parse),
 	    cmocka_unit_test_setup_teardown(test_actor_delete, setup, teardown),
 	};
 
