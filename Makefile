@@ -289,6 +289,9 @@ BENCH_SRCS += tools/bench/bench_csync.c
 # federation per-user settings (solstice:federation in the settings sync; autoacc helper)
 SRCS_FED_PREFS := federation/prefs.c
 LIB_SRCS += $(SRCS_FED_PREFS)
+# shared federation helpers split out of duplicated code (dsrc)
+SRCS_FED_DSRC := federation/admin.c
+LIB_SRCS += $(SRCS_FED_DSRC)
 # ---- derived ----
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
 MAIN_OBJ   := $(MAIN_SRC:%.c=$(B)/%.o)

@@ -11,19 +11,18 @@
 
 #include "api/api.h"
 #include "app.h"
-#include "auth/authn.h"
 #include "core/jx.h"
 #include "core/limits.h"
 #include "core/mem.h"
 #include "core/ulid.h"
 #include "federation/deliver.h"
 #include "federation/deliver_int.h"
+#include "federation/admin.h"
 #include "federation/fed.h"
 #include "federation/hosts.h"
 #include "federation/objmap.h"
 #include "http/http.h"
 #include "http/router.h"
-#include "users/user.h"
 
 /* activities / hosts per page */
 #define PAGE_DEFAULT 20
@@ -50,31 +49,6 @@ static enum err reply(struct req_ctx *ctx, int status, json_t *v)
 		http_resp_set(ctx->resp, status, "application/json", str_from(text));
 	mem_free(text);
 	json_decref(v);
-	return rc;
-}
-
-/* The caller must hold a session of a user with `privileged: true`. */
-static enum err require_admin(struct req_ctx *ctx)
-{
-	const struct authn *who = ctx->who;
-	struct store_txn *t = NULL;
-	json_t *u = NULL;
-	enum err rc;
-
-	if (!who || who->kind != AUTHN_SESSION)
-		return SE_RAISE(&ctx->ei, SE_NotAuthenticated);
-	if (!fed_of(ctx))
-		return SE_RAISEF(&ctx->ei, SE_FeatureDisabled, "federation");
-	rc = store_read_begin(fed_of(ctx)->store, &t);
-	if (rc)
-		return SE_RAISE(&ctx->ei, rc);
-	rc = user_load(t, str_from(who->user_id), &u);
-	store_read_end(t);
-	if (rc)
-		return SE_RAISE(&ctx->ei, rc == SE_NOT_FOUND ? SE_InvalidSession : rc);
-	if (!user_is_privileged(u))
-		rc = SE_RAISE(&ctx->ei, SE_NotPrivileged);
-	json_decref(u);
 	return rc;
 }
 
@@ -211,7 +185,7 @@ static enum err list_deliveries(struct req_ctx *ctx)
 	json_t *list = NULL, *next = json_null();
 	enum err rc;
 
-	rc = require_admin(ctx);
+	rc = fadmin_require(ctx);
 	if (rc)
 		return rc;
 	rc = store_read_begin(fed_of(ctx)->store, &t);
@@ -310,7 +284,7 @@ static enum err get_delivery(struct req_ctx *ctx)
 	struct store_txn *t = NULL;
 	enum err rc;
 
-	rc = require_admin(ctx);
+	rc = fadmin_require(ctx);
 	if (rc)
 		return rc;
 	rc = store_read_begin(fed_of(ctx)->store, &t);
@@ -375,7 +349,7 @@ static enum err list_hosts(struct req_ctx *ctx)
 	json_t *list;
 	enum err rc;
 
-	rc = require_admin(ctx);
+	rc = fadmin_require(ctx);
 	if (rc)
 		return rc;
 	if (after.n >= FHOST_HOST_MAX)
@@ -439,7 +413,7 @@ static enum err reset_host(struct req_ctx *ctx)
 
 	memset(&a, 0, sizeof(a));
 	a.host = ctx->req->params[0];
-	rc = require_admin(ctx);
+	rc = fadmin_require(ctx);
 	if (rc)
 		return rc;
 	if (a.host.n == 0 || a.host.n >= sizeof(host))

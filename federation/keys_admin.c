@@ -10,12 +10,12 @@
 
 #include "api/api.h"
 #include "app.h"
-#include "auth/authn.h"
 #include "core/arena.h"
 #include "core/jx.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/ulid.h"
+#include "federation/admin.h"
 #include "federation/fed.h"
 #include "federation/keys.h"
 #include "federation/keys_admin.h"
@@ -31,31 +31,6 @@
 static struct fed *fed_of(struct req_ctx *ctx)
 {
 	return ((struct app *)ctx->app)->fed;
-}
-
-/* The caller must hold a session of a user with `privileged: true`. */
-static enum err require_admin(struct req_ctx *ctx)
-{
-	const struct authn *who = ctx->who;
-	struct store_txn *t = NULL;
-	json_t *u = NULL;
-	enum err rc;
-
-	if (!who || who->kind != AUTHN_SESSION)
-		return SE_RAISE(&ctx->ei, SE_NotAuthenticated);
-	if (!fed_of(ctx))
-		return SE_RAISEF(&ctx->ei, SE_FeatureDisabled, "federation");
-	rc = store_read_begin(fed_of(ctx)->store, &t);
-	if (rc)
-		return SE_RAISE(&ctx->ei, rc);
-	rc = user_load(t, str_from(who->user_id), &u);
-	store_read_end(t);
-	if (rc)
-		return SE_RAISE(&ctx->ei, rc == SE_NOT_FOUND ? SE_InvalidSession : rc);
-	if (!user_is_privileged(u))
-		rc = SE_RAISE(&ctx->ei, SE_NotPrivileged);
-	json_decref(u);
-	return rc;
 }
 
 /* SE_OK when `id` is a local user (a record without "ap"); SE_NOT_FOUND otherwise. */
@@ -116,7 +91,7 @@ static enum err rotate(struct req_ctx *ctx)
 	const char *actor, *rsa_id, *ed_id;
 	json_t *out = NULL;
 	char *text = NULL;
-	enum err rc = require_admin(ctx);
+	enum err rc = fadmin_require(ctx);
 
 	if (rc)
 		goto out;
