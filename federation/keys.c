@@ -5,17 +5,13 @@
  */
 #include "federation/keys.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -28,8 +24,6 @@
 #include "storage/record.h"
 #include "storage/store.h"
 
-/* bytes of the key file: base64 of 32 bytes, a newline, some slack */
-#define KEY_FILE_MAX 128
 /* bytes of a sealed private key (a PKCS#8 PEM of RSA-4096 is ~3.3 KB) */
 #define SEALED_MAX 8192
 
@@ -60,102 +54,21 @@ static int64_t now_ms(void)
 
 /* ---- the at-rest key ---- */
 
-static enum err key_decode(struct str b64, unsigned char key[32], const char *what,
-                           struct err_info *ei)
-{
-	unsigned char tmp[64];
-	size_t n = 0;
-
-	while (b64.n && (b64.p[b64.n - 1] == '\n' || b64.p[b64.n - 1] == '\r'))
-		b64.n--;
-	b64 = str_trim(b64);
-	if (cry_base64_decode(b64, tmp, sizeof(tmp), &n) != SE_OK || n != 32) {
-		cry_wipe(tmp, sizeof(tmp));
-		return SE_RAISEF(ei, SE_CONFIG, "fkeys: %s is not base64 of 32 bytes", what);
-	}
-	memcpy(key, tmp, 32);
-	cry_wipe(tmp, sizeof(tmp));
-	return SE_OK;
-}
-
-static enum err key_create(const char *path, struct err_info *ei)
-{
-	unsigned char key[32];
-	struct buf b = BUF_INIT(KEY_FILE_MAX);
-	enum err rc = SE_OK;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST) /* another process made it first: use theirs */
-			return SE_OK;
-		return SE_RAISEF(ei, SE_IO, "fkeys: cannot create '%s': %s", path, strerror(errno));
-	}
-	cry_random(key, sizeof(key));
-	cry_base64url(&b, key, sizeof(key), true);
-	buf_putc(&b, '\n');
-	cry_wipe(key, sizeof(key));
-	if (buf_err(&b) || write(fd, b.ptr, b.len) != (ssize_t)b.len || fsync(fd)) {
-		rc = SE_RAISEF(ei, SE_IO, "fkeys: cannot write '%s': %s", path, strerror(errno));
-		unlink(path);
-	} else {
-		log_info("fkeys: generated the at-rest key '%s'", path);
-	}
-	close(fd);
-	if (b.ptr)
-		cry_wipe(b.ptr, b.len);
-	buf_release(&b);
-	return rc;
-}
-
 static enum err key_load(const struct cfg *cfg, unsigned char key[32], struct err_info *ei)
 {
-	struct buf dir = BUF_INIT(4096), path = BUF_INIT(4096);
-	char text[KEY_FILE_MAX + 1];
-	struct stat st;
+	struct buf dir = BUF_INIT(4096);
 	enum err rc;
-	ssize_t n;
-	int fd = -1;
 
-	if (cfg->federation.key_encryption_key && cfg->federation.key_encryption_key[0])
-		return key_decode(str_from(cfg->federation.key_encryption_key), key,
-		                  "federation.key_encryption_key", ei);
 	buf_printf(&dir, "%s/keys", cfg->storage.data);
-	buf_printf(&path, "%s/federation.key", buf_cstr(&dir));
-	if (buf_err(&dir) || buf_err(&path)) {
-		rc = SE_RAISEF(ei, SE_CONFIG, "fkeys: data directory path too long");
-		goto out;
+	if (buf_err(&dir)) {
+		buf_release(&dir);
+		return SE_RAISEF(ei, SE_CONFIG, "fkeys: data directory path too long");
 	}
-	if (mkdir(buf_cstr(&dir), 0700) != 0 && errno != EEXIST) {
-		rc = SE_RAISEF(ei, SE_IO, "fkeys: cannot create '%s': %s", buf_cstr(&dir),
-		               strerror(errno));
-		goto out;
-	}
-	rc = key_create(buf_cstr(&path), ei);
-	if (rc)
-		goto out;
-	fd = open(buf_cstr(&path), O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		rc = SE_RAISEF(ei, SE_IO, "fkeys: cannot read '%s': %s", buf_cstr(&path),
-		               strerror(errno));
-		goto out;
-	}
-	if (st.st_mode & 077)
-		log_warn("fkeys: '%s' is readable by others (mode %03o); chmod 600 it",
-		         buf_cstr(&path), (unsigned)(st.st_mode & 0777));
-	n = read(fd, text, sizeof(text));
-	if (n < 0 || n > KEY_FILE_MAX) {
-		rc =
-		    SE_RAISEF(ei, SE_CONFIG, "fkeys: cannot read a key from '%s'", buf_cstr(&path));
-		goto out;
-	}
-	rc = key_decode((struct str){text, (size_t)n}, key, buf_cstr(&path), ei);
-out:
-	cry_wipe(text, sizeof(text));
-	if (fd >= 0)
-		close(fd);
+	rc = cry_key_file_load(&(struct cry_key_src){"fkeys", cfg->federation.key_encryption_key,
+	                                             "federation.key_encryption_key",
+	                                             buf_cstr(&dir), "federation.key"},
+	                       key, ei);
 	buf_release(&dir);
-	buf_release(&path);
 	return rc;
 }
 

@@ -263,6 +263,126 @@ out:
 	return rc;
 }
 
+/* ---- 32-byte key files ---- */
+
+/* bytes of a key file: base64 of 32 bytes, a newline, some slack */
+#define KEY_FILE_MAX 128
+
+static enum err key_decode(const char *who, struct str b64, unsigned char key[32], const char *what,
+                           struct err_info *ei)
+{
+	unsigned char tmp[64];
+	size_t n = 0;
+
+	while (b64.n && (b64.p[b64.n - 1] == '\n' || b64.p[b64.n - 1] == '\r'))
+		b64.n--;
+	b64 = str_trim(b64);
+	if (cry_base64_decode(b64, tmp, sizeof(tmp), &n) != SE_OK || n != 32) {
+		cry_wipe(tmp, sizeof(tmp));
+		return SE_RAISEF(ei, SE_CONFIG, "%s: %s is not base64 of 32 bytes", who, what);
+	}
+	memcpy(key, tmp, 32);
+	cry_wipe(tmp, sizeof(tmp));
+	return SE_OK;
+}
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t k = write(fd, c, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		c += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+static enum err key_create(const char *who, const char *path, struct err_info *ei)
+{
+	unsigned char key[32];
+	struct buf b = BUF_INIT(KEY_FILE_MAX);
+	enum err rc = SE_OK;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST) /* another process made it first: use theirs */
+			return SE_OK;
+		return SE_RAISEF(ei, SE_IO, "%s: cannot create '%s': %s", who, path,
+		                 strerror(errno));
+	}
+	cry_random(key, sizeof(key));
+	cry_base64url(&b, key, sizeof(key), true);
+	buf_putc(&b, '\n');
+	cry_wipe(key, sizeof(key));
+	if (buf_err(&b) || !write_all(fd, b.ptr, b.len) || fsync(fd)) {
+		rc = SE_RAISEF(ei, SE_IO, "%s: cannot write '%s': %s", who, path, strerror(errno));
+		unlink(path);
+	} else {
+		log_info("%s: generated the at-rest key '%s'", who, path);
+	}
+	close(fd);
+	if (b.ptr)
+		cry_wipe(b.ptr, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+enum err cry_key_file_load(const struct cry_key_src *src, unsigned char key[32],
+                           struct err_info *ei)
+{
+	struct buf path = BUF_INIT(4096);
+	char text[KEY_FILE_MAX + 1];
+	const char *p;
+	struct stat st;
+	enum err rc;
+	ssize_t n;
+	int fd = -1;
+
+	if (src->b64 && src->b64[0])
+		return key_decode(src->who, str_from(src->b64), key, src->b64_name, ei);
+	buf_printf(&path, "%s/%s", src->dir, src->file);
+	if (buf_err(&path)) {
+		rc = SE_RAISEF(ei, SE_CONFIG, "%s: key file path too long", src->who);
+		goto out;
+	}
+	p = buf_cstr(&path);
+	if (mkdir(src->dir, 0700) != 0 && errno != EEXIST) {
+		rc = SE_RAISEF(ei, SE_IO, "%s: cannot create '%s': %s", src->who, src->dir,
+		               strerror(errno));
+		goto out;
+	}
+	rc = key_create(src->who, p, ei);
+	if (rc)
+		goto out;
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		rc = SE_RAISEF(ei, SE_IO, "%s: cannot read '%s': %s", src->who, p, strerror(errno));
+		goto out;
+	}
+	if (st.st_mode & 077)
+		log_warn("%s: '%s' is readable by others (mode %03o); chmod 600 it", src->who, p,
+		         (unsigned)(st.st_mode & 0777));
+	n = read(fd, text, sizeof(text));
+	if (n < 0 || n > KEY_FILE_MAX) {
+		rc = SE_RAISEF(ei, SE_CONFIG, "%s: cannot read a key from '%s'", src->who, p);
+		goto out;
+	}
+	rc = key_decode(src->who, (struct str){text, (size_t)n}, key, p, ei);
+out:
+	cry_wipe(text, sizeof(text));
+	if (fd >= 0)
+		close(fd);
+	buf_release(&path);
+	return rc;
+}
+
 uint64_t cry_shorthash(const unsigned char key[16], const void *p, size_t n)
 {
 	unsigned char h[crypto_shorthash_BYTES];

@@ -4,7 +4,7 @@
  *
  * Owns: the random source, token generation, constant-time comparison,
  * secret wiping, base64url, and the instance's long-lived key files (the
- * VAPID P-256 key for Web Push), password hashing (argon2id), SHA-256 and
+ * VAPID P-256 key for Web Push, the 32-byte at-rest keys), password hashing (argon2id), SHA-256 and
  * HMAC-SHA1 (for TOTP), HMAC-SHA-256 (SigV4) and the secretstream used for
  * blobs at rest. Later issues add signatures.
  * Threads: all functions are thread-safe after cry_init().
@@ -46,6 +46,29 @@ void cry_base64url(struct buf *out, const void *p, size_t n, bool pad);
  */
 enum err cry_vapid_load(const char *path, struct buf *pub_b64, struct err_info *ei)
     __attribute__((warn_unused_result));
+
+/* Where cry_key_file_load finds a 32-byte secret key. */
+struct cry_key_src {
+	const char *who;      /* prefix of error and log lines ("blob", "fkeys") */
+	const char *b64;      /* the configured key, base64 of 32 bytes; NULL/"" = use the file */
+	const char *b64_name; /* the setting's name in errors ("files.encryption_key") */
+	const char *dir;      /* directory of the key file, created 0700 if missing (one level) */
+	const char *file;     /* the key file's name inside `dir` */
+};
+
+/*
+ * Load a 32-byte secret key (the at-rest keys of blobs and federation
+ * private keys) into `key`: from src->b64 when set (surrounding whitespace
+ * ignored), else from the file src->dir/src->file, which is first created
+ * with mode 0600 holding base64url of 32 random bytes unless it exists
+ * (O_EXCL: of two racing processes the second uses the first one's key). A
+ * file readable by others is used, with a warning. Errors, ei->detail
+ * starting with src->who: SE_CONFIG (not base64 of 32 bytes, naming the
+ * setting or the file; a file over 128 bytes; a path over 4 KB), SE_IO
+ * (cannot create the directory or file, cannot read or write it).
+ */
+enum err cry_key_file_load(const struct cry_key_src *src, unsigned char key[32],
+                           struct err_info *ei) __attribute__((warn_unused_result));
 
 /* Size of a password hash string, NUL included (libsodium crypto_pwhash_STRBYTES). */
 #define CRY_PWHASH_MAX 128

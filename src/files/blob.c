@@ -20,9 +20,6 @@
 #include "core/str.h"
 #include "files/blob_int.h"
 
-/* bytes of the key file: base64 of 32 bytes, a newline, some slack */
-#define KEY_FILE_MAX 128
-
 struct blob_writer {
 	struct blob_store *s;
 	int fd;
@@ -157,93 +154,20 @@ static enum err read_all(int fd, void *p, size_t n)
 
 /* ---- the key ---- */
 
-static enum err key_decode(struct str b64, unsigned char key[32], const char *what,
-                           struct err_info *ei)
-{
-	unsigned char tmp[64];
-	size_t n = 0;
-
-	while (b64.n && (b64.p[b64.n - 1] == '\n' || b64.p[b64.n - 1] == '\r'))
-		b64.n--;
-	b64 = str_trim(b64);
-	if (cry_base64_decode(b64, tmp, sizeof(tmp), &n) != SE_OK || n != 32) {
-		cry_wipe(tmp, sizeof(tmp));
-		return SE_RAISEF(ei, SE_CONFIG, "blob: %s is not base64 of 32 bytes", what);
-	}
-	memcpy(key, tmp, 32);
-	cry_wipe(tmp, sizeof(tmp));
-	return SE_OK;
-}
-
-static enum err key_create(const char *path, struct err_info *ei)
-{
-	unsigned char key[32];
-	struct buf b = BUF_INIT(KEY_FILE_MAX);
-	enum err rc = SE_OK;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		/* another process created it first: use theirs */
-		if (errno == EEXIST)
-			return SE_OK;
-		return SE_RAISEF(ei, SE_IO, "blob: cannot create '%s': %s", path, strerror(errno));
-	}
-	cry_random(key, sizeof(key));
-	cry_base64url(&b, key, sizeof(key), true);
-	buf_putc(&b, '\n');
-	cry_wipe(key, sizeof(key));
-	if (buf_err(&b) || write_all(fd, b.ptr, b.len) || fsync(fd)) {
-		rc = SE_RAISEF(ei, SE_IO, "blob: cannot write '%s': %s", path, strerror(errno));
-		unlink(path);
-	} else {
-		log_info("blob: generated the at-rest key '%s'", path);
-	}
-	close(fd);
-	if (b.ptr)
-		cry_wipe(b.ptr, b.len);
-	buf_release(&b);
-	return rc;
-}
-
 static enum err key_load(const struct blob_opts *o, unsigned char key[32], struct err_info *ei)
 {
-	char text[KEY_FILE_MAX + 1];
-	char *dir = NULL, *path = NULL;
-	struct stat st;
-	enum err rc;
-	ssize_t n;
-	int fd = -1;
+	char *dir = NULL;
+	enum err rc = SE_OK;
 
-	if (o->key_b64 && o->key_b64[0])
-		return key_decode(str_from(o->key_b64), key, "files.encryption_key", ei);
-	dir = blob_join(o->data_dir, "keys");
-	path = blob_join(dir, "blob.key");
-	rc = blob_mkdirs(dir, ei);
-	if (rc)
-		goto out;
-	rc = key_create(path, ei);
-	if (rc)
-		goto out;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		rc = SE_RAISEF(ei, SE_IO, "blob: cannot read '%s': %s", path, strerror(errno));
-		goto out;
+	if (!o->key_b64 || !o->key_b64[0]) {
+		dir = blob_join(o->data_dir, "keys");
+		rc = blob_mkdirs(dir, ei);
 	}
-	if (st.st_mode & 077)
-		log_warn("blob: '%s' is readable by others (mode %03o); chmod 600 it", path,
-		         (unsigned)(st.st_mode & 0777));
-	n = read(fd, text, sizeof(text));
-	if (n < 0 || n > KEY_FILE_MAX) {
-		rc = SE_RAISEF(ei, SE_CONFIG, "blob: cannot read a key from '%s'", path);
-		goto out;
-	}
-	rc = key_decode((struct str){text, (size_t)n}, key, path, ei);
-out:
-	cry_wipe(text, sizeof(text));
-	if (fd >= 0)
-		close(fd);
-	mem_free(path);
+	if (!rc)
+		rc = cry_key_file_load(&(struct cry_key_src){"blob", o->key_b64,
+		                                             "files.encryption_key", dir,
+		                                             "blob.key"},
+		                       key, ei);
 	mem_free(dir);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /*
  * tests/unit/core/test_crypto.c: tokens, comparison, base64url, VAPID key file,
+ * 32-byte key files (cry_key_file_load),
  * argon2id, SHA-256, HMAC-SHA1 (RFC 2202) and random strings.
  */
 #include <setjmp.h>
@@ -113,6 +114,90 @@ static void hex(const unsigned char *p, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
 		snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void test_key_file(void **state)
+{
+	char dir[] = "/tmp/solstice-keyf-XXXXXX";
+	char kdir[64], path[128], long_text[300];
+	unsigned char a[32], b[32], zero[32] = {0};
+	struct err_info ei = ERR_INFO_INIT;
+	struct cry_key_src src = {"tkey", NULL, "files.encryption_key", kdir, "k.key"};
+	struct stat st;
+	bool differ = false;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(kdir, sizeof(kdir), "%s/keys", dir);
+	snprintf(path, sizeof(path), "%s/k.key", kdir);
+	/* the directory and the file are created, 0700 and 0600 */
+	assert_int_equal(cry_key_file_load(&src, a, &ei), SE_OK);
+	assert_int_equal(stat(kdir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_true(st.st_size > 40 && st.st_size < 64);
+	assert_memory_not_equal(a, zero, 32);
+	/* the second load reads the same key back */
+	assert_int_equal(cry_key_file_load(&src, b, &ei), SE_OK);
+	assert_memory_equal(a, b, 32);
+	/* a file readable by others still loads (with a warning) */
+	assert_int_equal(chmod(path, 0644), 0);
+	memset(b, 0, sizeof(b));
+	assert_int_equal(cry_key_file_load(&src, b, &ei), SE_OK);
+	assert_memory_equal(a, b, 32);
+	/* an operator's file: standard base64 with spaces and CRLF */
+	write_file(path, "  AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\r\n", 0600);
+	assert_int_equal(cry_key_file_load(&src, b, &ei), SE_OK);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(b[i], i);
+	/* hostile files: not base64, the wrong length, empty, too long */
+	write_file(path, "not base64 at all!\n", 0600);
+	assert_int_equal(cry_key_file_load(&src, b, &ei), SE_CONFIG);
+	assert_non_null(strstr(ei.detail, "tkey: "));
+	assert_non_null(strstr(ei.detail, "k.key"));
+	write_file(path, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\n", 0600); /* 31 bytes */
+	assert_int_equal(cry_key_file_load(&src, b, &ei), SE_CONFIG);
+	write_file(path, "", 0600);
+	assert_int_equal(cry_key_file_load(&src, b, &ei), SE_CONFIG);
+	memset(long_text, 'A', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	write_file(path, long_text, 0600);
+	assert_int_equal(cry_key_file_load(&src, b, &ei), SE_CONFIG);
+	assert_non_null(strstr(ei.detail, "cannot read a key"));
+	/* the configured key wins over the file and is not written anywhere */
+	unlink(path);
+	src.b64 = " AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n";
+	assert_int_equal(cry_key_file_load(&src, b, &ei), SE_OK);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(b[i], i);
+	assert_int_not_equal(stat(path, &st), 0);
+	src.b64 = "c2hvcnQ=";
+	assert_int_equal(cry_key_file_load(&src, b, &ei), SE_CONFIG);
+	assert_non_null(strstr(ei.detail, "files.encryption_key"));
+	/* an empty setting means the file: a fresh key, unlike the last one */
+	src.b64 = "";
+	assert_int_equal(cry_key_file_load(&src, b, &ei), SE_OK);
+	for (int i = 0; i < 32; i++)
+		differ = differ || b[i] != a[i];
+	assert_true(differ);
+	/* a directory that cannot be made */
+	src.dir = "/proc/no/such/dir";
+	assert_int_equal(cry_key_file_load(&src, b, &ei), SE_IO);
+	assert_non_null(strstr(ei.detail, "/proc/no/such/dir"));
+	unlink(path);
+	rmdir(kdir);
+	rmdir(dir);
 }
 
 static void test_pwhash(void **state)
@@ -305,11 +390,11 @@ static void test_random_below(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_token),        cmocka_unit_test(test_eq),
-	    cmocka_unit_test(test_base64url),    cmocka_unit_test(test_vapid),
-	    cmocka_unit_test(test_pwhash),       cmocka_unit_test(test_sha256),
-	    cmocka_unit_test(test_hmac_sha1),    cmocka_unit_test(test_random_string),
-	    cmocka_unit_test(test_random_below),
+	    cmocka_unit_test(test_token),         cmocka_unit_test(test_eq),
+	    cmocka_unit_test(test_base64url),     cmocka_unit_test(test_vapid),
+	    cmocka_unit_test(test_key_file),      cmocka_unit_test(test_pwhash),
+	    cmocka_unit_test(test_sha256),        cmocka_unit_test(test_hmac_sha1),
+	    cmocka_unit_test(test_random_string), cmocka_unit_test(test_random_below),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
