@@ -39,11 +39,9 @@
 #include "files/image.h"
 #include "tests/support/api_client.h"
 #include "tests/support/daemon.h"
+#include "tests/support/fed_pair.h"
+#include "tests/support/lsrv.h"
 
-#define START_MS 20000
-#define STOP_MS 15000
-/* how long one federated change may take to show on the other side */
-#define FED_WAIT_MS 20000
 /* bytes over the avatars tag limit (4 MB) the hostile peer serves */
 #define HUGE_BYTES (4000000 + 65536)
 
@@ -58,13 +56,6 @@ static const unsigned char png_b[] =
     "\x00\x04\x08\x02\x00\x00\x00\xc9\x51\x62\x17\x00\x00\x00\x10\x49\x44\x41\x54\x78\x9c\x63"
     "\x60\x68\xf8\x8f\x82\x48\xe4\x03\x00\xaa\x01\x1d\xed\xdc\x28\x1e\x6f\x00\x00\x00\x00\x49"
     "\x45\x4e\x44\xae\x42\x60\x82";
-
-static void nap(void)
-{
-	struct timespec ts = {0, 100 * 1000 * 1000};
-
-	nanosleep(&ts, NULL);
-}
 
 /* ---- raw HTTP (binary bodies) ---- */
 
@@ -116,7 +107,7 @@ static void raw_http(int port, const char *method, const char *path, const char 
 	                 "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n%s"
 	                 "Content-Length: %zu\r\n\r\n",
 	                 method, path, port, headers, n);
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
+	int64_t end = tc_now_ms() + FPAIR_WAIT_MS;
 
 	memset(out, 0, sizeof(*out));
 	assert_non_null(buf);
@@ -194,7 +185,7 @@ static void set_avatar(struct td *d, const char *token, const void *png, size_t 
 static json_t *wait_avatar(struct td *d, const char *token, const char *uid, const char *not_id)
 {
 	char path[128];
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
+	int64_t end = tc_now_ms() + FPAIR_WAIT_MS;
 
 	snprintf(path, sizeof(path), "/api/users/%s", uid);
 	while (tc_now_ms() < end) {
@@ -208,7 +199,7 @@ static json_t *wait_avatar(struct td *d, const char *token, const char *uid, con
 			return av;
 		}
 		json_decref(u);
-		nap();
+		fpair_nap();
 	}
 	fail_msg("no new avatar for %s on the other side", uid);
 	return NULL;
@@ -244,7 +235,7 @@ static void assert_served(struct td *d, const json_t *av, unsigned w, unsigned h
 static json_t *wait_message(struct td *d, const char *token, const char *cid, const char *content)
 {
 	char path[128];
-	int64_t end = tc_now_ms() + FED_WAIT_MS;
+	int64_t end = tc_now_ms() + FPAIR_WAIT_MS;
 
 	snprintf(path, sizeof(path), "/api/channels/%s/messages?limit=50", cid);
 	while (tc_now_ms() < end) {
@@ -260,7 +251,7 @@ static json_t *wait_message(struct td *d, const char *token, const char *cid, co
 			}
 		}
 		json_decref(list);
-		nap();
+		fpair_nap();
 	}
 	fail_msg("no message '%s' in %s", content, cid);
 	return NULL;
@@ -270,11 +261,10 @@ static json_t *wait_message(struct td *d, const char *token, const char *cid, co
 
 static void test_avatar_follows(void **state)
 {
-	static const char *const args[] = {"--dev", NULL};
-	struct td *a = tc_start(args, START_MS), *b = tc_start(args, START_MS);
+	struct td *a = fpair_start(NULL), *b = fpair_start(NULL);
 	struct tc_user alice, bob;
 	char handle[128], bob_on_a[32], alice_on_b[32], path[128], first[64], body[256];
-	json_t *me, *v, *av;
+	json_t *v, *av;
 	int64_t t0;
 
 	(void)state;
@@ -283,10 +273,7 @@ static void test_avatar_follows(void **state)
 	assert_int_equal(img_init(), SE_OK);
 	tc_user_make(a, "alice", &alice);
 	tc_user_make(b, "bob", &bob);
-	me = tc_ok(b, "GET", "/api/users/@me", bob.token, NULL, 200);
-	snprintf(handle, sizeof(handle), "%s_%s@127.0.0.1:%d", tc_sget(me, "username"),
-	         tc_sget(me, "discriminator"), td_http_port(b));
-	json_decref(me);
+	fpair_handle(b, &bob, handle, sizeof(handle));
 
 	/* 1. bob's avatar on B, then alice befriends bob@B: A fetches his icon */
 	set_avatar(b, bob.token, png_a, sizeof(png_a) - 1);
@@ -304,41 +291,11 @@ static void test_avatar_follows(void **state)
 	json_decref(av);
 
 	/* 2. bob accepts (A now follows bob), then changes his avatar: A follows */
-	{
-		int64_t end = tc_now_ms() + FED_WAIT_MS;
-
-		alice_on_b[0] = '\0';
-		while (!alice_on_b[0] && tc_now_ms() < end) {
-			me = tc_ok(b, "GET", "/api/users/@me", bob.token, NULL, 200);
-			if (tc_sval(json_array_get(json_object_get(me, "relations"), 0), "_id"))
-				snprintf(
-				    alice_on_b, sizeof(alice_on_b), "%s",
-				    tc_sval(json_array_get(json_object_get(me, "relations"), 0),
-				            "_id"));
-			json_decref(me);
-			if (!alice_on_b[0])
-				nap();
-		}
-		assert_true(alice_on_b[0] != '\0');
-	}
+	fpair_wait_relation(b, bob.token, NULL, "Incoming", alice_on_b);
 	snprintf(path, sizeof(path), "/api/users/%s/friend", alice_on_b);
 	json_decref(tc_ok(b, "PUT", path, bob.token, "{}", 200));
-	{
-		/* wait until A sees the friendship (its Follow accepted) */
-		int64_t end = tc_now_ms() + FED_WAIT_MS;
-		bool friend = false;
-
-		snprintf(path, sizeof(path), "/api/users/%s", bob_on_a);
-		while (!friend && tc_now_ms() < end) {
-			v = tc_ok(a, "GET", path, alice.token, NULL, 200);
-			friend = tc_sval(v, "relationship") &&
-			         !strcmp(tc_sval(v, "relationship"), "Friend");
-			json_decref(v);
-			if (!friend)
-				nap();
-		}
-		assert_true(friend);
-	}
+	/* wait until A sees the friendship (its Follow accepted) */
+	fpair_wait_relation(a, alice.token, bob_on_a, "Friend", NULL);
 	/* 2b. bob's DM with a picture: on A the message carries it as an attachments File */
 	{
 		char fid[64], cid_b[32], cid_a[32];
@@ -372,17 +329,16 @@ static void test_avatar_follows(void **state)
 	assert_served(a, av, 5, 4);
 	json_decref(av);
 
-	assert_int_equal(td_stop(a, STOP_MS, false), 0);
-	assert_int_equal(td_stop(b, STOP_MS, false), 0);
+	assert_int_equal(td_stop(a, FPAIR_STOP_MS, false), 0);
+	assert_int_equal(td_stop(b, FPAIR_STOP_MS, false), 0);
 }
 
 /* ---- a hostile peer ---- */
 
 struct peer {
-	int fd, port;
-	pthread_t th;
+	struct lsrv *l;
+	int port;
 	pthread_mutex_t mu;
-	bool stop;
 	char *pem;
 	unsigned image_hits;
 };
@@ -421,26 +377,13 @@ static char *actor_doc(const char *name)
 	return s;
 }
 
-static void peer_one(int c)
+static void peer_one(struct lsrv *l, int c, void *arg)
 {
 	char req[8192], path[512] = "", method[16] = "", name[64] = "";
-	size_t n = 0;
 
-	while (n < sizeof(req) - 1) {
-		struct pollfd p = {c, POLLIN, 0};
-		ssize_t k;
-
-		if (poll(&p, 1, 2000) <= 0)
-			break;
-		k = read(c, req + n, sizeof(req) - 1 - n);
-		if (k <= 0)
-			break;
-		n += (size_t)k;
-		req[n] = '\0';
-		if (strstr(req, "\r\n\r\n"))
-			break;
-	}
-	req[n] = '\0';
+	(void)l;
+	(void)arg;
+	lsrv_read_request(c, req, sizeof(req));
 	sscanf(req, "%15s %511s", method, path);
 	if (!strcmp(method, "POST")) {
 		reply(c, 202, "text/plain", "", 0);
@@ -477,35 +420,10 @@ static void peer_one(int c)
 	} else {
 		reply(c, 404, "text/plain", "no", 2);
 	}
-	close(c);
-}
-
-static void *peer_main(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		struct pollfd p = {pr.fd, POLLIN, 0};
-		bool stop;
-
-		pthread_mutex_lock(&pr.mu);
-		stop = pr.stop;
-		pthread_mutex_unlock(&pr.mu);
-		if (stop)
-			break;
-		if (poll(&p, 1, 50) == 1) {
-			int c = accept(pr.fd, NULL, NULL);
-
-			if (c >= 0)
-				peer_one(c);
-		}
-	}
-	return NULL;
 }
 
 static void peer_start(void)
 {
-	struct sockaddr_in a = {0};
-	socklen_t len = sizeof(a);
 	EVP_PKEY *key = EVP_RSA_gen(2048);
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p = NULL;
@@ -519,23 +437,14 @@ static void peer_start(void)
 	pr.pem = strndup(p, (size_t)n);
 	BIO_free(b);
 	EVP_PKEY_free(key);
-	pr.fd = socket(AF_INET, SOCK_STREAM, 0);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(pr.fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(pr.fd, 16), 0);
-	getsockname(pr.fd, (struct sockaddr *)&a, &len);
-	pr.port = ntohs(a.sin_port);
-	assert_int_equal(pthread_create(&pr.th, NULL, peer_main, NULL), 0);
+	pr.l = lsrv_start(peer_one, NULL);
+	assert_non_null(pr.l);
+	pr.port = lsrv_port(pr.l);
 }
 
 static void peer_stop(void)
 {
-	pthread_mutex_lock(&pr.mu);
-	pr.stop = true;
-	pthread_mutex_unlock(&pr.mu);
-	pthread_join(pr.th, NULL);
-	close(pr.fd);
+	lsrv_stop(pr.l);
 	free(pr.pem);
 }
 
@@ -568,9 +477,8 @@ static size_t count_files(const char *dir, int depth)
 
 static void test_hostile_icons(void **state)
 {
-	static const char *const args[] = {"--dev", NULL};
 	static const char *const names[] = {"missing", "text", "huge"};
-	struct td *a = tc_start(args, START_MS);
+	struct td *a = fpair_start(NULL);
 	struct tc_user alice;
 	char blobs[512], body[256], needle[256], path[128];
 	size_t before;
@@ -592,8 +500,8 @@ static void test_hostile_icons(void **state)
 		/* the worker tried and gave up (logged), and the user keeps the default avatar */
 		snprintf(needle, sizeof(needle), "media: avatar 'http://127.0.0.1:%d/img/%s.png'",
 		         pr.port, names[i]);
-		assert_true(td_log_has(a, needle, FED_WAIT_MS));
-		assert_true(td_log_has(a, "default image kept", FED_WAIT_MS));
+		assert_true(td_log_has(a, needle, FPAIR_WAIT_MS));
+		assert_true(td_log_has(a, "default image kept", FPAIR_WAIT_MS));
 		v = tc_ok(a, "GET", path, alice.token, NULL, 200);
 		assert_null(json_object_get(v, "avatar"));
 		json_decref(v);
@@ -605,7 +513,7 @@ static void test_hostile_icons(void **state)
 	assert_int_equal(count_files(blobs, 0), before);
 	json_decref(tc_ok(a, "GET", "/api/users/@me", alice.token, NULL, 200));
 	peer_stop();
-	assert_int_equal(td_stop(a, STOP_MS, false), 0);
+	assert_int_equal(td_stop(a, FPAIR_STOP_MS, false), 0);
 }
 
 int main(void)

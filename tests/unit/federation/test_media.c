@@ -39,6 +39,7 @@
 #include "files/image.h"
 #include "storage/queue.h"
 #include "storage/store.h"
+#include "tests/support/lsrv.h"
 #include "users/user.h"
 
 /* 3 x 2 and 5 x 4 RGB PNGs; a PNG header claiming 20 000 x 20 000 */
@@ -126,11 +127,8 @@ static void test_url_changed(void **state)
 /* ---- fixture: store, blob store, fed, loopback server ---- */
 
 struct srv {
-	int fd, port;
-	pthread_t th;
-	pthread_mutex_t mu;
-	bool stop;
-	unsigned hits;
+	struct lsrv *l;
+	int port;
 };
 
 static struct srv sv;
@@ -138,48 +136,23 @@ static struct srv sv;
 static void reply(int c, int status, const char *type, const void *body, size_t n)
 {
 	char head[256];
-	const char *p = body;
 
 	snprintf(
 	    head, sizeof(head),
 	    "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
 	    status, type, n);
-	if (write(c, head, strlen(head)) < 0)
-		return;
-	while (n) {
-		ssize_t k = write(c, p, n);
-
-		if (k <= 0)
-			return;
-		p += k;
-		n -= (size_t)k;
-	}
+	lsrv_send_all(c, head, strlen(head));
+	lsrv_send_all(c, body, n);
 }
 
-static void srv_one(int c)
+static void srv_one(struct lsrv *l, int c, void *arg)
 {
 	char req[4096], path[512] = "";
-	size_t n = 0;
 
-	while (n < sizeof(req) - 1) {
-		struct pollfd p = {c, POLLIN, 0};
-		ssize_t k;
-
-		if (poll(&p, 1, 2000) <= 0)
-			break;
-		k = read(c, req + n, sizeof(req) - 1 - n);
-		if (k <= 0)
-			break;
-		n += (size_t)k;
-		req[n] = '\0';
-		if (strstr(req, "\r\n\r\n"))
-			break;
-	}
-	req[n] = '\0';
+	(void)l;
+	(void)arg;
+	lsrv_read_request(c, req, sizeof(req));
 	sscanf(req, "GET %511s", path);
-	pthread_mutex_lock(&sv.mu);
-	sv.hits++;
-	pthread_mutex_unlock(&sv.mu);
 	if (strcmp(path, "/a.png") == 0) {
 		reply(c, 200, "image/png", png_a, sizeof(png_a) - 1);
 	} else if (strcmp(path, "/b.png") == 0) {
@@ -200,39 +173,11 @@ static void srv_one(int c)
 	} else {
 		reply(c, 404, "text/plain", "no", 2);
 	}
-	close(c);
-}
-
-static void *srv_main(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		struct pollfd p = {sv.fd, POLLIN, 0};
-		bool stop;
-
-		pthread_mutex_lock(&sv.mu);
-		stop = sv.stop;
-		pthread_mutex_unlock(&sv.mu);
-		if (stop)
-			break;
-		if (poll(&p, 1, 50) == 1) {
-			int c = accept(sv.fd, NULL, NULL);
-
-			if (c >= 0)
-				srv_one(c);
-		}
-	}
-	return NULL;
 }
 
 static unsigned hits(void)
 {
-	unsigned n;
-
-	pthread_mutex_lock(&sv.mu);
-	n = sv.hits;
-	pthread_mutex_unlock(&sv.mu);
-	return n;
+	return lsrv_hits(sv.l);
 }
 
 struct fx {
@@ -247,8 +192,6 @@ static int setup(void **state)
 	struct fx *x = calloc(1, sizeof(*x));
 	struct store_opts o = {.no_sync = true};
 	struct blob_opts bo = {0};
-	struct sockaddr_in a = {0};
-	socklen_t len = sizeof(a);
 
 	assert_non_null(x);
 	assert_int_equal(img_init(), SE_OK);
@@ -270,15 +213,9 @@ static int setup(void **state)
 	x->f.user_agent = (char *)"test_media";
 
 	memset(&sv, 0, sizeof(sv));
-	pthread_mutex_init(&sv.mu, NULL);
-	sv.fd = socket(AF_INET, SOCK_STREAM, 0);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(sv.fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(sv.fd, 16), 0);
-	getsockname(sv.fd, (struct sockaddr *)&a, &len);
-	sv.port = ntohs(a.sin_port);
-	assert_int_equal(pthread_create(&sv.th, NULL, srv_main, NULL), 0);
+	sv.l = lsrv_start(srv_one, NULL);
+	assert_non_null(sv.l);
+	sv.port = lsrv_port(sv.l);
 	*state = x;
 	return 0;
 }
@@ -288,11 +225,7 @@ static int teardown(void **state)
 	struct fx *x = *state;
 	char cmd[128];
 
-	pthread_mutex_lock(&sv.mu);
-	sv.stop = true;
-	pthread_mutex_unlock(&sv.mu);
-	pthread_join(sv.th, NULL);
-	close(sv.fd);
+	lsrv_stop(sv.l);
 	fmedia_stop(&x->f);
 	blob_store_free(x->app.blobs);
 	store_close(x->app.store);
