@@ -289,6 +289,8 @@ BENCH_SRCS += tools/bench/bench_csync.c
 # federation per-user settings (solstice:federation in the settings sync; autoacc helper)
 SRCS_FED_PREFS := federation/prefs.c
 LIB_SRCS += $(SRCS_FED_PREFS)
+INTEG_TESTS += tests/integration/test_fed_autoaccept.c
+FUZZ_TARGETS += tests/fuzz/fuzz_prefs.c
 # shared federation helpers split out of duplicated code (dsrc)
 SRCS_FED_DSRC := federation/admin.c
 LIB_SRCS += $(SRCS_FED_DSRC)
