@@ -125,6 +125,8 @@ void ev_sub_active(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, const c
 void ev_sub_expire(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, int64_t now_ms);
 /* Leave the tick topic's count (on close). */
 void ev_sub_untick(struct ev *ev, struct gw_conn *gc, struct ev_conn *c);
+/* Shrinks the subscription array to its length (after Ready: idle sockets stay small). */
+void ev_subs_trim(struct ev_conn *c);
 void ev_subs_release(struct ev_conn *c);
 
 /* ---- Ready (ready.c) ---- */

@@ -79,6 +79,7 @@ static void authenticate(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, s
 	}
 	c->ready = true;
 	c->counted = true;
+	ev_subs_trim(c);
 	if (ev_presence_inc(ev, c->who.user_id))
 		ev_presence_publish(ev, c, true);
 }

@@ -119,14 +119,18 @@ static void channel_created(struct ev *ev, struct gw_conn *gc, struct ev_conn *c
 
 void ev_rels_load(struct ev_conn *c, const json_t *me)
 {
-	json_t *rels = json_object(), *r;
+	json_t *rels = NULL, *r; /* NULL while empty: most sockets have none */
 	size_t i;
 
 	json_array_foreach(json_object_get(me, "relations"), i, r)
 	{
 		const char *id = sval(r, "_id"), *st = sval(r, "status");
 
-		if (rels && id && st && strcmp(st, "None") != 0)
+		if (!id || !st || strcmp(st, "None") == 0)
+			continue;
+		if (!rels)
+			rels = json_object();
+		if (rels)
 			json_object_set_new(rels, id, json_string(st));
 	}
 	json_decref(c->rels);
@@ -142,12 +146,14 @@ static void user_relationship(struct gw_conn *gc, struct ev_conn *c, const json_
 		return;
 	/* the socket's own view of the other user, for Message events */
 	if (is_me(c, sval(e, "id"))) {
-		if (!c->rels)
-			c->rels = json_object();
-		if (strcmp(rel, "None") == 0)
+		if (strcmp(rel, "None") == 0) {
 			json_object_del(c->rels, id);
-		else if (c->rels)
-			json_object_set_new(c->rels, id, json_string(rel));
+		} else {
+			if (!c->rels)
+				c->rels = json_object();
+			if (c->rels)
+				json_object_set_new(c->rels, id, json_string(rel));
+		}
 	}
 	if (strcmp(rel, "Friend") == 0 || strcmp(rel, "Incoming") == 0 ||
 	    strcmp(rel, "Outgoing") == 0)

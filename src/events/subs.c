@@ -30,7 +30,7 @@ enum err ev_sub_add(struct gw_conn *gc, struct ev_conn *c, enum ev_sub_kind kind
 	if (ev_sub_find(c, topic))
 		return SE_OK;
 	if (c->n_subs == c->cap_subs) {
-		size_t ncap = c->cap_subs ? c->cap_subs * 2 : 16;
+		size_t ncap = c->cap_subs ? c->cap_subs * 2 : 4;
 		struct ev_sub *p;
 
 		if (ncap > LIM_TOPICS_PER_CONN)
@@ -160,6 +160,19 @@ void ev_sub_active(struct ev *ev, struct gw_conn *gc, struct ev_conn *c, const c
 	} else {
 		log_debug("events: cannot subscribe to member activity");
 	}
+}
+
+void ev_subs_trim(struct ev_conn *c)
+{
+	struct ev_sub *p;
+
+	if (c->n_subs == 0 || c->n_subs == c->cap_subs)
+		return;
+	p = mem_try_realloc(c->subs, c->n_subs * sizeof(*p));
+	if (!p)
+		return; /* keep the larger array */
+	c->subs = p;
+	c->cap_subs = c->n_subs;
 }
 
 void ev_subs_release(struct ev_conn *c)

@@ -19,11 +19,20 @@
 #include "core/mem.h"
 #include "gateway/wire.h"
 
+/* lws's per-socket receive buffer: client messages are small (Authenticate,
+ * Ping, typing), so a small chunk keeps idle sockets cheap */
+#define GW_RX_CHUNK 512
 /* bytes charged per queued message on top of its payload (ring slot, frame) */
 #define GW_MSG_OVERHEAD 32
 /* how long gw_stop waits for sockets to take their close frame */
 #define GW_STOP_GRACE_US (1000 * LWS_US_PER_MS)
 #define GW_STOP_TICK_US (20 * LWS_US_PER_MS)
+
+/* One query parameter: offsets and lengths in gw_conn.query (< LIM_URL_MAX). */
+struct gw_qparam {
+	uint16_t ko, kn, vo, vn;
+};
+_Static_assert(LIM_URL_MAX <= UINT16_MAX, "gw_qparam offsets are 16-bit");
 
 struct gw_conn {
 	struct gw *gw;
@@ -50,8 +59,8 @@ struct gw_conn {
 	struct bus_msg *replacement; /* gw_conn_replace's message (referenced) */
 	size_t rx_n;                 /* bytes of the message being received */
 	struct buf rx;
-	char *query; /* "k\0v\0" pairs, owned */
-	struct str keys[GW_QUERY_PARAMS_MAX], vals[GW_QUERY_PARAMS_MAX];
+	char *query;              /* "k\0v\0" pairs, owned */
+	struct gw_qparam *params; /* nparams offsets into query, owned */
 	size_t nparams;
 	void *data;
 };
@@ -269,10 +278,10 @@ static void capture_query(struct gw_conn *c)
 		return;
 	}
 	c->query = buf_take(&b, NULL);
-	for (size_t i = 0; i < n; i++) {
-		c->keys[i] = (struct str){c->query + off[i][0], lens[i][0]};
-		c->vals[i] = (struct str){c->query + off[i][1], lens[i][1]};
-	}
+	c->params = xmalloc(n * sizeof(*c->params));
+	for (size_t i = 0; i < n; i++)
+		c->params[i] = (struct gw_qparam){(uint16_t)off[i][0], (uint16_t)lens[i][0],
+		                                  (uint16_t)off[i][1], (uint16_t)lens[i][1]};
 	c->nparams = n;
 }
 
@@ -334,6 +343,7 @@ static void conn_gone(struct gw *gw, struct gw_pss *pss)
 	mem_free(c->q);
 	buf_release(&c->rx);
 	mem_free(c->query);
+	mem_free(c->params);
 	pthread_mutex_destroy(&c->mu);
 	mem_free(c);
 }
@@ -482,9 +492,8 @@ static int conn_receive(struct gw *gw, struct gw_conn *c, const void *in, size_t
 		buf_release(&js);
 	}
 done:
-	/* Do not keep a large reassembly buffer around per idle socket. */
-	if (c->rx.cap > 4096)
-		buf_release(&c->rx);
+	/* No reassembly buffer is kept per idle socket (messages in are rare). */
+	buf_release(&c->rx);
 	return 0;
 }
 
@@ -546,7 +555,11 @@ enum err gw_new(const struct gw_opts *opts, struct bus *bus, struct gw **out, st
 	    .name = "solstice-bonfire",
 	    .callback = gw_callback,
 	    .per_session_data_size = sizeof(struct gw_pss),
-	    .rx_buffer_size = 4096,
+	    /* lws keeps this (+ LWS_PRE) per socket for its whole life; longer
+	     * frames arrive in pieces and are reassembled in gw_conn.rx up to
+	     * max_message. Sends are not bounded by it (tx_packet_size). */
+	    .rx_buffer_size = GW_RX_CHUNK,
+	    .tx_packet_size = 4096,
 	};
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
 
@@ -736,9 +749,12 @@ void gw_conn_close(struct gw_conn *c, int code)
 
 struct str gw_conn_query(const struct gw_conn *c, const char *key)
 {
-	for (size_t i = 0; i < c->nparams; i++)
-		if (str_eq_cstr(c->keys[i], key))
-			return c->vals[i];
+	for (size_t i = 0; i < c->nparams; i++) {
+		const struct gw_qparam *q = &c->params[i];
+
+		if (str_eq_cstr((struct str){c->query + q->ko, q->kn}, key))
+			return (struct str){c->query + q->vo, q->vn};
+	}
 	return STR_NULL;
 }
 
@@ -746,8 +762,8 @@ bool gw_conn_query_at(const struct gw_conn *c, size_t i, struct str *key, struct
 {
 	if (i >= c->nparams)
 		return false;
-	*key = c->keys[i];
-	*val = c->vals[i];
+	*key = (struct str){c->query + c->params[i].ko, c->params[i].kn};
+	*val = (struct str){c->query + c->params[i].vo, c->params[i].vn};
 	return true;
 }
 

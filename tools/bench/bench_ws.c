@@ -308,6 +308,8 @@ static void conn_readable(long ci)
 
 /* ---- REST senders (non-blocking, one request in flight each) ---- */
 
+#define SENDER_TAG ((uint64_t)1 << 62)
+
 static void sender_send(struct sender *s, long seq)
 {
 	char body[256], req[1024];
@@ -336,6 +338,8 @@ static void sender_send(struct sender *s, long seq)
 	write_all(s->fd, req, (size_t)rn);
 }
 
+static void sender_connect(int i);
+
 static void sender_readable(struct sender *s)
 {
 	for (;;) {
@@ -349,8 +353,14 @@ static void sender_readable(struct sender *s)
 			return;
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r <= 0 && !s->busy) { /* idle keep-alive closed: reconnect */
+			epoll_ctl(ep, EPOLL_CTL_DEL, s->fd, NULL);
+			close(s->fd);
+			sender_connect((int)(s - senders));
+			return;
+		}
 		if (r <= 0)
-			fail("the REST connection closed");
+			fail("the REST connection closed during a request");
 		s->n += (size_t)r;
 		s->resp[s->n] = '\0';
 		end = strstr(s->resp, "\r\n\r\n");
@@ -378,8 +388,6 @@ static void sender_readable(struct sender *s)
 		return;
 	}
 }
-
-#define SENDER_TAG ((uint64_t)1 << 62)
 
 /* Reads everything ready within timeout_ms; returns false on timeout. */
 static bool pump(int timeout_ms)
@@ -498,17 +506,29 @@ static void open_all(int ws_port, long window)
 			fail("Ready without Authenticated");
 }
 
-static void open_senders(void)
+static void sender_connect(int i)
 {
-	nsenders = auth_mode ? (int)(ntokens < SENDERS_MAX ? ntokens : SENDERS_MAX) : SENDERS_MAX;
-	for (int i = 0; i < nsenders; i++) {
-		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = SENDER_TAG | (uint64_t)i};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = SENDER_TAG | (uint64_t)i};
 
-		senders[i].fd = tcp_connect(http_port);
-		senders[i].token = auth_mode ? tokens[i] : NULL;
-		fcntl(senders[i].fd, F_SETFL, O_NONBLOCK);
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, senders[i].fd, &ev))
-			die("epoll_ctl");
+	senders[i].fd = tcp_connect(http_port);
+	senders[i].busy = false;
+	senders[i].n = 0;
+	fcntl(senders[i].fd, F_SETFL, O_NONBLOCK);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, senders[i].fd, &ev))
+		die("epoll_ctl");
+}
+
+/* Fresh connections (the daemon closes idle keep-alive ones). */
+static void open_senders(int n)
+{
+	for (int i = 0; i < nsenders; i++) {
+		epoll_ctl(ep, EPOLL_CTL_DEL, senders[i].fd, NULL);
+		close(senders[i].fd);
+	}
+	nsenders = n;
+	for (int i = 0; i < nsenders; i++) {
+		senders[i].token = auth_mode ? tokens[i % ntokens] : NULL;
+		sender_connect(i);
 	}
 }
 
@@ -564,7 +584,7 @@ int main(int argc, char **argv)
 	for (t0 = now_ms(); now_ms() - t0 < 500;)
 		pump(50);
 	rss1 = rss_kib(pid);
-	open_senders();
+	open_senders(1);
 
 	for (long s = 0; s < nmsgs; s++) {
 		t1 = now_ms();
@@ -576,6 +596,8 @@ int main(int argc, char **argv)
 	}
 	qsort(lat, (size_t)nmsgs, sizeof(*lat), cmp_d);
 
+	open_senders(auth_mode ? (int)(ntokens < SENDERS_MAX ? ntokens : SENDERS_MAX)
+	                       : SENDERS_MAX);
 	t0 = now_ms();
 	for (long next = nmsgs, done = nmsgs; done < nmsgs_total;) {
 		for (int i = 0; i < nsenders && next < nmsgs_total; i++)
