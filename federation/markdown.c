@@ -81,35 +81,7 @@ static bool url_allowed(const char *url, bool mailto)
 
 static void esc_html(struct buf *out, const char *p, size_t n)
 {
-	size_t run = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const char *rep = NULL;
-
-		switch (p[i]) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		case '\'':
-			rep = "&#39;";
-			break;
-		default:
-			continue;
-		}
-		buf_append(out, p + run, i - run);
-		buf_puts(out, rep);
-		run = i + 1;
-	}
-	buf_append(out, p + run, n - run);
+	buf_html_escape(out, (struct str){p, n});
 }
 
 /* An href value: HTML-escaped, spaces and quotes percent-encoded. */

@@ -25,27 +25,7 @@
 
 static void esc(struct buf *b, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			buf_puts(b, "&amp;");
-			break;
-		case '<':
-			buf_puts(b, "&lt;");
-			break;
-		case '>':
-			buf_puts(b, "&gt;");
-			break;
-		case '"':
-			buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			buf_puts(b, "&#39;");
-			break;
-		default:
-			buf_putc(b, *s);
-		}
-	}
+	buf_html_escape(b, str_from(s));
 }
 
 static const char *avatar_url(struct fed *f, const json_t *rec, struct arena *a)

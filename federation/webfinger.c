@@ -270,31 +270,6 @@ enum err wf_get(struct req_ctx *ctx)
 	return reply_jrd(ctx, doc);
 }
 
-static void xml_escape_into(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			buf_puts(b, "&amp;");
-			break;
-		case '<':
-			buf_puts(b, "&lt;");
-			break;
-		case '>':
-			buf_puts(b, "&gt;");
-			break;
-		case '"':
-			buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			buf_puts(b, "&#39;");
-			break;
-		default:
-			buf_putc(b, *s);
-		}
-	}
-}
-
 enum err wf_host_meta(struct req_ctx *ctx)
 {
 	struct fed *f = fed_of(ctx);
@@ -306,7 +281,7 @@ enum err wf_host_meta(struct req_ctx *ctx)
 	buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	             "<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n"
 	             "  <Link rel=\"lrdd\" template=\"");
-	xml_escape_into(&b, f->base);
+	buf_html_escape(&b, str_from(f->base));
 	buf_puts(&b, "/.well-known/webfinger?resource={uri}\"/>\n</XRD>\n");
 	rc = buf_err(&b);
 	if (!rc)

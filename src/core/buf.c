@@ -86,6 +86,40 @@ void buf_append_str(struct buf *b, struct str s)
 	buf_append(b, s.p, s.n);
 }
 
+void buf_html_escape(struct buf *b, struct str s)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < s.n; i++) {
+		const char *rep;
+
+		switch (s.p[i]) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			continue;
+		}
+		buf_append(b, s.p + run, i - run);
+		buf_puts(b, rep);
+		run = i + 1;
+	}
+	if (s.n > run)
+		buf_append(b, s.p + run, s.n - run);
+}
+
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -39,6 +39,9 @@ void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_append_str(struct buf *b, struct str s);
+/* Append `s` with & < > " ' as HTML/XML character references (safe in text and in
+ * quoted attribute values). */
+void buf_html_escape(struct buf *b, struct str s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static inline enum err buf_err(const struct buf *b)

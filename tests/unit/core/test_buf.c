@@ -1,5 +1,6 @@
 /*
- * tests/unit/core/test_buf.c: bounded buffer: limits, sticky errors, OOM.
+ * tests/unit/core/test_buf.c: bounded buffer: limits, sticky errors, OOM,
+ * HTML escaping.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,30 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
+
+static void test_html_escape(void **state)
+{
+	struct buf b = BUF_INIT(64);
+	const char nul[] = {'a', '<', '\0', '>'};
+
+	(void)state;
+	buf_html_escape(&b, str_from("<a href=\"x\">Tom & 'Jerry'</a>"));
+	assert_string_equal(buf_cstr(&b),
+	                    "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;");
+	buf_reset(&b);
+	buf_html_escape(&b, STR_NULL); /* nothing, no crash */
+	buf_html_escape(&b, str_from("plain é"));
+	buf_html_escape(&b, (struct str){nul, sizeof(nul)}); /* bytes after a NUL count */
+	assert_int_equal(b.len, strlen("plain é") + 1 + 4 + 1 + 4);
+	assert_memory_equal(b.ptr, "plain éa&lt;\0&gt;", b.len);
+	/* the limit is sticky in the middle of a reference */
+	buf_reset(&b);
+	for (int i = 0; i < 20; i++)
+		buf_html_escape(&b, str_from("&&"));
+	assert_int_equal(buf_err(&b), SE_TOO_LARGE);
+	assert_true(b.len <= 64);
+	buf_release(&b);
+}
 
 static void test_append_and_take(void **state)
 {
@@ -111,6 +136,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_append_and_take),
+	    cmocka_unit_test(test_html_escape),
 	    cmocka_unit_test(test_limit_is_sticky),
 	    cmocka_unit_test(test_oom_every_allocation),
 	    cmocka_unit_test(test_reset_keeps_allocation),
