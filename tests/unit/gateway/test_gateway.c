@@ -204,6 +204,56 @@ static void test_fragments(void **state)
 	wsc_close(c);
 }
 
+/*
+ * lws hands the gateway at most its small per-socket receive chunk at a
+ * time: a message of several chunks (one frame, and split over frames) is
+ * reassembled whole, repeatedly on the same socket; outgoing messages are
+ * not bounded by it.
+ */
+static void test_large_messages(void **state)
+{
+	struct fx *f = *state;
+	struct wsc *c = conn(f, "/?version=1&format=json");
+	size_t big = MAX_MSG - 64, out_n = 60000;
+	char *in = xmalloc(big + 64), *want = xmalloc(big + 64), *out = xmalloc(out_n + 1);
+	int k;
+
+	for (int round = 0; round < 3; round++) {
+		memset(out, 'a' + round, big);
+		k = snprintf(in, big + 64, "{\"type\":\"Ping\",\"data\":\"%.*s\"}", (int)(big - 40),
+		             out);
+		snprintf(want, big + 64, "{\"type\":\"Pong\",\"data\":\"%.*s\"}", (int)(big - 40),
+		         out);
+		if (round < 2) {
+			assert_int_equal(wsc_send_text(c, (struct str){in, (size_t)k}), SE_OK);
+		} else { /* three frames, of 1000, 1 and the rest */
+			assert_int_equal(
+			    wsc_send_frame(c, WSC_OP_TEXT, false, (struct str){in, 1000}), SE_OK);
+			assert_int_equal(
+			    wsc_send_frame(c, WSC_OP_CONT, false, (struct str){in + 1000, 1}),
+			    SE_OK);
+			assert_int_equal(wsc_send_frame(c, WSC_OP_CONT, true,
+			                                (struct str){in + 1001, (size_t)k - 1001}),
+			                 SE_OK);
+		}
+		expect_text(c, want);
+	}
+	assert_int_equal(wsc_send_text(c, STR_LIT("{\"type\":\"Subscribe\",\"server_id\":\"L\"}")),
+	                 SE_OK);
+	sync_ping(c);
+	memset(out, 'z', out_n);
+	out[0] = '"';
+	out[out_n - 1] = '"';
+	out[out_n] = '\0';
+	assert_int_equal(bus_publish(f->bus, STR_LIT("L"), (struct str){out, out_n}), SE_OK);
+	expect_text(c, out);
+	sync_ping(c);
+	wsc_close(c);
+	mem_free(in);
+	mem_free(want);
+	mem_free(out);
+}
+
 static void test_garbage_ignored(void **state)
 {
 	struct fx *f = *state;
@@ -685,6 +735,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_any_path, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_large_messages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_subscribe_publish, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fragments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_garbage_ignored, setup, teardown),
