@@ -29,10 +29,8 @@
 #include "tests/support/fed_pair.h"
 
 struct fx {
-	struct td *a, *b;
-	struct tc_user alice, carol, bob;
-	char bob_handle[128];
-	char bob_on_a[32], alice_on_b[32];
+	struct fpair p;
+	struct tc_user carol; /* on A */
 	char dm_a[32], dm_b[32];
 };
 
@@ -42,24 +40,20 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	*state = f;
-	f->a = fpair_start(NULL);
-	f->b = fpair_start(NULL);
-	if (!f->a || !f->b)
+	if (fpair_open(&f->p) != 0)
 		return -1;
-	tc_user_make(f->a, "alice", &f->alice);
-	tc_user_make(f->a, "carol", &f->carol);
-	tc_user_make(f->b, "bob", &f->bob);
-	fpair_handle(f->b, &f->bob, f->bob_handle, sizeof(f->bob_handle));
+	tc_user_make(f->p.a, "carol", &f->carol);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct td *d[2] = {f->a, f->b};
+	/* both daemons shut down cleanly (sanitizer builds exit non-zero on a leak) */
+	int rc = fpair_close(&f->p);
 
 	free(f);
-	return fpair_stop(d, 2);
+	return rc;
 }
 
 static void send_dm(struct fx *f, const char *content)
@@ -68,10 +62,10 @@ static void send_dm(struct fx *f, const char *content)
 
 	snprintf(path, sizeof(path), "/api/channels/%s/messages", f->dm_a);
 	snprintf(body, sizeof(body), "{\"content\":\"%s\"}", content);
-	json_decref(tc_ok(f->a, "POST", path, f->alice.token, body, 200));
+	json_decref(tc_ok(f->p.a, "POST", path, f->p.alice.token, body, 200));
 	if (!f->dm_b[0])
-		fpair_find_dm(f->b, f->bob.token, f->alice_on_b, f->dm_b);
-	fpair_wait_content(f->b, f->bob.token, f->dm_b, content);
+		fpair_find_dm(f->p.b, f->p.bob.token, f->p.alice_on_b, f->dm_b);
+	fpair_wait_content(f->p.b, f->p.bob.token, f->dm_b, content);
 }
 
 /* publicKey.publicKeyPem of the AS2 document at `path` on `d` (owned). */
@@ -173,8 +167,8 @@ static void wait_newest_delivered(struct fx *f, const char *signer)
 	long delivered = -1;
 
 	while (tc_now_ms() < end) {
-		json_t *v = tc_ok(f->a, "GET", "/admin/api/federation/deliveries?limit=1",
-		                  f->alice.token, NULL, 200);
+		json_t *v = tc_ok(f->p.a, "GET", "/admin/api/federation/deliveries?limit=1",
+		                  f->p.alice.token, NULL, 200);
 		json_t *act = json_array_get(json_object_get(v, "activities"), 0);
 
 		assert_non_null(act);
@@ -197,71 +191,72 @@ static void test_rotate(void **state)
 	json_t *v;
 
 	/* friends, and a DM signed with the first key */
-	fpair_befriend(f->a, &f->alice, f->b, &f->bob, f->bob_handle, f->bob_on_a, f->alice_on_b);
-	snprintf(path, sizeof(path), "/api/users/%s/dm", f->bob_on_a);
-	v = tc_ok(f->a, "GET", path, f->alice.token, NULL, 200);
+	fpair_friends(&f->p);
+	snprintf(path, sizeof(path), "/api/users/%s/dm", f->p.bob_on_a);
+	v = tc_ok(f->p.a, "GET", path, f->p.alice.token, NULL, 200);
 	snprintf(f->dm_a, sizeof(f->dm_a), "%s", tc_sget(v, "_id"));
 	json_decref(v);
 	send_dm(f, "before the rotation");
 
-	snprintf(actor, sizeof(actor), "/users/%s", f->alice.id);
-	before = served_pem(f->a, actor);
-	inst_before = served_pem(f->a, "/actor");
+	snprintf(actor, sizeof(actor), "/users/%s", f->p.alice.id);
+	before = served_pem(f->p.a, actor);
+	inst_before = served_pem(f->p.a, "/actor");
 
 	/* only a privileged session may rotate */
-	snprintf(path, sizeof(path), "/admin/api/federation/keys/%s/rotate", f->alice.id);
-	tc_expect(f->a, "POST", path, NULL, NULL, 401, NULL);
-	tc_expect(f->a, "POST", path, f->carol.token, NULL, 403, "NotPrivileged");
-	tc_expect(f->a, "POST", path, f->alice.token, NULL, 403, "NotPrivileged");
-	make_admin(f->a, f->alice.id);
+	snprintf(path, sizeof(path), "/admin/api/federation/keys/%s/rotate", f->p.alice.id);
+	tc_expect(f->p.a, "POST", path, NULL, NULL, 401, NULL);
+	tc_expect(f->p.a, "POST", path, f->carol.token, NULL, 403, "NotPrivileged");
+	tc_expect(f->p.a, "POST", path, f->p.alice.token, NULL, 403, "NotPrivileged");
+	make_admin(f->p.a, f->p.alice.id);
 	/* nobody, a remote user: 404 */
-	tc_expect(f->a, "POST", "/admin/api/federation/keys/01HZZZZZZZZZZZZZZZZZZZZZZZ/rotate",
-	          f->alice.token, NULL, 404, "NotFound");
-	snprintf(body, sizeof(body), "/admin/api/federation/keys/%s/rotate", f->bob_on_a);
-	tc_expect(f->a, "POST", body, f->alice.token, NULL, 404, "NotFound");
-	after = served_pem(f->a, actor);
+	tc_expect(f->p.a, "POST", "/admin/api/federation/keys/01HZZZZZZZZZZZZZZZZZZZZZZZ/rotate",
+	          f->p.alice.token, NULL, 404, "NotFound");
+	snprintf(body, sizeof(body), "/admin/api/federation/keys/%s/rotate", f->p.bob_on_a);
+	tc_expect(f->p.a, "POST", body, f->p.alice.token, NULL, 404, "NotFound");
+	after = served_pem(f->p.a, actor);
 	assert_string_equal(after, before); /* refusals changed nothing */
 	free(after);
 
 	/* rotate: the answer names the new key, the actor serves it */
-	v = tc_ok(f->a, "POST", path, f->alice.token, NULL, 200);
+	v = tc_ok(f->p.a, "POST", path, f->p.alice.token, NULL, 200);
 	assert_true(json_is_true(json_object_get(v, "followers_notified")));
 	assert_non_null(strstr(tc_sget(v, "key_id"), actor));
 	assert_non_null(strstr(tc_sget(v, "key_id"), "#main-key"));
 	assert_string_not_equal(tc_sget(v, "rsa_public_pem"), before);
-	after = served_pem(f->a, actor);
+	after = served_pem(f->p.a, actor);
 	assert_string_equal(after, tc_sget(v, "rsa_public_pem"));
 	json_decref(v);
 	assert_string_not_equal(after, before);
 
 	/* B accepted the Update{Person} signed with the new key */
-	wait_newest_delivered(f, f->alice.id);
+	wait_newest_delivered(f, f->p.alice.id);
 	/* and a later delivery signed with it verifies there */
 	send_dm(f, "after the rotation");
 
 	/* the instance actor's keys, through the REST route and then the CLI */
-	v = tc_ok(f->a, "POST", "/admin/api/federation/keys/instance/rotate", f->alice.token, NULL,
-	          200);
+	v = tc_ok(f->p.a, "POST", "/admin/api/federation/keys/instance/rotate", f->p.alice.token,
+	          NULL, 200);
 	assert_false(json_is_true(json_object_get(v, "followers_notified")));
 	assert_non_null(strstr(tc_sget(v, "key_id"), "/actor#main-key"));
-	inst_after = served_pem(f->a, "/actor");
+	inst_after = served_pem(f->p.a, "/actor");
 	assert_string_equal(inst_after, tc_sget(v, "rsa_public_pem"));
 	assert_string_not_equal(inst_after, inst_before);
 	json_decref(v);
 	free(inst_before);
 	inst_before = inst_after;
-	assert_int_equal(cli_rotate(f->a, "instance", f->alice.token, out, sizeof(out)), 0);
+	assert_int_equal(cli_rotate(f->p.a, "instance", f->p.alice.token, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "/actor#main-key"));
-	inst_after = served_pem(f->a, "/actor");
+	inst_after = served_pem(f->p.a, "/actor");
 	assert_string_not_equal(inst_after, inst_before);
 	/* the CLI refuses a bad owner and a missing token without asking the daemon */
-	assert_int_equal(cli_rotate(f->a, "../deliveries", f->alice.token, out, sizeof(out)), 2);
-	assert_int_equal(cli_rotate(f->a, "instance", NULL, out, sizeof(out)), 2);
+	assert_int_equal(cli_rotate(f->p.a, "../deliveries", f->p.alice.token, out, sizeof(out)),
+	                 2);
+	assert_int_equal(cli_rotate(f->p.a, "instance", NULL, out, sizeof(out)), 2);
 	/* an unprivileged token: the daemon says no */
-	assert_int_equal(cli_rotate(f->a, "instance", f->carol.token, out, sizeof(out)), 1);
+	assert_int_equal(cli_rotate(f->p.a, "instance", f->carol.token, out, sizeof(out)), 1);
 	/* alice's actor is unchanged by it */
 	free(before);
-	before = served_pem(f->a, actor);
+	before = served_pem(f->p.a, actor);
 	assert_string_equal(before, after);
 
 	free(before);

@@ -33,10 +33,8 @@
 #include "tests/support/fed_pair.h"
 
 struct fx {
-	struct td *a, *b;
-	struct tc_user alice, bob, carol;
-	char bob_handle[128];
-	char bob_on_a[32], alice_on_b[32];
+	struct fpair p;
+	struct tc_user carol; /* on A */
 };
 
 static int setup(void **state)
@@ -45,24 +43,20 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	*state = f;
-	f->a = fpair_start(NULL);
-	f->b = fpair_start(NULL);
-	if (!f->a || !f->b)
+	if (fpair_open(&f->p) != 0)
 		return -1;
-	tc_user_make(f->a, "alice", &f->alice);
-	tc_user_make(f->a, "carol", &f->carol);
-	tc_user_make(f->b, "bob", &f->bob);
-	fpair_handle(f->b, &f->bob, f->bob_handle, sizeof(f->bob_handle));
+	tc_user_make(f->p.a, "carol", &f->carol);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct td *d[2] = {f->a, f->b};
+	/* both daemons shut down cleanly (sanitizer builds exit non-zero on a leak) */
+	int rc = fpair_close(&f->p);
 
 	free(f);
-	return fpair_stop(d, 2);
+	return rc;
 }
 
 /* ---- A's store, opened by this process while A runs ---- */
@@ -112,7 +106,7 @@ static void bob_edits(struct fx *f, const char *name)
 	char body[128];
 
 	snprintf(body, sizeof(body), "{\"display_name\":\"%s\"}", name);
-	json_decref(tc_ok(f->b, "PATCH", "/api/users/@me", f->bob.token, body, 200));
+	json_decref(tc_ok(f->p.b, "PATCH", "/api/users/@me", f->p.bob.token, body, 200));
 }
 
 static void test_followers_sync(void **state)
@@ -123,42 +117,42 @@ static void test_followers_sync(void **state)
 	int64_t end;
 
 	/* alice and bob become friends: alice follows bob (and bob alice) */
-	fpair_befriend(f->a, &f->alice, f->b, &f->bob, f->bob_handle, f->bob_on_a, f->alice_on_b);
-	assert_true(follows(f->a, f->alice.id, f->bob_on_a));
+	fpair_friends(&f->p);
+	assert_true(follows(f->p.a, f->p.alice.id, f->p.bob_on_a));
 
 	/* 1. bob's Update{Person} carries the header; A's view (alice) matches B's digest */
 	bob_edits(f, "Bob One");
-	snprintf(needle, sizeof(needle), "csync: followers of %s in sync (1 here)", f->bob_on_a);
-	if (!td_log_has(f->a, needle, FPAIR_WAIT_MS))
+	snprintf(needle, sizeof(needle), "csync: followers of %s in sync (1 here)", f->p.bob_on_a);
+	if (!td_log_has(f->p.a, needle, FPAIR_WAIT_MS))
 		fail_msg("A did not check bob's followers digest");
 
 	/* 2. A holds a follow B does not know: carol -> bob */
 	{
-		struct store *s = open_db(f->a);
-		struct fol p = {f->carol.id, f->bob_on_a};
+		struct store *s = open_db(f->p.a);
+		struct fol p = {f->carol.id, f->p.bob_on_a};
 		struct err_info ei = ERR_INFO_INIT;
 
 		assert_int_equal(store_write(s, add_fn, &p, &ei), SE_OK);
 		store_close(s);
 	}
-	assert_true(follows(f->a, f->carol.id, f->bob_on_a));
+	assert_true(follows(f->p.a, f->carol.id, f->p.bob_on_a));
 
 	/* 3. bob's next edit: A sees the mismatch, reads B's list, ends carol's follow */
 	bob_edits(f, "Bob Two");
-	snprintf(needle, sizeof(needle), "csync: followers of %s differ (2 here)", f->bob_on_a);
-	if (!td_log_has(f->a, needle, FPAIR_WAIT_MS))
+	snprintf(needle, sizeof(needle), "csync: followers of %s differ (2 here)", f->p.bob_on_a);
+	if (!td_log_has(f->p.a, needle, FPAIR_WAIT_MS))
 		fail_msg("A did not see the mismatch");
 	end = tc_now_ms() + FPAIR_WAIT_MS;
-	while (tc_now_ms() < end && follows(f->a, f->carol.id, f->bob_on_a))
+	while (tc_now_ms() < end && follows(f->p.a, f->carol.id, f->p.bob_on_a))
 		fpair_nap();
-	assert_false(follows(f->a, f->carol.id, f->bob_on_a));
+	assert_false(follows(f->p.a, f->carol.id, f->p.bob_on_a));
 	snprintf(needle, sizeof(needle), "no longer lists local follower %s", f->carol.id);
-	assert_true(td_log_has(f->a, needle, 1000));
+	assert_true(td_log_has(f->p.a, needle, 1000));
 	/* B got carol's Undo{Follow} (a follow it never had: nothing to undo) */
-	assert_true(td_log_has(f->b, "Undo", FPAIR_WAIT_MS));
+	assert_true(td_log_has(f->p.b, "Undo", FPAIR_WAIT_MS));
 	/* alice's follow and the friendship stay */
-	assert_true(follows(f->a, f->alice.id, f->bob_on_a));
-	fpair_wait_relation(f->a, f->alice.token, f->bob_on_a, "Friend", NULL);
+	assert_true(follows(f->p.a, f->p.alice.id, f->p.bob_on_a));
+	fpair_wait_relation(f->p.a, f->p.alice.token, f->p.bob_on_a, "Friend", NULL);
 
 	/* 4. the list A read: B's partial collection names alice only */
 	{
@@ -167,10 +161,10 @@ static void test_followers_sync(void **state)
 		struct td_resp r;
 
 		snprintf(alice_actor, sizeof(alice_actor), "http://127.0.0.1:%d/users/%s",
-		         td_http_port(f->a), f->alice.id);
-		snprintf(path, sizeof(path), "/users/%s/followers?domain=127.0.0.1:%d", f->bob.id,
-		         td_http_port(f->a));
-		assert_int_equal(td_http(td_http_port(f->b), "GET", path, as2, NULL, &r), 0);
+		         td_http_port(f->p.a), f->p.alice.id);
+		snprintf(path, sizeof(path), "/users/%s/followers?domain=127.0.0.1:%d", f->p.bob.id,
+		         td_http_port(f->p.a));
+		assert_int_equal(td_http(td_http_port(f->p.b), "GET", path, as2, NULL, &r), 0);
 		assert_int_equal(r.status, 200);
 		v = json_loads(r.body, 0, NULL);
 		assert_non_null(v);

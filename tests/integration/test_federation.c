@@ -31,11 +31,8 @@
 #define THUMBS_RAW "\xf0\x9f\x91\x8d"
 
 struct fx {
-	struct td *a, *b;
-	struct tc_user alice, bob;
-	char bob_handle[128];
-	char bob_on_a[32], alice_on_b[32]; /* each one's user id on the other instance */
-	char dm_a[32], dm_b[32];           /* the DM channel on each side */
+	struct fpair p;
+	char dm_a[32], dm_b[32]; /* the DM channel on each side */
 };
 
 static int setup(void **state)
@@ -44,24 +41,19 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	*state = f;
-	f->a = fpair_start(NULL);
-	f->b = fpair_start(NULL);
-	if (!f->a || !f->b)
+	if (fpair_open(&f->p) != 0)
 		return -1;
-	tc_user_make(f->a, "alice", &f->alice);
-	tc_user_make(f->b, "bob", &f->bob);
-	fpair_handle(f->b, &f->bob, f->bob_handle, sizeof(f->bob_handle));
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct td *d[2] = {f->a, f->b};
+	/* both daemons shut down cleanly (sanitizer builds exit non-zero on a leak) */
+	int rc = fpair_close(&f->p);
 
 	free(f);
-	/* both daemons shut down cleanly (sanitizer builds exit non-zero on a leak) */
-	return fpair_stop(d, 2);
+	return rc;
 }
 
 /* The first message of channel `cid` satisfying `pred`, polled (owned), or NULL. */
@@ -131,12 +123,12 @@ static void test_friends_and_dm(void **state)
 	char body[512], path[256], got[32], mid_a[32], mid_b[32], reply_b[32];
 	json_t *v, *m;
 	int64_t end, t0;
-	struct wsc *wa, *wb = ws_as(f->b, &f->bob);
+	struct wsc *wa, *wb = ws_as(f->p.b, &f->p.bob);
 
 	/* 1. alice -> "bob_XXXX@127.0.0.1:PORT": WebFinger + actor fetch + Follow */
-	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", f->bob_handle);
-	v = tc_ok(f->a, "POST", "/api/users/friend", f->alice.token, body, 200);
-	snprintf(f->bob_on_a, sizeof(f->bob_on_a), "%s", tc_sget(v, "_id"));
+	snprintf(body, sizeof(body), "{\"username\":\"%s\"}", f->p.bob_handle);
+	v = tc_ok(f->p.a, "POST", "/api/users/friend", f->p.alice.token, body, 200);
+	snprintf(f->p.bob_on_a, sizeof(f->p.bob_on_a), "%s", tc_sget(v, "_id"));
 	assert_string_equal(tc_sget(v, "relationship"), "Outgoing");
 	assert_non_null(strchr(tc_sget(v, "username"), '@'));
 	json_decref(v);
@@ -146,36 +138,36 @@ static void test_friends_and_dm(void **state)
 	assert_non_null(v);
 	assert_string_equal(tc_sget(json_object_get(v, "user"), "relationship"), "Incoming");
 	json_decref(v);
-	fpair_wait_relation(f->b, f->bob.token, NULL, "Incoming", NULL);
+	fpair_wait_relation(f->p.b, f->p.bob.token, NULL, "Incoming", NULL);
 	{
-		json_t *me = tc_ok(f->b, "GET", "/api/users/@me", f->bob.token, NULL, 200);
+		json_t *me = tc_ok(f->p.b, "GET", "/api/users/@me", f->p.bob.token, NULL, 200);
 
-		snprintf(f->alice_on_b, sizeof(f->alice_on_b), "%s",
+		snprintf(f->p.alice_on_b, sizeof(f->p.alice_on_b), "%s",
 		         tc_sget(json_array_get(json_object_get(me, "relations"), 0), "_id"));
 		json_decref(me);
 	}
-	snprintf(path, sizeof(path), "/api/users/%s", f->alice_on_b);
-	v = tc_ok(f->b, "GET", path, f->bob.token, NULL, 200);
+	snprintf(path, sizeof(path), "/api/users/%s", f->p.alice_on_b);
+	v = tc_ok(f->p.b, "GET", path, f->p.bob.token, NULL, 200);
 	assert_non_null(strstr(tc_sget(v, "username"), "@127.0.0.1:"));
 	json_decref(v);
 
 	/* 3. bob accepts: Friend on B at once, on A once the Accept and the Follow back land */
-	snprintf(path, sizeof(path), "/api/users/%s/friend", f->alice_on_b);
-	json_decref(tc_ok(f->b, "PUT", path, f->bob.token, "{}", 200));
-	fpair_relation(f->b, f->bob.token, f->alice_on_b, got, NULL);
+	snprintf(path, sizeof(path), "/api/users/%s/friend", f->p.alice_on_b);
+	json_decref(tc_ok(f->p.b, "PUT", path, f->p.bob.token, "{}", 200));
+	fpair_relation(f->p.b, f->p.bob.token, f->p.alice_on_b, got, NULL);
 	assert_string_equal(got, "Friend");
-	fpair_wait_relation(f->a, f->alice.token, f->bob_on_a, "Friend", NULL);
+	fpair_wait_relation(f->p.a, f->p.alice.token, f->p.bob_on_a, "Friend", NULL);
 	/* and B stays Friend once A's Accept of bob's Follow arrives */
-	fpair_wait_relation(f->b, f->bob.token, f->alice_on_b, "Friend", NULL);
+	fpair_wait_relation(f->p.b, f->p.bob.token, f->p.alice_on_b, "Friend", NULL);
 
 	/* 4. alice's DM reaches bob with its Markdown intact */
-	snprintf(path, sizeof(path), "/api/users/%s/dm", f->bob_on_a);
-	v = tc_ok(f->a, "GET", path, f->alice.token, NULL, 200);
+	snprintf(path, sizeof(path), "/api/users/%s/dm", f->p.bob_on_a);
+	v = tc_ok(f->p.a, "GET", path, f->p.alice.token, NULL, 200);
 	snprintf(f->dm_a, sizeof(f->dm_a), "%s", tc_sget(v, "_id"));
 	json_decref(v);
 	snprintf(path, sizeof(path), "/api/channels/%s/messages", f->dm_a);
 	t0 = tc_now_ms();
-	v = tc_ok(f->a, "POST", path, f->alice.token, "{\"content\":\"hello **bob**\"}", 200);
+	v = tc_ok(f->p.a, "POST", path, f->p.alice.token, "{\"content\":\"hello **bob**\"}", 200);
 	snprintf(mid_a, sizeof(mid_a), "%s", tc_sget(v, "_id"));
 	json_decref(v);
 	v = tc_ws_wait(wb, "Message", FPAIR_WAIT_MS);
@@ -185,29 +177,29 @@ static void test_friends_and_dm(void **state)
 	/* a measurement, not a check: POST on A to the WS event on B */
 	printf("federation: DM from A reached B's WebSocket after %lld ms\n",
 	       (long long)(tc_now_ms() - t0));
-	fpair_find_dm(f->b, f->bob.token, f->alice_on_b, f->dm_b);
-	m = wait_message(f->b, f->bob.token, f->dm_b, has_content, "hello **bob**");
+	fpair_find_dm(f->p.b, f->p.bob.token, f->p.alice_on_b, f->dm_b);
+	m = wait_message(f->p.b, f->p.bob.token, f->dm_b, has_content, "hello **bob**");
 	assert_non_null(m);
-	assert_string_equal(tc_sget(m, "author"), f->alice_on_b);
+	assert_string_equal(tc_sget(m, "author"), f->p.alice_on_b);
 	snprintf(mid_b, sizeof(mid_b), "%s", tc_sget(m, "_id"));
 	json_decref(m);
 
 	/* 5. bob replies: alice sees it as a reply to her message */
-	wa = ws_as(f->a, &f->alice);
+	wa = ws_as(f->p.a, &f->p.alice);
 	snprintf(path, sizeof(path), "/api/channels/%s/messages", f->dm_b);
 	snprintf(body, sizeof(body),
 	         "{\"content\":\"hi alice\",\"replies\":[{\"id\":\"%s\",\"mention\":false}]}",
 	         mid_b);
-	v = tc_ok(f->b, "POST", path, f->bob.token, body, 200);
+	v = tc_ok(f->p.b, "POST", path, f->p.bob.token, body, 200);
 	snprintf(reply_b, sizeof(reply_b), "%s", tc_sget(v, "_id"));
 	json_decref(v);
 	v = tc_ws_wait(wa, "Message", FPAIR_WAIT_MS);
 	assert_non_null(v);
 	assert_string_equal(tc_sget(v, "content"), "hi alice");
 	json_decref(v);
-	m = wait_message(f->a, f->alice.token, f->dm_a, has_content, "hi alice");
+	m = wait_message(f->p.a, f->p.alice.token, f->dm_a, has_content, "hi alice");
 	assert_non_null(m);
-	assert_string_equal(tc_sget(m, "author"), f->bob_on_a);
+	assert_string_equal(tc_sget(m, "author"), f->p.bob_on_a);
 	assert_non_null(json_string_value(json_array_get(json_object_get(m, "replies"), 0)));
 	assert_string_equal(json_string_value(json_array_get(json_object_get(m, "replies"), 0)),
 	                    mid_a);
@@ -215,13 +207,13 @@ static void test_friends_and_dm(void **state)
 
 	/* 6. alice edits: bob sees the new content, marked edited */
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", f->dm_a, mid_a);
-	json_decref(
-	    tc_ok(f->a, "PATCH", path, f->alice.token, "{\"content\":\"hello _edited_\"}", 200));
+	json_decref(tc_ok(f->p.a, "PATCH", path, f->p.alice.token,
+	                  "{\"content\":\"hello _edited_\"}", 200));
 	v = tc_ws_wait(wb, "MessageUpdate", FPAIR_WAIT_MS);
 	assert_non_null(v);
 	assert_string_equal(tc_sget(v, "id"), mid_b);
 	json_decref(v);
-	m = wait_message(f->b, f->bob.token, f->dm_b, has_content, "hello _edited_");
+	m = wait_message(f->p.b, f->p.bob.token, f->dm_b, has_content, "hello _edited_");
 	assert_non_null(m);
 	assert_string_equal(tc_sget(m, "_id"), mid_b);
 	assert_non_null(tc_sval(m, "edited"));
@@ -230,26 +222,26 @@ static void test_friends_and_dm(void **state)
 	/* 7. bob reacts: alice sees bob's reaction on her message */
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s/reactions/%s", f->dm_b, mid_b,
 	         THUMBS);
-	assert_int_equal(tc_call(f->b, "PUT", path, f->bob.token, NULL, NULL), 204);
+	assert_int_equal(tc_call(f->p.b, "PUT", path, f->p.bob.token, NULL, NULL), 204);
 	v = tc_ws_wait(wa, "MessageReact", FPAIR_WAIT_MS);
 	assert_non_null(v);
 	assert_string_equal(tc_sget(v, "id"), mid_a);
-	assert_string_equal(tc_sget(v, "user_id"), f->bob_on_a);
+	assert_string_equal(tc_sget(v, "user_id"), f->p.bob_on_a);
 	assert_string_equal(tc_sget(v, "emoji_id"), THUMBS_RAW);
 	json_decref(v);
-	m = wait_message(f->a, f->alice.token, f->dm_a, has_reaction, f->bob_on_a);
+	m = wait_message(f->p.a, f->p.alice.token, f->dm_a, has_reaction, f->p.bob_on_a);
 	assert_non_null(m);
 	assert_string_equal(tc_sget(m, "_id"), mid_a);
 	json_decref(m);
 
 	/* 8. alice deletes: gone on bob's side */
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", f->dm_a, mid_a);
-	assert_int_equal(tc_call(f->a, "DELETE", path, f->alice.token, NULL, NULL), 204);
+	assert_int_equal(tc_call(f->p.a, "DELETE", path, f->p.alice.token, NULL, NULL), 204);
 	snprintf(path, sizeof(path), "/api/channels/%s/messages/%s", f->dm_b, mid_b);
 	end = tc_now_ms() + FPAIR_WAIT_MS;
-	while (tc_now_ms() < end && tc_call(f->b, "GET", path, f->bob.token, NULL, NULL) != 404)
+	while (tc_now_ms() < end && tc_call(f->p.b, "GET", path, f->p.bob.token, NULL, NULL) != 404)
 		fpair_nap();
-	assert_int_equal(tc_call(f->b, "GET", path, f->bob.token, NULL, NULL), 404);
+	assert_int_equal(tc_call(f->p.b, "GET", path, f->p.bob.token, NULL, NULL), 404);
 	v = tc_ws_wait(wb, "MessageDelete", FPAIR_WAIT_MS);
 	assert_non_null(v);
 	assert_string_equal(tc_sget(v, "id"), mid_b);
@@ -260,7 +252,7 @@ static void test_friends_and_dm(void **state)
 		struct td_resp r;
 
 		snprintf(path, sizeof(path), "/objects/%s", reply_b);
-		assert_int_equal(td_http(td_http_port(f->b), "GET", path, as2, NULL, &r), 0);
+		assert_int_equal(td_http(td_http_port(f->p.b), "GET", path, as2, NULL, &r), 0);
 		assert_int_equal(r.status, 404);
 		td_resp_release(&r);
 	}
@@ -277,10 +269,10 @@ static void test_collections(void **state)
 	struct td_resp r;
 	json_t *v;
 
-	snprintf(bob_actor, sizeof(bob_actor), "http://127.0.0.1:%d/users/%s", td_http_port(f->b),
-	         f->bob.id);
-	snprintf(path, sizeof(path), "/users/%s/followers", f->alice.id);
-	assert_int_equal(td_http(td_http_port(f->a), "GET", path, as2, NULL, &r), 0);
+	snprintf(bob_actor, sizeof(bob_actor), "http://127.0.0.1:%d/users/%s", td_http_port(f->p.b),
+	         f->p.bob.id);
+	snprintf(path, sizeof(path), "/users/%s/followers", f->p.alice.id);
+	assert_int_equal(td_http(td_http_port(f->p.a), "GET", path, as2, NULL, &r), 0);
 	assert_int_equal(r.status, 200);
 	v = json_loads(r.body, 0, NULL);
 	assert_non_null(v);
@@ -288,8 +280,8 @@ static void test_collections(void **state)
 	assert_string_equal(tc_sget(v, "type"), "OrderedCollection");
 	json_decref(v);
 	td_resp_release(&r);
-	snprintf(path, sizeof(path), "/users/%s/followers?page=1", f->alice.id);
-	assert_int_equal(td_http(td_http_port(f->a), "GET", path, as2, NULL, &r), 0);
+	snprintf(path, sizeof(path), "/users/%s/followers?page=1", f->p.alice.id);
+	assert_int_equal(td_http(td_http_port(f->p.a), "GET", path, as2, NULL, &r), 0);
 	assert_int_equal(r.status, 200);
 	v = json_loads(r.body, 0, NULL);
 	assert_non_null(v);
@@ -298,25 +290,25 @@ static void test_collections(void **state)
 	json_decref(v);
 	td_resp_release(&r);
 	/* FEP-8fcf partial collection: bob's host has him, another host nobody */
-	snprintf(path, sizeof(path), "/users/%s/followers?domain=127.0.0.1:%d", f->alice.id,
-	         td_http_port(f->b));
-	assert_int_equal(td_http(td_http_port(f->a), "GET", path, as2, NULL, &r), 0);
+	snprintf(path, sizeof(path), "/users/%s/followers?domain=127.0.0.1:%d", f->p.alice.id,
+	         td_http_port(f->p.b));
+	assert_int_equal(td_http(td_http_port(f->p.a), "GET", path, as2, NULL, &r), 0);
 	v = json_loads(r.body, 0, NULL);
 	assert_int_equal(json_integer_value(json_object_get(v, "totalItems")), 1);
 	json_decref(v);
 	td_resp_release(&r);
-	snprintf(path, sizeof(path), "/users/%s/followers?domain=elsewhere.example", f->alice.id);
-	assert_int_equal(td_http(td_http_port(f->a), "GET", path, as2, NULL, &r), 0);
+	snprintf(path, sizeof(path), "/users/%s/followers?domain=elsewhere.example", f->p.alice.id);
+	assert_int_equal(td_http(td_http_port(f->p.a), "GET", path, as2, NULL, &r), 0);
 	v = json_loads(r.body, 0, NULL);
 	assert_int_equal(json_integer_value(json_object_get(v, "totalItems")), 0);
 	json_decref(v);
 	td_resp_release(&r);
 	/* outbox and featured exist and are empty; unknown users are 404 */
-	snprintf(path, sizeof(path), "/users/%s/outbox", f->alice.id);
-	assert_int_equal(td_http(td_http_port(f->a), "GET", path, as2, NULL, &r), 0);
+	snprintf(path, sizeof(path), "/users/%s/outbox", f->p.alice.id);
+	assert_int_equal(td_http(td_http_port(f->p.a), "GET", path, as2, NULL, &r), 0);
 	assert_int_equal(r.status, 200);
 	td_resp_release(&r);
-	assert_int_equal(td_http(td_http_port(f->a), "GET",
+	assert_int_equal(td_http(td_http_port(f->p.a), "GET",
 	                         "/users/01J00000000000000000000000/followers", as2, NULL, &r),
 	                 0);
 	assert_int_equal(r.status, 404);
@@ -333,12 +325,12 @@ static void test_profile_and_unfriend(void **state)
 	const char *dn = NULL;
 	json_t *v = NULL;
 
-	json_decref(tc_ok(f->a, "PATCH", "/api/users/@me", f->alice.token,
+	json_decref(tc_ok(f->p.a, "PATCH", "/api/users/@me", f->p.alice.token,
 	                  "{\"display_name\":\"Alice Federated\"}", 200));
-	snprintf(path, sizeof(path), "/api/users/%s", f->alice_on_b);
+	snprintf(path, sizeof(path), "/api/users/%s", f->p.alice_on_b);
 	while (tc_now_ms() < end) {
 		json_decref(v);
-		v = tc_ok(f->b, "GET", path, f->bob.token, NULL, 200);
+		v = tc_ok(f->p.b, "GET", path, f->p.bob.token, NULL, 200);
 		dn = tc_sval(v, "display_name");
 		if (dn && !strcmp(dn, "Alice Federated"))
 			break;
@@ -348,17 +340,17 @@ static void test_profile_and_unfriend(void **state)
 	assert_string_equal(dn, "Alice Federated");
 	json_decref(v);
 	/* bob removes alice: Undo{Follow} + Reject{Follow}; A falls back to None */
-	snprintf(path, sizeof(path), "/api/users/%s/friend", f->alice_on_b);
-	json_decref(tc_ok(f->b, "DELETE", path, f->bob.token, NULL, 200));
-	fpair_relation(f->b, f->bob.token, f->alice_on_b, got, NULL);
+	snprintf(path, sizeof(path), "/api/users/%s/friend", f->p.alice_on_b);
+	json_decref(tc_ok(f->p.b, "DELETE", path, f->p.bob.token, NULL, 200));
+	fpair_relation(f->p.b, f->p.bob.token, f->p.alice_on_b, got, NULL);
 	assert_string_equal(got, "");
-	fpair_wait_relation(f->a, f->alice.token, NULL, "", NULL);
+	fpair_wait_relation(f->p.a, f->p.alice.token, NULL, "", NULL);
 	/* bob blocks alice: Block; A shows BlockedOther; unblocking (Undo{Block}) clears it */
-	snprintf(path, sizeof(path), "/api/users/%s/block", f->alice_on_b);
-	json_decref(tc_ok(f->b, "PUT", path, f->bob.token, NULL, 200));
-	fpair_wait_relation(f->a, f->alice.token, f->bob_on_a, "BlockedOther", NULL);
-	json_decref(tc_ok(f->b, "DELETE", path, f->bob.token, NULL, 200));
-	fpair_wait_relation(f->a, f->alice.token, NULL, "", NULL);
+	snprintf(path, sizeof(path), "/api/users/%s/block", f->p.alice_on_b);
+	json_decref(tc_ok(f->p.b, "PUT", path, f->p.bob.token, NULL, 200));
+	fpair_wait_relation(f->p.a, f->p.alice.token, f->p.bob_on_a, "BlockedOther", NULL);
+	json_decref(tc_ok(f->p.b, "DELETE", path, f->p.bob.token, NULL, 200));
+	fpair_wait_relation(f->p.a, f->p.alice.token, NULL, "", NULL);
 }
 
 int main(void)

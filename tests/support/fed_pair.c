@@ -160,3 +160,28 @@ void fpair_wait_content(struct td *d, const char *token, const char *cid, const 
 	}
 	fail_msg("'%s' never reached channel %s", content, cid);
 }
+
+int fpair_open(struct fpair *p)
+{
+	p->a = fpair_start(NULL);
+	p->b = fpair_start(NULL);
+	if (!p->a || !p->b)
+		return -1;
+	tc_user_make(p->a, "alice", &p->alice);
+	tc_user_make(p->b, "bob", &p->bob);
+	fpair_handle(p->b, &p->bob, p->bob_handle, sizeof(p->bob_handle));
+	return 0;
+}
+
+int fpair_close(struct fpair *p)
+{
+	struct td *d[2] = {p->a, p->b};
+
+	p->a = p->b = NULL;
+	return fpair_stop(d, 2);
+}
+
+void fpair_friends(struct fpair *p)
+{
+	fpair_befriend(p->a, &p->alice, p->b, &p->bob, p->bob_handle, p->bob_on_a, p->alice_on_b);
+}

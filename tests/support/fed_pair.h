@@ -62,6 +62,27 @@ void fpair_wait_relation(struct td *d, const char *token, const char *other, con
 void fpair_befriend(struct td *a, const struct tc_user *ua, struct td *b, const struct tc_user *ub,
                     const char *hb, char b_on_a[32], char a_on_b[32]);
 
+/* The usual two instances: alice on A, bob on B. */
+struct fpair {
+	struct td *a, *b;
+	struct tc_user alice, bob;
+	char bob_handle[128];              /* bob's handle as A sees it */
+	char bob_on_a[32], alice_on_b[32]; /* each one's user id on the other (fpair_friends) */
+};
+
+/*
+ * Starts A and B (fpair_start(NULL)), makes alice on A and bob on B and
+ * bob's handle; -1 if a daemon did not start (return it from a cmocka
+ * group setup; fpair_close still stops what started).
+ */
+int fpair_open(struct fpair *p);
+
+/* Stops A and B: fpair_stop's result. */
+int fpair_close(struct fpair *p);
+
+/* alice befriends bob (fpair_befriend): fills bob_on_a and alice_on_b. */
+void fpair_friends(struct fpair *p);
+
 /* The DM channel on d of `token`'s user with `other` (polled: it appears on the first message). */
 void fpair_find_dm(struct td *d, const char *token, const char *other, char out[32]);
 
