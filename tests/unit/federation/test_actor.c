@@ -23,14 +23,15 @@
 #include "federation/keys.h"
 #include "federation/nodeinfo.h"
 #include "storage/store.h"
+#include "tests/support/tstore.h"
 #include "users/user.h"
 
 static const struct store_coll_def colls[] = {AUTHREC_COLL_DEFS, USER_COLL_DEF, FKEYS_COLL_DEF};
 static const struct store_schema schema = {colls, sizeof(colls) / sizeof(colls[0])};
 
 struct fx {
-	char dir[64];
-	struct store *s;
+	struct tstore *t; /* owns the store */
+	struct store *s;  /* t->s */
 	struct cfg cfg;
 	struct fed fed;
 };
@@ -38,12 +39,10 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct store_opts o = {.no_sync = true};
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sol-actor-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &schema, &o, &f->s, NULL), SE_OK);
+	f->t = tstore_open("actor", &schema);
+	f->s = f->t->s;
 	cfg_init(&f->cfg);
 	assert_int_equal(cfg_finalize_urls(&f->cfg, "chat.example:8443", "chat.example:8444", NULL),
 	                 SE_OK);
@@ -65,17 +64,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
-
 	actor_cache_free(f->fed.actors);
 	fkeys_close(f->fed.keys);
 	cfg_release(&f->cfg);
-	store_close(f->s);
-	snprintf(p, sizeof(p), "%s/data.mdb", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
-	unlink(p);
-	rmdir(f->dir);
+	tstore_close(f->t);
 	free(f);
 	return 0;
 }

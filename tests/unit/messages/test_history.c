@@ -20,6 +20,7 @@
 #include "messages/history.h"
 #include "messages/message.h"
 #include "storage/store.h"
+#include "tests/support/tstore.h"
 
 #define C1 "01HCHANNE1000000000000000A"
 #define C2 "01HCHANNE1000000000000000B"
@@ -30,8 +31,8 @@ static const struct store_coll_def colls[] = {CHANNEL_COLL_DEF, MSG_COLL_DEF};
 static const struct store_schema schema = {colls, sizeof(colls) / sizeof(colls[0])};
 
 struct fx {
-	char dir[64];
-	struct store *s;
+	struct tstore *t; /* owns the store */
+	struct store *s;  /* t->s */
 	char ids[N1][27];
 };
 
@@ -79,14 +80,12 @@ static void message(struct fx *f, const char *channel, uint64_t ms, const char *
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct store_opts o = {.no_sync = true};
 	char id[27], nonce[16];
 
 	jx_init();
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sol-hist-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &schema, &o, &f->s, NULL), SE_OK);
+	f->t = tstore_open("hist", &schema);
+	f->s = f->t->s;
 	assert_int_equal(put(f->s, CHANNEL_COLL,
 	                     json_pack("{s:s,s:s,s:s,s:s}", "channel_type", "TextChannel", "_id",
 	                               C1, "server", "01HSERVER00000000000000000", "name", "a")),
@@ -113,14 +112,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
-
-	store_close(f->s);
-	snprintf(p, sizeof(p), "%s/data.mdb", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
-	unlink(p);
-	rmdir(f->dir);
+	tstore_close(f->t);
 	free(f);
 	return 0;
 }

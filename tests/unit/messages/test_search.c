@@ -19,6 +19,7 @@
 #include "messages/message.h"
 #include "messages/search.h"
 #include "storage/store.h"
+#include "tests/support/tstore.h"
 
 #define CH "01HCHANNEL0000000000000000"
 #define CH2 "01HCHANNEL0000000000000001"
@@ -165,37 +166,16 @@ static void test_extract(void **state)
 
 /* ---- queries on a real store ---- */
 
-struct fx {
-	char dir[64];
-	struct store *s;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct store_opts o = {.no_sync = true};
-
 	jx_init();
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sol-search-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &schema, &o, &f->s, NULL), SE_OK);
-	*state = f;
+	*state = tstore_open("search", &schema);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char p[128];
-
-	store_close(f->s);
-	snprintf(p, sizeof(p), "%s/data.mdb", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
-	unlink(p);
-	rmdir(f->dir);
-	free(f);
+	tstore_close(*state);
 	return 0;
 }
 
@@ -266,7 +246,7 @@ static void test_query(void **state)
 	    {"nothing", MSG_SEARCH_LATEST, NULL, NULL, 10, {-1}},
 	    {"!!!", MSG_SEARCH_LATEST, NULL, NULL, 10, {-1}},
 	};
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct store_txn *txn;
 
 	assert_int_equal(store_write(f->s, seed_fn, NULL, NULL), SE_OK);
@@ -321,7 +301,7 @@ static enum err edit_fn(struct store_wtxn *w, void *arg)
 
 static void test_query_after_edit(void **state)
 {
-	struct fx *f = *state;
+	struct tstore *f = *state;
 	struct store_txn *txn;
 	struct msg_search_opts o = {STR_LIT("fox"), STR_NULL, STR_NULL, MSG_SEARCH_LATEST, 10};
 	struct msg_search_result r;
