@@ -9,7 +9,9 @@
  * manuallyApprovesFollowers false; alice's Follow is accepted at once: she
  * is in bob's followers on B and bob is in her following on A without bob
  * doing anything, while carol still waits. Turning it off flips the
- * document back. Every wait is a bounded poll.
+ * document back; turning it on again sends Update{Person} to alice's
+ * instance, whose copy of bob (read from A's store: "ap".locked) follows.
+ * Every wait is a bounded poll.
  */
 #include <jansson.h>
 #include <setjmp.h>
@@ -24,8 +26,12 @@
 #include <cmocka.h>
 
 #include "tests/support/api_client.h"
+#include "api/api.h"
+#include "core/err.h"
+#include "storage/store.h"
 #include "tests/support/daemon.h"
 #include "tests/support/fed_pair.h"
+#include "users/user.h"
 
 #define PREF_ON "{\"solstice:federation\":\"{\\\"auto_accept_follows\\\":true}\"}"
 #define PREF_OFF "{\"solstice:federation\":\"{\\\"auto_accept_follows\\\":false}\"}"
@@ -115,6 +121,38 @@ static void wait_total(struct td *d, const char *user, const char *which, long l
 	assert_int_equal(n, want);
 }
 
+/* A's copy of remote user `id`: its "ap".locked (manuallyApprovesFollowers); -1 if unreadable. */
+static int locked_on(struct td *d, const char *id)
+{
+	struct store *s = NULL;
+	struct store_txn *t = NULL;
+	struct err_info ei = ERR_INFO_INIT;
+	json_t *rec = NULL;
+	char db[300];
+	int v = -1;
+
+	snprintf(db, sizeof(db), "%s/db", td_data_dir(d));
+	if (store_open(db, api_schema(), NULL, &s, &ei) != SE_OK)
+		fail_msg("cannot open %s: %s", db, ei.detail);
+	if (store_read_begin(s, &t) == SE_OK && user_load(t, str_from(id), &rec) == SE_OK &&
+	    json_is_boolean(json_object_get(json_object_get(rec, "ap"), "locked")))
+		v = json_is_true(json_object_get(json_object_get(rec, "ap"), "locked"));
+	store_read_end(t);
+	store_close(s);
+	json_decref(rec);
+	return v;
+}
+
+static void wait_locked(struct td *d, const char *id, int want)
+{
+	int64_t end = tc_now_ms() + FPAIR_WAIT_MS;
+	int v = -1;
+
+	while (tc_now_ms() < end && (v = locked_on(d, id)) != want)
+		fpair_nap();
+	assert_int_equal(v, want);
+}
+
 static void follow_bob(struct fx *f, const struct tc_user *u)
 {
 	char body[256];
@@ -129,6 +167,7 @@ static void follow_bob(struct fx *f, const struct tc_user *u)
 static void test_per_user_auto_accept(void **state)
 {
 	struct fx *f = *state;
+	char got[32], bob_on_a[32];
 	json_t *v;
 
 	/* the instance default: bob approves followers by hand */
@@ -164,9 +203,18 @@ static void test_per_user_auto_accept(void **state)
 	wait_total(f->a, f->alice.id, "following", 1);
 	assert_int_equal(total(f->a, f->carol.id, "following"), 0);
 
-	/* off again: the document says so */
+	/* off again: the document says so (and A's copy, by Update or its first fetch) */
 	tc_expect(f->b, "POST", "/api/sync/settings/set", f->bob.token, PREF_OFF, 204, NULL);
 	assert_true(bob_manual(f));
+	fpair_relation(f->a, f->alice.token, NULL, got, bob_on_a);
+	assert_string_equal(got, "Outgoing");
+	wait_locked(f->a, bob_on_a, 1);
+	/* on again: only the Update{Person} to alice's instance can make its copy say so */
+	tc_expect(f->b, "POST", "/api/sync/settings/set", f->bob.token, PREF_ON, 204, NULL);
+	wait_locked(f->a, bob_on_a, 0);
+	/* the same value once more changes nothing */
+	tc_expect(f->b, "POST", "/api/sync/settings/set", f->bob.token, PREF_ON, 204, NULL);
+	assert_false(bob_manual(f));
 }
 
 int main(void)
