@@ -257,11 +257,15 @@ static json_t *wait_message(struct td *d, const char *token, const char *cid, co
 	return NULL;
 }
 
+/* the daemons of the running test: the teardown stops what a failed test left */
+static struct td *g_a, *g_b;
+static bool g_peer;
+
 /* ---- the two-instance test ---- */
 
 static void test_avatar_follows(void **state)
 {
-	struct td *a = fpair_start(NULL), *b = fpair_start(NULL);
+	struct td *a = g_a = fpair_start(NULL), *b = g_b = fpair_start(NULL);
 	struct tc_user alice, bob;
 	char handle[128], bob_on_a[32], alice_on_b[32], path[128], first[64], body[256];
 	json_t *v, *av;
@@ -328,9 +332,6 @@ static void test_avatar_follows(void **state)
 	       (long long)(tc_now_ms() - t0));
 	assert_served(a, av, 5, 4);
 	json_decref(av);
-
-	assert_int_equal(td_stop(a, FPAIR_STOP_MS, false), 0);
-	assert_int_equal(td_stop(b, FPAIR_STOP_MS, false), 0);
 }
 
 /* ---- a hostile peer ---- */
@@ -478,7 +479,7 @@ static size_t count_files(const char *dir, int depth)
 static void test_hostile_icons(void **state)
 {
 	static const char *const names[] = {"missing", "text", "huge"};
-	struct td *a = fpair_start(NULL);
+	struct td *a = g_a = fpair_start(NULL);
 	struct tc_user alice;
 	char blobs[512], body[256], needle[256], path[128];
 	size_t before;
@@ -486,6 +487,7 @@ static void test_hostile_icons(void **state)
 	(void)state;
 	assert_non_null(a);
 	peer_start();
+	g_peer = true;
 	tc_user_make(a, "alice", &alice);
 	snprintf(blobs, sizeof(blobs), "%s/blobs", td_data_dir(a));
 	before = count_files(blobs, 0);
@@ -512,15 +514,31 @@ static void test_hostile_icons(void **state)
 	/* nothing stored, and A still answers */
 	assert_int_equal(count_files(blobs, 0), before);
 	json_decref(tc_ok(a, "GET", "/api/users/@me", alice.token, NULL, 200));
-	peer_stop();
-	assert_int_equal(td_stop(a, FPAIR_STOP_MS, false), 0);
+}
+
+/* Stops the peer and the daemons, also after a failed assertion; a non-zero exit fails. */
+static int teardown(void **state)
+{
+	int ra = g_a ? td_stop(g_a, FPAIR_STOP_MS, false) : 0;
+	int rb = g_b ? td_stop(g_b, FPAIR_STOP_MS, false) : 0;
+
+	(void)state;
+	if (g_peer)
+		peer_stop();
+	g_peer = false;
+	g_a = g_b = NULL;
+	if (ra != 0 || rb != 0) {
+		fprintf(stderr, "daemon exit status: A %d, B %d\n", ra, rb);
+		return -1;
+	}
+	return 0;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_avatar_follows),
-	    cmocka_unit_test(test_hostile_icons),
+	    cmocka_unit_test_teardown(test_avatar_follows, teardown),
+	    cmocka_unit_test_teardown(test_hostile_icons, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
