@@ -203,41 +203,6 @@ out:
 	return rc;
 }
 
-/* UserRelationship to `receiver`'s private topic: `other` as the receiver sees it. */
-static void publish_rel(struct fed *f, struct store_txn *txn, const json_t *receiver,
-                        const json_t *other)
-{
-	char topic[STORE_ID_MAX + 2];
-	uint32_t perms = 0;
-	json_t *view, *ev;
-
-	if (user_perms(txn, receiver, other, &perms))
-		return;
-	view = user_view_for(other, receiver, perms & PERM_USER_VIEW_PROFILE, false);
-	ev = view ? json_pack("{s:s, s:s, s:o}", "type", "UserRelationship", "id",
-	                      user_id_of(receiver), "user", view)
-	          : NULL;
-	snprintf(topic, sizeof(topic), "%s!", user_id_of(receiver));
-	if (ev)
-		fout_publish(f, topic, ev);
-}
-
-static void publish_pair(struct fed *f, struct str L, struct str R)
-{
-	struct store_txn *txn = NULL;
-	json_t *l = NULL, *r = NULL;
-
-	if (store_read_begin(f->store, &txn))
-		return;
-	if (!user_load(txn, L, &l) && !user_load(txn, R, &r)) {
-		publish_rel(f, txn, l, r);
-		publish_rel(f, txn, r, l);
-	}
-	store_read_end(txn);
-	json_decref(l);
-	json_decref(r);
-}
-
 /*
  * Undo{Follow} of a follow of `remote` by local user `L` that we have no
  * record of (Mastodon's repair for a follower it lists and we do not know):
@@ -327,7 +292,7 @@ static enum err listed_locals(struct fed *f, struct str remote, const json_t *li
 
 			rc = store_write(f->store, rel_fn, &op, ei);
 			if (!rc && op.changed)
-				publish_pair(f, op.L, op.R);
+				fout_publish_pair(f, op.L, op.R);
 			log_info("csync: %.*s lists local follower %.*s: pending follow accepted",
 			         (int)remote.n, remote.p, (int)uid.n, uid.p);
 		} else if (g == SE_NOT_FOUND) {
@@ -373,7 +338,7 @@ enum err fcsync_reconcile(struct fed *f, struct str remote_user, const json_t *l
 		if (rc)
 			break;
 		if (op.changed)
-			publish_pair(f, op.L, op.R);
+			fout_publish_pair(f, op.L, op.R);
 		log_escape(esc, sizeof(esc), remote_user.p, remote_user.n);
 		log_info("csync: %s no longer lists local follower %s: follow ended", esc,
 		         u.ids[i]);

@@ -68,6 +68,13 @@ enum err fout_note_doc(struct fed *f, const json_t *msg, struct arena *a, json_t
 /* Publish a Revolt event (stolen) on `topic`; failures are logged. */
 void fout_publish(struct fed *f, const char *topic, json_t *event);
 
+/*
+ * After a committed change of the relationship between users L and R: a
+ * UserRelationship event to each one's private topic showing the other as
+ * they may see them. Best effort (an unreadable record sends nothing).
+ */
+void fout_publish_pair(struct fed *f, struct str L, struct str R);
+
 /* ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" of `ms` into out. */
 void fout_iso8601(int64_t ms, char out[32]);
 

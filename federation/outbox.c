@@ -33,6 +33,7 @@
 #include "federation/process.h"
 #include "messages/message.h"
 #include "storage/store.h"
+#include "users/access.h"
 #include "users/user.h"
 
 /* followers one Update{Person} walks at most */
@@ -163,6 +164,41 @@ void fout_publish(struct fed *f, const char *topic, json_t *event)
 		         event ? json_string_value(json_object_get(event, "type")) : "?");
 	mem_free(text);
 	json_decref(event);
+}
+
+/* UserRelationship to `receiver`'s private topic: `other` as the receiver sees it. */
+static void publish_rel(struct fed *f, struct store_txn *txn, const json_t *receiver,
+                        const json_t *other)
+{
+	char topic[STORE_ID_MAX + 2];
+	uint32_t perms = 0;
+	json_t *view, *ev;
+
+	if (user_perms(txn, receiver, other, &perms))
+		return;
+	view = user_view_for(other, receiver, perms & PERM_USER_VIEW_PROFILE, false);
+	ev = view ? json_pack("{s:s, s:s, s:o}", "type", "UserRelationship", "id",
+	                      user_id_of(receiver), "user", view)
+	          : NULL;
+	snprintf(topic, sizeof(topic), "%s!", user_id_of(receiver));
+	if (ev)
+		fout_publish(f, topic, ev);
+}
+
+void fout_publish_pair(struct fed *f, struct str L, struct str R)
+{
+	struct store_txn *txn = NULL;
+	json_t *l = NULL, *r = NULL;
+
+	if (store_read_begin(f->store, &txn))
+		return;
+	if (!user_load(txn, L, &l) && !user_load(txn, R, &r)) {
+		publish_rel(f, txn, l, r);
+		publish_rel(f, txn, r, l);
+	}
+	store_read_end(txn);
+	json_decref(l);
+	json_decref(r);
 }
 
 /* ---- rendering ---- */

@@ -225,41 +225,6 @@ out:
 	return rc;
 }
 
-/* UserRelationship to `receiver`'s private topic: `other` as the receiver sees it. */
-static void publish_rel(struct fed *f, struct store_txn *txn, const json_t *receiver,
-                        const json_t *other)
-{
-	char topic[STORE_ID_MAX + 2];
-	uint32_t perms = 0;
-	json_t *view, *ev;
-
-	if (user_perms(txn, receiver, other, &perms))
-		return;
-	view = user_view_for(other, receiver, perms & PERM_USER_VIEW_PROFILE, false);
-	ev = view ? json_pack("{s:s, s:s, s:o}", "type", "UserRelationship", "id",
-	                      user_id_of(receiver), "user", view)
-	          : NULL;
-	snprintf(topic, sizeof(topic), "%s!", user_id_of(receiver));
-	if (ev)
-		fout_publish(f, topic, ev);
-}
-
-static void publish_pair(struct fed *f, struct str L, struct str R)
-{
-	struct store_txn *txn = NULL;
-	json_t *l = NULL, *r = NULL;
-
-	if (store_read_begin(f->store, &txn))
-		return;
-	if (!user_load(txn, L, &l) && !user_load(txn, R, &r)) {
-		publish_rel(f, txn, l, r);
-		publish_rel(f, txn, r, l);
-	}
-	store_read_end(txn);
-	json_decref(l);
-	json_decref(r);
-}
-
 static enum err rel_run(struct pctx *p, struct rel_sync *s)
 {
 	enum err rc;
@@ -269,7 +234,7 @@ static enum err rel_run(struct pctx *p, struct rel_sync *s)
 	if (rc)
 		return fproc_transient(rc);
 	if (s->changed)
-		publish_pair(p->f, s->L, s->R);
+		fout_publish_pair(p->f, s->L, s->R);
 	return SE_OK;
 }
 
