@@ -214,7 +214,6 @@ static enum err undo_unknown(struct fed *f, struct str L, struct str remote, str
 	struct store_txn *txn = NULL;
 	struct fout_remote r;
 	struct fout_write op;
-	struct str inbox;
 	const char *id, *actor, *fid;
 	json_t *act = NULL, *obj;
 	enum err rc = store_read_begin(f->store, &txn);
@@ -241,13 +240,7 @@ static enum err undo_unknown(struct fed *f, struct str L, struct str remote, str
 		goto out;
 	}
 	op.f = f;
-	rc = fout_write_add(&op, &a, act);
-	inbox = str_from(r.inbox);
-	op.signer = L;
-	op.inboxes = &inbox;
-	op.n_inboxes = 1;
-	if (!rc)
-		rc = fout_write_run(&op, ei);
+	rc = fout_write_one(&op, &a, act, L, r.inbox, ei);
 out:
 	arena_release(&a);
 	return rc;

@@ -121,5 +121,11 @@ enum err fout_write_add(struct fout_write *op, struct arena *a, json_t *act)
 /* Runs the write (sets now) and wakes the delivery workers. */
 enum err fout_write_run(struct fout_write *op, struct err_info *ei)
     __attribute__((warn_unused_result));
+/*
+ * fout_write_add(act) then fout_write_run signed as `signer` to the one
+ * inbox `inbox` (the common case: an activity to one remote actor).
+ */
+enum err fout_write_one(struct fout_write *op, struct arena *a, json_t *act, struct str signer,
+                        const char *inbox, struct err_info *ei) __attribute__((warn_unused_result));
 
 #endif /* SOL_FEDERATION_MAPPING_INT_H */

@@ -305,6 +305,22 @@ enum err fout_write_run(struct fout_write *op, struct err_info *ei)
 	return rc;
 }
 
+enum err fout_write_one(struct fout_write *op, struct arena *a, json_t *act, struct str signer,
+                        const char *inbox, struct err_info *ei)
+{
+	struct str box = str_from(inbox);
+	enum err rc = fout_write_add(op, a, act);
+
+	op->signer = signer;
+	op->inboxes = &box;
+	op->n_inboxes = 1;
+	if (!rc)
+		rc = fout_write_run(op, ei);
+	op->inboxes = NULL; /* `box` ends here */
+	op->n_inboxes = 0;
+	return rc;
+}
+
 /* ---- follows ---- */
 
 /* Local actor URL and remote endpoints of a (local, remote) pair. */
@@ -350,7 +366,6 @@ enum err fout_follow(struct fed *f, struct str local_user, struct str remote_use
 	struct arena a = ARENA_INIT(OUT_ARENA_MAX);
 	struct fout_write op;
 	struct pair p;
-	struct str inbox;
 	const char *id;
 	json_t *act;
 	enum err rc;
@@ -379,13 +394,7 @@ enum err fout_follow(struct fed *f, struct str local_user, struct str remote_use
 	op.ee = remote_user;
 	op.follow_act = str_from(id);
 	op.add_state = FFOLLOW_PENDING;
-	rc = fout_write_add(&op, &a, act);
-	inbox = str_from(p.remote.inbox);
-	op.signer = local_user;
-	op.inboxes = &inbox;
-	op.n_inboxes = 1;
-	if (!rc)
-		rc = fout_write_run(&op, ei);
+	rc = fout_write_one(&op, &a, act, local_user, p.remote.inbox, ei);
 out:
 	arena_release(&a);
 	return rc ? SE_RAISE(ei, rc) : SE_OK;
@@ -402,7 +411,6 @@ static enum err follow_reply(struct fed *f, const char *type, struct str local_u
 	struct arena a = ARENA_INIT(OUT_ARENA_MAX);
 	struct fout_write op;
 	struct pair p;
-	struct str inbox;
 	const char *id, *fid;
 	json_t *act, *obj;
 	enum err rc;
@@ -436,13 +444,7 @@ static enum err follow_reply(struct fed *f, const char *type, struct str local_u
 	op.follow = !strcmp(type, "Accept") ? FW_ACCEPT : FW_REMOVE;
 	op.er = undo ? local_user : remote_user;
 	op.ee = undo ? remote_user : local_user;
-	rc = fout_write_add(&op, &a, act);
-	inbox = str_from(p.remote.inbox);
-	op.signer = local_user;
-	op.inboxes = &inbox;
-	op.n_inboxes = 1;
-	if (!rc)
-		rc = fout_write_run(&op, ei);
+	rc = fout_write_one(&op, &a, act, local_user, p.remote.inbox, ei);
 out:
 	arena_release(&a);
 	return rc ? SE_RAISE(ei, rc) : SE_OK;
@@ -480,7 +482,7 @@ static enum err block_send(struct fed *f, struct str local_user, struct str remo
 	struct store_txn *txn = NULL;
 	struct fout_write op;
 	struct pair p;
-	struct str inbox, key;
+	struct str key;
 	const char *id, *bid = NULL;
 	json_t *act = NULL, *obj;
 	enum err rc;
@@ -552,13 +554,7 @@ static enum err block_send(struct fed *f, struct str local_user, struct str remo
 		rc = SE_NOMEM;
 		goto out;
 	}
-	rc = fout_write_add(&op, &a, act);
-	inbox = str_from(p.remote.inbox);
-	op.signer = local_user;
-	op.inboxes = &inbox;
-	op.n_inboxes = 1;
-	if (!rc)
-		rc = fout_write_run(&op, ei);
+	rc = fout_write_one(&op, &a, act, local_user, p.remote.inbox, ei);
 out:
 	arena_release(&a);
 	return rc ? SE_RAISE(ei, rc) : SE_OK;

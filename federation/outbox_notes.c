@@ -170,7 +170,7 @@ static json_t *note_render(struct note_ctx *c, const json_t *msg, struct err_inf
 			reply = fout_note_id(c->f, c->txn, rm, c->a);
 		json_decref(rm);
 	}
-	/* attachments: links to the files' Autumn URLs */
+	/* attachments: links to the files' originals (the bare Autumn URL serves a preview) */
 	json_array_foreach(json_object_get(msg, "attachments"), i, att)
 	{
 		const char *fid = jget(att, "_id"), *tag = jget(att, "tag");
@@ -178,12 +178,12 @@ static json_t *note_render(struct note_ctx *c, const json_t *msg, struct err_inf
 
 		if (!fid || !tag)
 			continue;
-		json_array_append_new(
-		    atts,
-		    json_pack("{s:s, s:s, s:s, s:s?}", "type", "Document", "url",
-		              arena_printf(c->a, "%s/%s/%s", c->f->cfg->hosts.autumn, tag, fid),
-		              "mediaType", ct ? ct : "application/octet-stream", "name",
-		              jget(att, "filename")));
+		json_array_append_new(atts,
+		                      json_pack("{s:s, s:s, s:s, s:s?}", "type", "Document", "url",
+		                                arena_printf(c->a, "%s/%s/%s/original",
+		                                             c->f->cfg->hosts.autumn, tag, fid),
+		                                "mediaType", ct ? ct : "application/octet-stream",
+		                                "name", jget(att, "filename")));
 	}
 	if (ulid_parse(str_from(id), &u, NULL))
 		goto out;
@@ -236,7 +236,6 @@ static enum err message_send(struct fed *f, const char *type, const json_t *msg,
 	struct arena a = ARENA_INIT(OUT_ARENA_MAX);
 	struct note_ctx c;
 	struct fout_write op;
-	struct str inbox;
 	const char *id;
 	char now_iso[32];
 	json_t *obj = NULL, *act = NULL;
@@ -270,13 +269,7 @@ static enum err message_send(struct fed *f, const char *type, const json_t *msg,
 		goto out;
 	}
 	op.f = f;
-	rc = fout_write_add(&op, &a, act);
-	inbox = str_from(c.remote.inbox);
-	op.signer = str_from(c.author);
-	op.inboxes = &inbox;
-	op.n_inboxes = 1;
-	if (!rc)
-		rc = fout_write_run(&op, ei);
+	rc = fout_write_one(&op, &a, act, str_from(c.author), c.remote.inbox, ei);
 out:
 	store_read_end(c.txn);
 	json_decref(c.tags);
@@ -315,7 +308,7 @@ enum err fout_react(struct fed *f, struct str user, struct str message_id, struc
 	struct arena a = ARENA_INIT(OUT_ARENA_MAX);
 	struct note_ctx c;
 	struct fout_write op;
-	struct str inbox, key;
+	struct str key;
 	const char *id, *note, *rid = NULL;
 	enum fsoft_react style = FSOFT_REACT_EMOJI_REACT;
 	json_t *msg = NULL, *react = NULL, *act = NULL;
@@ -403,13 +396,7 @@ enum err fout_react(struct fed *f, struct str user, struct str message_id, struc
 		rc = SE_NOMEM;
 		goto out;
 	}
-	rc = fout_write_add(&op, &a, act);
-	inbox = str_from(c.remote.inbox);
-	op.signer = user;
-	op.inboxes = &inbox;
-	op.n_inboxes = 1;
-	if (!rc)
-		rc = fout_write_run(&op, ei);
+	rc = fout_write_one(&op, &a, act, user, c.remote.inbox, ei);
 out:
 	store_read_end(c.txn);
 	json_decref(c.tags);
