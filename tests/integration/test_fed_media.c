@@ -323,6 +323,9 @@ static void test_avatar_follows(void **state)
 		assert_non_null(att);
 		assert_int_equal(json_array_size(json_object_get(m, "attachments")), 1);
 		assert_served_tag(a, att, "attachments", 5, 4);
+		/* the original travelled, not B's WebP preview */
+		assert_string_equal(json_string_value(json_object_get(att, "content_type")),
+		                    "image/png");
 		json_decref(m);
 	}
 	t0 = tc_now_ms();
