@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "auth/authn.h"
 #include "core/err.h"
@@ -83,6 +84,15 @@ struct ev_pshared;
 #define EV_TICK_MAX_MS 30000LL
 /* test-only: Subscribe expiry in milliseconds instead of EV_ACTIVE_MS */
 #define EV_ACTIVE_ENV "SOLSTICE_TEST_WS_SUBSCRIBE_EXPIRY_MS"
+
+/* The CLOCK_REALTIME instant `ms` from now (pthread_cond_timedwait's deadline). */
+struct timespec ev_deadline_in(int64_t ms);
+/*
+ * A test-only duration: the milliseconds in environment variable `env` when
+ * set, else `def`; a value that is not a number in lo..def is logged and
+ * ignored. `what` names the setting in the log ("presence TTL").
+ */
+int64_t ev_env_ms(const char *env, int64_t lo, int64_t def, const char *what);
 
 struct ev {
 	struct app *app;

@@ -245,13 +245,7 @@ static void *tick_main(void *arg)
 
 	pthread_mutex_lock(&ev->tick_mu);
 	while (!ev->tick_stop) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += (time_t)(period / 1000);
-		until.tv_nsec += (long)(period % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		until = ev_deadline_in(period);
 		(void)pthread_cond_timedwait(&ev->tick_cv, &ev->tick_mu, &until);
 		if (ev->tick_stop || !__atomic_load_n(&ev->ticking, __ATOMIC_RELAXED))
 			continue;
@@ -265,21 +259,35 @@ static void *tick_main(void *arg)
 	return NULL;
 }
 
-/* EV_ACTIVE_ENV (test-only) or EV_ACTIVE_MS. */
-static int64_t active_ms_setting(void)
+struct timespec ev_deadline_in(int64_t ms)
 {
-	const char *v = getenv(EV_ACTIVE_ENV);
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += (time_t)(ms / 1000);
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+int64_t ev_env_ms(const char *env, int64_t lo, int64_t def, const char *what)
+{
+	const char *v = getenv(env);
 	long long n;
 	char *end;
 
 	if (!v || !*v)
-		return EV_ACTIVE_MS;
+		return def;
 	n = strtoll(v, &end, 10);
-	if (*end || n < 100 || n > EV_ACTIVE_MS) {
-		log_warn("events: ignoring %s=%s (100..%lld)", EV_ACTIVE_ENV, v, EV_ACTIVE_MS);
-		return EV_ACTIVE_MS;
+	if (*end || n < lo || n > def) {
+		log_warn("events: ignoring %s=%s (%lld..%lld)", env, v, (long long)lo,
+		         (long long)def);
+		return def;
 	}
-	log_warn("events: Subscribe topics expire after %lld ms (%s, for tests)", n, EV_ACTIVE_ENV);
+	log_warn("events: %s %lld ms (%s, for tests)", what, n, env);
 	return n;
 }
 
@@ -288,7 +296,8 @@ struct ev *ev_new(struct app *app)
 	struct ev *ev = xcalloc(1, sizeof(*ev));
 
 	ev->app = app;
-	ev->active_ms = active_ms_setting();
+	ev->active_ms =
+	    ev_env_ms(EV_ACTIVE_ENV, 100, EV_ACTIVE_MS, "Subscribe topics expire after");
 	pthread_mutex_init(&ev->mu, NULL);
 	pthread_mutex_init(&ev->tick_mu, NULL);
 	pthread_cond_init(&ev->tick_cv, NULL);

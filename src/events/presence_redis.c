@@ -303,13 +303,7 @@ static void *beat_main(void *arg)
 
 	pthread_mutex_lock(&ps->stop_mu);
 	while (!ps->stop) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += (time_t)(period / 1000);
-		until.tv_nsec += (long)(period % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		until = ev_deadline_in(period);
 		(void)pthread_cond_timedwait(&ps->stop_cv, &ps->stop_mu, &until);
 		if (ps->stop)
 			break;
@@ -319,25 +313,6 @@ static void *beat_main(void *arg)
 	}
 	pthread_mutex_unlock(&ps->stop_mu);
 	return NULL;
-}
-
-/* EV_PRES_TTL_ENV (test-only) or EV_PRES_TTL_MS. */
-static int64_t ttl_setting(void)
-{
-	const char *v = getenv(EV_PRES_TTL_ENV);
-	long long n;
-	char *end;
-
-	if (!v || !*v)
-		return EV_PRES_TTL_MS;
-	n = strtoll(v, &end, 10);
-	if (*end || n < 300 || n > EV_PRES_TTL_MS) {
-		log_warn("events: ignoring %s=%s (300..%lld)", EV_PRES_TTL_ENV, v,
-		         (long long)EV_PRES_TTL_MS);
-		return EV_PRES_TTL_MS;
-	}
-	log_warn("events: presence TTL %lld ms (%s, for tests)", n, EV_PRES_TTL_ENV);
-	return n;
 }
 
 struct ev_pshared *ev_pshared_new(struct ev *ev)
@@ -352,7 +327,7 @@ struct ev_pshared *ev_pshared_new(struct ev *ev)
 	ps->ev = ev;
 	ps->r = be;
 	snprintf(ps->node, sizeof(ps->node), "%s", bus_redis_node(ps->r));
-	ps->ttl_ms = ttl_setting();
+	ps->ttl_ms = ev_env_ms(EV_PRES_TTL_ENV, 300, EV_PRES_TTL_MS, "presence TTL");
 	pthread_mutex_init(&ps->mu, NULL);
 	pthread_mutex_init(&ps->stop_mu, NULL);
 	pthread_cond_init(&ps->stop_cv, NULL);
