@@ -40,6 +40,15 @@ enum err fprefs_parse(struct str text, struct fprefs *out, struct err_info *ei)
     __attribute__((warn_unused_result));
 
 /*
+ * The effective auto-accept value in `rec`, the bytes of a user_settings
+ * record as channels/sync.c stores it (compact JSON from jx_dump): the
+ * user's "auto_accept_follows" when set and valid, else `dflt`. Our entry
+ * is found in the bytes without parsing the whole record (most records
+ * hold only the clients' keys). Never fails.
+ */
+bool fprefs_from_record(struct str rec, bool dflt);
+
+/*
  * Whether a remote Follow of local user `user` is accepted at once: the
  * user's "auto_accept_follows" when set and valid, else `dflt` (the
  * instance's federation.auto_accept_follows). Never fails: a missing,

@@ -732,6 +732,13 @@ static void test_user_auto_accept_off(void **state)
 	assert_int_equal(store_write(F->app.store, pref_fn, &other, NULL), SE_OK);
 	assert_true(effective(X_ID, true));
 	assert_false(effective(X_ID, false));
+	/* a key that ends in our name (stored as "x\"solstice:federation"): not ours */
+	struct pref_set crafted = {X_ID, "x\"" FPREFS_KEY, "{\"auto_accept_follows\":true}"};
+
+	assert_int_equal(store_write(F->app.store, pref_fn, &crafted, NULL), SE_OK);
+	assert_false(effective(X_ID, false));
+	set_pref(X_ID, "{\"auto_accept_follows\":true}");
+	assert_true(effective(X_ID, false));
 }
 
 /* fprefs_parse on hostile text. */
@@ -767,6 +774,18 @@ static void test_prefs_parse(void **state)
 	assert_true(p.has_auto_accept && !p.auto_accept);
 	assert_int_equal(fprefs_parse(STR_LIT(" {} "), &p, NULL), SE_OK);
 	assert_false(p.has_auto_accept);
+	/* the record scan: only a top-level key counts, junk gives the default */
+	assert_true(fprefs_from_record(STR_LIT("{\"a\":[1,\"x\"],\"" FPREFS_KEY
+	                                       "\":[2,\"{\\\"auto_accept_follows\\\":true}\"]}"),
+	                               false));
+	assert_false(fprefs_from_record(
+	    STR_LIT("{\"a\":[1,\"\\\"" FPREFS_KEY "\\\":[2,\\\"{}\\\"]\"]}"), false));
+	assert_false(fprefs_from_record(
+	    STR_LIT("\"" FPREFS_KEY "\":[2,\"{\\\"auto_accept_follows\\\":true}\"]"), false));
+	assert_false(fprefs_from_record(STR_LIT("{\"" FPREFS_KEY "\":"), false));
+	assert_false(fprefs_from_record(STR_LIT("{\"" FPREFS_KEY "\":[2,7]}"), false));
+	assert_true(fprefs_from_record(STR_LIT("{\"" FPREFS_KEY "\":[2,\"[]\"]}"), true));
+	assert_true(fprefs_from_record(STR_NULL, true));
 	/* over FPREFS_TEXT_MAX bytes: refused before parsing */
 	big = xmalloc(FPREFS_TEXT_MAX + 64);
 	snprintf(big, FPREFS_TEXT_MAX + 64, "{\"auto_accept_follows\":true,\"pad\":\"%0*d\"}",
