@@ -286,23 +286,6 @@ static enum err key_decode(const char *who, struct str b64, unsigned char key[32
 	return SE_OK;
 }
 
-static bool write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t k = write(fd, c, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		c += k;
-		n -= (size_t)k;
-	}
-	return true;
-}
-
 static enum err key_create(const char *who, const char *path, struct err_info *ei)
 {
 	unsigned char key[32];
@@ -321,7 +304,8 @@ static enum err key_create(const char *who, const char *path, struct err_info *e
 	cry_base64url(&b, key, sizeof(key), true);
 	buf_putc(&b, '\n');
 	cry_wipe(key, sizeof(key));
-	if (buf_err(&b) || !write_all(fd, b.ptr, b.len) || fsync(fd)) {
+	/* some 46 bytes to a new regular file: one write() (a short one is an error) */
+	if (buf_err(&b) || write(fd, b.ptr, b.len) != (ssize_t)b.len || fsync(fd)) {
 		rc = SE_RAISEF(ei, SE_IO, "%s: cannot write '%s': %s", who, path, strerror(errno));
 		unlink(path);
 	} else {
