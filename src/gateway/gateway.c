@@ -22,6 +22,10 @@
 /* lws's per-socket receive buffer: client messages are small (Authenticate,
  * Ping, typing), so a small chunk keeps idle sockets cheap */
 #define GW_RX_CHUNK 512
+/* one WRITEABLE writes at most this many queued events (bytes, frames) */
+#define GW_COALESCE_BYTES (16u << 10)
+#define GW_COALESCE_FRAMES 64
+#define GW_FRAME_HDR_MAX 10
 /* bytes charged per queued message on top of its payload (ring slot, frame) */
 #define GW_MSG_OVERHEAD 32
 /* how long gw_stop waits for sockets to take their close frame */
@@ -371,78 +375,131 @@ static enum err msgpack_of(struct gw *gw, struct bus_msg *m, struct str *out)
 }
 
 /* WRITEABLE: exactly one lws_write. Returns -1 to close. */
+/* Room in gw->scratch for `n` more bytes after LWS_PRE + used. */
+static bool scratch_reserve(struct gw *gw, size_t used, size_t n)
+{
+	char *p;
+
+	if (gw->scratch_cap >= LWS_PRE + used + n)
+		return true;
+	p = mem_try_realloc(gw->scratch, LWS_PRE + used + n);
+	if (!p)
+		return false;
+	gw->scratch = p;
+	gw->scratch_cap = LWS_PRE + used + n;
+	return true;
+}
+
+/* An unmasked server frame header (RFC 6455 5.2) into h; returns its length. */
+static size_t frame_header(unsigned char h[GW_FRAME_HDR_MAX], bool binary, size_t n)
+{
+	h[0] = binary ? 0x82 : 0x81;
+	if (n < 126) {
+		h[1] = (unsigned char)n;
+		return 2;
+	}
+	if (n <= 0xffff) {
+		h[1] = 126;
+		h[2] = (unsigned char)(n >> 8);
+		h[3] = (unsigned char)n;
+		return 4;
+	}
+	h[1] = 127;
+	for (int i = 0; i < 8; i++)
+		h[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+	return 10;
+}
+
+/*
+ * WRITEABLE: takes queued messages (filtered, msgpack-converted) into the
+ * scratch buffer, each behind its own frame header, up to GW_COALESCE_BYTES /
+ * GW_COALESCE_FRAMES, and writes them with one lws_write: one send per
+ * callback however many events wait. A lone message goes through lws's own
+ * framing; several go out as LWS_WRITE_RAW (we framed them; no extensions
+ * are negotiated). Copies per socket, so the shared messages stay untouched.
+ */
 static int conn_writeable(struct gw *gw, struct gw_conn *c)
 {
-	struct bus_msg *m = NULL;
-	struct str d;
+	size_t used = 0, first_hdr = 0, first_n = 0;
+	int frames = 0, n;
 	bool more;
-	int n;
 
-	pthread_mutex_lock(&c->mu);
-	if (c->qlen) {
-		m = c->q[c->qhead];
-		c->qhead = (c->qhead + 1) & (c->qcap - 1);
-		c->qlen--;
-		c->qbytes -= bus_msg_data(m).n + GW_MSG_OVERHEAD;
+	for (;;) {
+		unsigned char h[GW_FRAME_HDR_MAX];
+		struct bus_msg *m = NULL;
+		struct str d;
+		size_t hn;
+
+		pthread_mutex_lock(&c->mu);
+		if (c->qlen) {
+			m = c->q[c->qhead];
+			c->qhead = (c->qhead + 1) & (c->qcap - 1);
+			c->qlen--;
+			c->qbytes -= bus_msg_data(m).n + GW_MSG_OVERHEAD;
+		}
+		pthread_mutex_unlock(&c->mu);
+		if (!m)
+			break;
+		d = bus_msg_data(m);
+		if (gw->filter) {
+			enum gw_verdict v;
+
+			c->in_filter = true;
+			v = gw->filter(gw->handler.ctx, c, d);
+			c->in_filter = false;
+			if (c->replacement) {
+				/* written in the filtered message's place: order kept */
+				bus_msg_unref(m);
+				m = c->replacement;
+				c->replacement = NULL;
+				d = bus_msg_data(m);
+			} else if (v == GW_DROP) {
+				/* the filter may have queued a reply or asked for a close */
+				bus_msg_unref(m);
+				continue;
+			}
+		}
+		if (c->msgpack && msgpack_of(gw, m, &d)) {
+			log_warn(
+			    "gateway: dropping an event that is not JSON for a msgpack socket");
+			bus_msg_unref(m);
+			continue;
+		}
+		hn = frame_header(h, c->msgpack, d.n);
+		if (!scratch_reserve(gw, used, hn + d.n)) {
+			bus_msg_unref(m);
+			return -1;
+		}
+		memcpy(gw->scratch + LWS_PRE + used, h, hn);
+		memcpy(gw->scratch + LWS_PRE + used + hn, d.p, d.n);
+		bus_msg_unref(m);
+		if (!frames) {
+			first_hdr = hn;
+			first_n = d.n;
+		}
+		used += hn + d.n;
+		frames++;
+		if (used >= GW_COALESCE_BYTES || frames >= GW_COALESCE_FRAMES || c->close_code)
+			break;
 	}
+	if (frames == 1) {
+		/* lws frames it: its header goes where ours is, in front of the payload */
+		n = lws_write(c->wsi, (unsigned char *)gw->scratch + LWS_PRE + first_hdr, first_n,
+		              c->msgpack ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+		if (n < (int)first_n)
+			return -1;
+	} else if (frames > 1) {
+		n = lws_write(c->wsi, (unsigned char *)gw->scratch + LWS_PRE, used, LWS_WRITE_RAW);
+		if (n < (int)used)
+			return -1;
+	}
+	pthread_mutex_lock(&c->mu);
 	more = c->qlen > 0;
 	pthread_mutex_unlock(&c->mu);
-	if (!m) {
-		if (c->close_code) {
-			lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, NULL, 0);
-			return -1;
-		}
-		return 0;
-	}
-	d = bus_msg_data(m);
-	if (gw->filter) {
-		enum gw_verdict v;
-
-		c->in_filter = true;
-		v = gw->filter(gw->handler.ctx, c, d);
-		c->in_filter = false;
-		if (c->replacement) {
-			/* written in the filtered message's place: order kept */
-			bus_msg_unref(m);
-			m = c->replacement;
-			c->replacement = NULL;
-			d = bus_msg_data(m);
-		} else if (v == GW_DROP) {
-			bus_msg_unref(m);
-			/* the filter may have queued a reply or asked for a close */
-			lws_callback_on_writable(c->wsi);
-			return 0;
-		}
-		/* the filter may have queued more */
-		more = true;
-	}
-	if (c->msgpack && msgpack_of(gw, m, &d)) {
-		log_warn("gateway: dropping an event that is not JSON for a msgpack socket");
-		bus_msg_unref(m);
-		if (more)
-			lws_callback_on_writable(c->wsi);
-		return 0;
-	}
-	if (gw->scratch_cap < LWS_PRE + d.n) {
-		char *p = mem_try_realloc(gw->scratch, LWS_PRE + d.n);
-
-		if (!p) {
-			bus_msg_unref(m);
-			return -1;
-		}
-		gw->scratch = p;
-		gw->scratch_cap = LWS_PRE + d.n;
-	}
-	/*
-	 * A copy per socket: lws writes the frame header into the LWS_PRE bytes
-	 * in front of the payload, so the shared message must stay untouched.
-	 */
-	memcpy(gw->scratch + LWS_PRE, d.p, d.n);
-	bus_msg_unref(m);
-	n = lws_write(c->wsi, (unsigned char *)gw->scratch + LWS_PRE, d.n,
-	              c->msgpack ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
-	if (n < (int)d.n)
+	if (!frames && !more && c->close_code) {
+		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, NULL, 0);
 		return -1;
+	}
 	if (more || c->close_code)
 		lws_callback_on_writable(c->wsi);
 	return 0;
