@@ -524,6 +524,57 @@ static void test_filter_replace_keeps_order(void **state)
 	bus_free(bus);
 }
 
+/*
+ * Events queued while the thread is held go out coalesced (several frames
+ * per write, at most 64 or 16 KiB each): every frame whole, in order, with
+ * 7-bit, 16-bit and 64-bit length headers at their boundaries.
+ */
+static void test_coalesced_frames(void **state)
+{
+	static const size_t sizes[] = {1, 125, 126, 127, 65535, 65536, 70000, 3, 16384, 2};
+	struct gw_opts o = {.host = "127.0.0.1", .filter = f_rewrite};
+	struct bus *bus = bus_new(NULL, NULL);
+	struct err_info ei = ERR_INFO_INIT;
+	size_t nsizes = sizeof(sizes) / sizeof(sizes[0]), total = nsizes + 150;
+	struct buf b = BUF_INIT(1 << 20);
+	char *m = xmalloc(70001);
+	struct wsc *c = NULL;
+	struct gw *gw = NULL;
+
+	(void)state;
+	assert_int_equal(gw_new(&o, bus, &gw, &ei), SE_OK);
+	assert_int_equal(gw_start(gw), SE_OK);
+	assert_int_equal(wsc_connect(gw_port(gw), "/", T_MS, &c), SE_OK);
+	assert_int_equal(wsc_send_text(c, STR_LIT("{\"type\":\"Subscribe\",\"server_id\":\"S\"}")),
+	                 SE_OK);
+	sync_ping(c);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(bus_publish(bus, STR_LIT("S"), STR_LIT("hold")), SE_OK);
+		for (size_t i = 0; i < total; i++) {
+			size_t n = i < nsizes ? sizes[i] : 10 + i % 40;
+
+			memset(m, 'a' + (int)(i % 26), n);
+			assert_int_equal(bus_publish(bus, STR_LIT("S"), (struct str){m, n}), SE_OK);
+		}
+		for (size_t i = 0; i < total; i++) {
+			size_t n = i < nsizes ? sizes[i] : 10 + i % 40;
+
+			assert_int_equal(wsc_recv_text(c, &b, T_MS), SE_OK);
+			assert_int_equal(b.len, n);
+			for (size_t j = 0; j < n; j++)
+				if (b.ptr[j] != 'a' + (int)(i % 26))
+					fail_msg("message %zu byte %zu", i, j);
+		}
+	}
+	expect_nothing(c, 100);
+	wsc_close(c);
+	assert_true(wait_conns(gw, 0, T_MS));
+	gw_free(gw);
+	bus_free(bus);
+	buf_release(&b);
+	mem_free(m);
+}
+
 static void test_stop_with_clients(void **state)
 {
 	struct gw_opts o = {.host = "127.0.0.1"};
@@ -736,6 +787,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_any_path, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_large_messages, setup, teardown),
+	    cmocka_unit_test(test_coalesced_frames),
 	    cmocka_unit_test_setup_teardown(test_subscribe_publish, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fragments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_garbage_ignored, setup, teardown),
