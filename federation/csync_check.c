@@ -163,7 +163,7 @@ static enum err rel_fn(struct store_wtxn *w, void *arg)
 	struct ffollow fo, fi;
 	bool ho, hi;
 	json_t *l = NULL, *r = NULL;
-	enum perm_relationship cl, cr, nl, nr;
+	enum perm_relationship nl;
 	enum err rc;
 
 	op->changed = false;
@@ -174,29 +174,11 @@ static enum err rel_fn(struct store_wtxn *w, void *arg)
 		rc = user_load(txn, op->R, &r);
 	if (rc)
 		goto out;
-	rc = ffollow_get(txn, op->L, op->R, &fo);
-	ho = rc == SE_OK;
-	if (rc && rc != SE_NOT_FOUND)
+	rc = ffollow_get_pair(txn, op->L, op->R, &fo, &ho, &fi, &hi);
+	if (rc)
 		goto out;
-	rc = ffollow_get(txn, op->R, op->L, &fi);
-	hi = rc == SE_OK;
-	if (rc && rc != SE_NOT_FOUND)
-		goto out;
-	rc = SE_OK;
-	cl = user_relation(l, user_id_of(r));
-	cr = user_relation(r, user_id_of(l));
-	nl = ffollow_relation(cl, ho ? &fo : NULL, hi ? &fi : NULL);
-	nr = ffollow_relation_mirror(nl);
-	if (nl == cl && nr == cr)
-		goto out;
-	rc = user_relation_set(l, user_id_of(r), nl);
-	if (!rc)
-		rc = user_relation_set(r, user_id_of(l), nr);
-	if (!rc)
-		rc = user_save(w, l);
-	if (!rc)
-		rc = user_save(w, r);
-	op->changed = !rc;
+	nl = ffollow_relation(user_relation(l, user_id_of(r)), ho ? &fo : NULL, hi ? &fi : NULL);
+	rc = fout_relation_save(w, l, r, nl, ffollow_relation_mirror(nl), &op->changed);
 out:
 	json_decref(l);
 	json_decref(r);

@@ -292,6 +292,19 @@ enum err ffollow_get(struct store_txn *txn, struct str follower, struct str foll
 	return rc;
 }
 
+enum err ffollow_get_pair(struct store_txn *txn, struct str L, struct str R, struct ffollow *out,
+                          bool *have_out, struct ffollow *in, bool *have_in)
+{
+	enum err rc = ffollow_get(txn, L, R, out);
+
+	*have_out = rc == SE_OK;
+	if (rc && rc != SE_NOT_FOUND)
+		return rc;
+	rc = ffollow_get(txn, R, L, in);
+	*have_in = rc == SE_OK;
+	return rc == SE_NOT_FOUND ? SE_OK : rc;
+}
+
 enum err ffollow_by_activity(struct store_txn *txn, struct str activity, struct ffollow *out)
 {
 	char hex[65], id[STORE_ID_MAX];

@@ -90,6 +90,15 @@ enum err ffollow_remove(struct store_wtxn *w, struct str follower, struct str fo
 enum err ffollow_get(struct store_txn *txn, struct str follower, struct str followee,
                      struct ffollow *out) __attribute__((warn_unused_result));
 
+/*
+ * Both directions between users L and R: L -> R into *out (*have_out says
+ * whether it exists) and R -> L into *in (*have_in). A missing follow is not
+ * an error. SE_PARSE, SE_IO.
+ */
+enum err ffollow_get_pair(struct store_txn *txn, struct str L, struct str R, struct ffollow *out,
+                          bool *have_out, struct ffollow *in, bool *have_in)
+    __attribute__((warn_unused_result));
+
 /* The follow whose Follow activity id is `activity`. SE_NOT_FOUND. */
 enum err ffollow_by_activity(struct store_txn *txn, struct str activity, struct ffollow *out)
     __attribute__((warn_unused_result));

@@ -20,6 +20,7 @@
 struct arena;
 struct fed;
 struct store_txn;
+struct store_wtxn;
 
 /* A remote user's AP endpoints (arena strings). */
 struct fout_remote {
@@ -74,6 +75,15 @@ void fout_publish(struct fed *f, const char *topic, json_t *event);
  * they may see them. Best effort (an unreadable record sends nothing).
  */
 void fout_publish_pair(struct fed *f, struct str L, struct str R);
+
+/*
+ * In write `w`: sets the relationship of user record l toward r to `nl`
+ * and of r toward l to `nr`, saving both, unless they already hold those.
+ * *changed says whether it wrote. Store errors.
+ */
+enum err fout_relation_save(struct store_wtxn *w, json_t *l, json_t *r, enum perm_relationship nl,
+                            enum perm_relationship nr, bool *changed)
+    __attribute__((warn_unused_result));
 
 /* ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" of `ms` into out. */
 void fout_iso8601(int64_t ms, char out[32]);

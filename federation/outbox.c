@@ -201,6 +201,25 @@ void fout_publish_pair(struct fed *f, struct str L, struct str R)
 	json_decref(r);
 }
 
+enum err fout_relation_save(struct store_wtxn *w, json_t *l, json_t *r, enum perm_relationship nl,
+                            enum perm_relationship nr, bool *changed)
+{
+	enum err rc;
+
+	*changed = false;
+	if (nl == user_relation(l, user_id_of(r)) && nr == user_relation(r, user_id_of(l)))
+		return SE_OK;
+	rc = user_relation_set(l, user_id_of(r), nl);
+	if (!rc)
+		rc = user_relation_set(r, user_id_of(l), nr);
+	if (!rc)
+		rc = user_save(w, l);
+	if (!rc)
+		rc = user_save(w, r);
+	*changed = !rc;
+	return rc;
+}
+
 /* ---- rendering ---- */
 
 /* {@context, id, type, actor} (new reference, NULL on OOM). */

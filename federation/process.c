@@ -104,19 +104,6 @@ struct rel_sync {
 	bool changed, accepted, rejected;
 };
 
-static enum err follows_of(struct store_txn *txn, struct str L, struct str R, struct ffollow *out,
-                           bool *have_out, struct ffollow *in, bool *have_in)
-{
-	enum err rc = ffollow_get(txn, L, R, out);
-
-	*have_out = rc == SE_OK;
-	if (rc && rc != SE_NOT_FOUND)
-		return rc;
-	rc = ffollow_get(txn, R, L, in);
-	*have_in = rc == SE_OK;
-	return rc == SE_NOT_FOUND ? SE_OK : rc;
-}
-
 static enum err drop_follow(struct store_wtxn *w, struct str er, struct str ee)
 {
 	enum err rc = ffollow_remove(w, er, ee);
@@ -203,22 +190,13 @@ static enum err rel_fn(struct store_wtxn *w, void *arg)
 	}
 	if (rc)
 		goto out;
-	rc = follows_of(txn, s->L, s->R, &fout, &hout, &fin, &hin);
+	rc = ffollow_get_pair(txn, s->L, s->R, &fout, &hout, &fin, &hin);
 	if (rc)
 		goto out;
 	nl = ffollow_relation(cl, hout ? &fout : NULL, hin ? &fin : NULL);
 	nr = ffollow_relation_mirror(nl);
 set:
-	if (nl == cl && nr == cr)
-		goto out;
-	rc = user_relation_set(l, user_id_of(r), nl);
-	if (!rc)
-		rc = user_relation_set(r, user_id_of(l), nr);
-	if (!rc)
-		rc = user_save(w, l);
-	if (!rc)
-		rc = user_save(w, r);
-	s->changed = !rc;
+	rc = fout_relation_save(w, l, r, nl, nr, &s->changed);
 out:
 	json_decref(l);
 	json_decref(r);
