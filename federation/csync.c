@@ -213,46 +213,38 @@ void fcsync_digest_hex(const struct fcsync_digest *d, char out[FCSYNC_DIGEST_HEX
 
 /* ---- the follower list ---- */
 
+struct walk {
+	const struct fed *f;
+	struct store_txn *txn;
+	fcsync_follower_fn fn;
+	void *arg;
+};
+
+static enum err walk_one(void *arg, const struct ffollow *fw, struct arena *a)
+{
+	struct walk *w = arg;
+	struct str er = str_from(fw->follower);
+	struct fout_remote r;
+	const char *id;
+	enum err rc = fout_remote_of(w->txn, er, a, &r);
+
+	if (!rc)
+		return r.id && r.host ? w->fn(w->arg, r.id, r.host) : SE_OK;
+	if (rc != SE_NOT_FOUND)
+		return rc;
+	if (!fout_is_local(w->txn, er))
+		return SE_OK; /* gone */
+	id = fed_actor_url(w->f, a, er);
+	return id ? w->fn(w->arg, id, w->f->host) : SE_NOMEM;
+}
+
 enum err fcsync_followers_walk(const struct fed *f, struct store_txn *txn, struct str user,
                                fcsync_follower_fn fn, void *arg)
 {
-	struct ffollow *page = mem_try_alloc(FFOLLOW_PAGE_MAX * sizeof(*page));
-	char cursor[FFOLLOW_USER_MAX] = "";
-	size_t walked = 0, got = 0;
-	bool more = true;
-	enum err rc = page ? SE_OK : SE_NOMEM;
+	struct walk w = {f, txn, fn, arg};
 
-	while (!rc && more && walked < FCSYNC_WALK_MAX) {
-		struct arena a = ARENA_INIT(WALK_ARENA_MAX);
-
-		rc = ffollow_list(txn, FFOLLOW_FOLLOWERS, user, FFOLLOW_ACCEPTED,
-		                  cursor[0] ? str_from(cursor) : STR_NULL, page, FFOLLOW_PAGE_MAX,
-		                  &got, &more);
-		for (size_t i = 0; !rc && i < got && walked + i < FCSYNC_WALK_MAX; i++) {
-			struct str er = str_from(page[i].follower);
-			struct fout_remote r;
-			const char *id;
-
-			rc = fout_remote_of(txn, er, &a, &r);
-			if (!rc) {
-				rc = r.id && r.host ? fn(arg, r.id, r.host) : SE_OK;
-				continue;
-			}
-			if (rc != SE_NOT_FOUND)
-				break;
-			rc = SE_OK;
-			if (!fout_is_local(txn, er))
-				continue; /* gone */
-			id = fed_actor_url(f, &a, er);
-			rc = id ? fn(arg, id, f->host) : SE_NOMEM;
-		}
-		arena_release(&a);
-		walked += got;
-		if (got)
-			snprintf(cursor, sizeof(cursor), "%s", page[got - 1].follower);
-	}
-	mem_free(page);
-	return rc;
+	return ffollow_each(txn, FFOLLOW_FOLLOWERS, user, FFOLLOW_ACCEPTED, FCSYNC_WALK_MAX,
+	                    WALK_ARENA_MAX, walk_one, &w);
 }
 
 struct one_host {

@@ -84,37 +84,32 @@ enum err fcsync_collection_items(const json_t *doc, json_t *set, const char **ne
 
 typedef enum err (*local_fn)(void *arg, const char *user_id, const char *actor_url);
 
+struct locals {
+	const struct fed *f;
+	struct store_txn *txn;
+	local_fn fn;
+	void *arg;
+};
+
+static enum err local_one(void *arg, const struct ffollow *fw, struct arena *a)
+{
+	struct locals *l = arg;
+	const char *url;
+
+	if (!fout_is_local(l->txn, str_from(fw->follower)))
+		return SE_OK;
+	url = fed_actor_url(l->f, a, str_from(fw->follower));
+	return url ? l->fn(l->arg, fw->follower, url) : SE_NOMEM;
+}
+
 /* fn(arg, local user id, its actor URL) for each accepted local follower of `remote`. */
 static enum err local_followers(const struct fed *f, struct store_txn *txn, struct str remote,
                                 local_fn fn, void *arg)
 {
-	struct ffollow *page = mem_try_alloc(FFOLLOW_PAGE_MAX * sizeof(*page));
-	char cursor[FFOLLOW_USER_MAX] = "";
-	size_t walked = 0, got = 0;
-	bool more = true;
-	enum err rc = page ? SE_OK : SE_NOMEM;
+	struct locals l = {f, txn, fn, arg};
 
-	while (!rc && more && walked < FCSYNC_WALK_MAX) {
-		struct arena a = ARENA_INIT(1u << 20);
-
-		rc = ffollow_list(txn, FFOLLOW_FOLLOWERS, remote, FFOLLOW_ACCEPTED,
-		                  cursor[0] ? str_from(cursor) : STR_NULL, page, FFOLLOW_PAGE_MAX,
-		                  &got, &more);
-		for (size_t i = 0; !rc && i < got; i++) {
-			const char *url;
-
-			if (!fout_is_local(txn, str_from(page[i].follower)))
-				continue;
-			url = fed_actor_url(f, &a, str_from(page[i].follower));
-			rc = url ? fn(arg, page[i].follower, url) : SE_NOMEM;
-		}
-		arena_release(&a);
-		walked += got;
-		if (got)
-			snprintf(cursor, sizeof(cursor), "%s", page[got - 1].follower);
-	}
-	mem_free(page);
-	return rc;
+	return ffollow_each(txn, FFOLLOW_FOLLOWERS, remote, FFOLLOW_ACCEPTED, FCSYNC_WALK_MAX,
+	                    1u << 20, local_one, &l);
 }
 
 static enum err digest_fn(void *arg, const char *user_id, const char *actor_url)

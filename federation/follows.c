@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/crypto.h"
 #include "core/jx.h"
 #include "core/mem.h"
@@ -386,6 +387,34 @@ enum err ffollow_list(struct store_txn *txn, enum ffollow_side side, struct str 
 	if (more)
 		*more = got > cap;
 	return SE_OK;
+}
+
+enum err ffollow_each(struct store_txn *txn, enum ffollow_side side, struct str user,
+                      enum ffollow_state state, size_t max, size_t arena_max, ffollow_each_fn *fn,
+                      void *arg)
+{
+	struct ffollow *page = mem_try_alloc(FFOLLOW_PAGE_MAX * sizeof(*page));
+	char cursor[FFOLLOW_USER_MAX] = "";
+	size_t walked = 0, got = 0;
+	bool more = true;
+	enum err rc = page ? SE_OK : SE_NOMEM;
+
+	while (!rc && more && walked < max) {
+		struct arena a = ARENA_INIT(arena_max);
+
+		rc = ffollow_list(txn, side, user, state, cursor[0] ? str_from(cursor) : STR_NULL,
+		                  page, FFOLLOW_PAGE_MAX, &got, &more);
+		for (size_t i = 0; !rc && i < got && walked + i < max; i++)
+			rc = fn(arg, &page[i], &a);
+		arena_release(&a);
+		walked += got;
+		if (got)
+			snprintf(cursor, sizeof(cursor), "%s",
+			         side == FFOLLOW_FOLLOWERS ? page[got - 1].follower
+			                                   : page[got - 1].followee);
+	}
+	mem_free(page);
+	return rc;
 }
 
 enum err ffollow_count(struct store_txn *txn, enum ffollow_side side, struct str user,

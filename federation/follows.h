@@ -99,6 +99,22 @@ enum err ffollow_get_pair(struct store_txn *txn, struct str L, struct str R, str
                           bool *have_out, struct ffollow *in, bool *have_in)
     __attribute__((warn_unused_result));
 
+struct arena;
+
+/* One follow of an ffollow_each walk; `a` is emptied after every page. A
+ * non-SE_OK return stops the walk and is its result. */
+typedef enum err ffollow_each_fn(void *arg, const struct ffollow *fw, struct arena *a);
+
+/*
+ * fn for each follow of `user` on `side` in `state`, in ffollow_list's
+ * order, at most `max` of them, read page by page in `txn`; the arena of
+ * one page holds at most `arena_max` bytes. SE_NOMEM, ffollow_list's errors
+ * or fn's.
+ */
+enum err ffollow_each(struct store_txn *txn, enum ffollow_side side, struct str user,
+                      enum ffollow_state state, size_t max, size_t arena_max, ffollow_each_fn *fn,
+                      void *arg) __attribute__((warn_unused_result));
+
 /* The follow whose Follow activity id is `activity`. SE_NOT_FOUND. */
 enum err ffollow_by_activity(struct store_txn *txn, struct str activity, struct ffollow *out)
     __attribute__((warn_unused_result));
