@@ -294,8 +294,10 @@ static int64_t backoff(const struct queue_def *q, unsigned attempts)
 	return d < q->backoff_cap_ms ? d : q->backoff_cap_ms;
 }
 
-enum err queue_retry(struct store_wtxn *w, const struct queue_def *q, const char *id,
-                     uint64_t token, int64_t now, struct str error, bool *dead)
+/* queue_retry / queue_retry_at: due at `due`, or after the backoff when `use_backoff`. */
+static enum err retry(struct store_wtxn *w, const struct queue_def *q, const char *id,
+                      uint64_t token, int64_t now, bool use_backoff, int64_t due, struct str error,
+                      bool *dead)
 {
 	struct qrec r;
 	enum err rc;
@@ -303,14 +305,14 @@ enum err queue_retry(struct store_wtxn *w, const struct queue_def *q, const char
 	rc = load_claimed(w, q, id, token, &r);
 	if (rc)
 		return rc;
-	if (now < 0)
+	if (now < 0 || (!use_backoff && due < now))
 		return SE_RAISE(store_wtxn_ei(w), SE_INVAL);
 	r.error = error;
 	if (r.attempts >= q->max_attempts) {
 		r.state = ST_DEAD;
 		r.due = now;
 	} else {
-		r.due = now + backoff(q, r.attempts);
+		r.due = use_backoff ? now + backoff(q, r.attempts) : due;
 	}
 	rc = rewrite(w, str_from(id), &r);
 	if (!rc && dead)
@@ -318,28 +320,16 @@ enum err queue_retry(struct store_wtxn *w, const struct queue_def *q, const char
 	return rc;
 }
 
+enum err queue_retry(struct store_wtxn *w, const struct queue_def *q, const char *id,
+                     uint64_t token, int64_t now, struct str error, bool *dead)
+{
+	return retry(w, q, id, token, now, true, 0, error, dead);
+}
+
 enum err queue_retry_at(struct store_wtxn *w, const struct queue_def *q, const char *id,
                         uint64_t token, int64_t now, int64_t due, struct str error, bool *dead)
 {
-	struct qrec r;
-	enum err rc;
-
-	rc = load_claimed(w, q, id, token, &r);
-	if (rc)
-		return rc;
-	if (now < 0 || due < now)
-		return SE_RAISE(store_wtxn_ei(w), SE_INVAL);
-	r.error = error;
-	if (r.attempts >= q->max_attempts) {
-		r.state = ST_DEAD;
-		r.due = now;
-	} else {
-		r.due = due;
-	}
-	rc = rewrite(w, str_from(id), &r);
-	if (!rc && dead)
-		*dead = r.state == ST_DEAD;
-	return rc;
+	return retry(w, q, id, token, now, false, due, error, dead);
 }
 
 enum err queue_defer(struct store_wtxn *w, const struct queue_def *q, const char *id,
