@@ -10,6 +10,7 @@
 #include "core/ulid.h"
 #include "federation/deliver.h"
 #include "federation/deliver_int.h"
+#include "federation/httpsig.h"
 
 enum fdel_outcome fdel_classify(long status, bool resigned)
 {
@@ -90,20 +91,6 @@ static bool dayname(struct str s, size_t *p)
 	return true;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* An HTTP-date in any of its three forms -> unix seconds. */
 static bool http_date(struct str s, int64_t *out)
 {
@@ -142,8 +129,8 @@ static bool http_date(struct str s, int64_t *out)
 	}
 	if (p != s.n || day < 1 || day > 31)
 		return false;
-	*out = days_from_civil(year, (unsigned)mon + 1, (unsigned)day) * 86400 + h * 3600 + m * 60 +
-	       sec;
+	*out = hsig_days_from_civil(year, (unsigned)mon + 1, (unsigned)day) * 86400 + h * 3600 +
+	       m * 60 + sec;
 	return true;
 }
 

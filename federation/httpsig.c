@@ -365,8 +365,7 @@ void hsig_http_date(int64_t t, struct buf *out)
 	           months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* days since 1970-01-01 of a civil date (H. Hinnant's algorithm) */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t hsig_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era;
 	unsigned yoe, doy, doe;
@@ -412,7 +411,7 @@ bool hsig_parse_http_date(struct str s, int64_t *out)
 		return false;
 	if (d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60 || y < 1970)
 		return false;
-	*out = days_from_civil(y, mon + 1, d) * 86400 + hh * 3600 + mm * 60 + ss;
+	*out = hsig_days_from_civil(y, mon + 1, d) * 86400 + hh * 3600 + mm * 60 + ss;
 	return true;
 }
 

@@ -219,6 +219,8 @@ void hsig_digest_sha256(struct str body, struct buf *out);
 void hsig_content_digest_sha256(struct str body, struct buf *out);
 /* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") of `t` appended to `out`. */
 void hsig_http_date(int64_t t, struct buf *out);
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1..12; Hinnant's algorithm). */
+int64_t hsig_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* Parse an IMF-fixdate; the obsolete RFC 850 and asctime forms are refused (false). */
 bool hsig_parse_http_date(struct str s, int64_t *out);
 
