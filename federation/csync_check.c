@@ -208,11 +208,8 @@ static enum err undo_unknown(struct fed *f, struct str L, struct str remote, str
 	obj = fid && actor ? json_pack("{s:s, s:s, s:s, s:s}", "id", fid, "type", "Follow", "actor",
 	                               actor, "object", r.id)
 	                   : NULL;
-	act = obj ? fout_activity_new("Undo", id, actor) : NULL;
-	if (!act || json_object_set_new(act, "object", obj) || !fout_address_to(act, r.id)) {
-		if (!act)
-			json_decref(obj);
-		json_decref(act);
+	act = fout_activity_to("Undo", id, actor, obj, r.id);
+	if (!act) {
 		rc = SE_NOMEM;
 		goto out;
 	}

@@ -125,6 +125,13 @@ struct fout_write {
 json_t *fout_activity_new(const char *type, const char *id, const char *actor);
 /* to: [one], cc: [] on `a`; false on OOM. */
 bool fout_address_to(json_t *a, const char *to);
+/*
+ * {@context, id, type, actor, object: obj, to: [to], cc: []}: an activity
+ * with one object (stolen, released on failure) addressed to one actor.
+ * New reference; NULL when obj or id is NULL, or on OOM.
+ */
+json_t *fout_activity_to(const char *type, const char *id, const char *actor, json_t *obj,
+                         const char *to);
 /* Serialises `act` (stolen) into the arena as the write's next activity. SE_NOMEM. */
 enum err fout_write_add(struct fout_write *op, struct arena *a, json_t *act)
     __attribute__((warn_unused_result));

@@ -244,6 +244,22 @@ bool fout_address_to(json_t *a, const char *to)
 	       !json_object_set_new(a, "cc", json_array());
 }
 
+json_t *fout_activity_to(const char *type, const char *id, const char *actor, json_t *obj,
+                         const char *to)
+{
+	json_t *a = obj && id ? fout_activity_new(type, id, actor) : NULL;
+
+	if (!a) {
+		json_decref(obj);
+		return NULL;
+	}
+	if (json_object_set_new(a, "object", obj) || !fout_address_to(a, to)) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 /* The Follow `follower` sent to `followee` (embedded in Accept / Reject / Undo). */
 static json_t *follow_obj(const char *id, const char *follower, const char *followee)
 {
@@ -400,10 +416,8 @@ enum err fout_follow(struct fed *f, struct str local_user, struct str remote_use
 	if (rc)
 		goto out;
 	id = fed_activity_url(f, &a);
-	act = id ? fout_activity_new("Follow", id, p.local_url) : NULL;
-	if (!act || json_object_set_new(act, "object", json_string(p.remote.id)) ||
-	    !fout_address_to(act, p.remote.id)) {
-		json_decref(act);
+	act = fout_activity_to("Follow", id, p.local_url, json_string(p.remote.id), p.remote.id);
+	if (!act) {
 		rc = SE_NOMEM;
 		goto out;
 	}
@@ -451,11 +465,8 @@ static enum err follow_reply(struct fed *f, const char *type, struct str local_u
 	obj = !fid   ? NULL
 	      : undo ? follow_obj(fid, p.local_url, p.remote.id)
 	             : follow_obj(fid, p.remote.id, p.local_url);
-	act = id && obj ? fout_activity_new(type, id, p.local_url) : NULL;
-	if (!act || json_object_set_new(act, "object", obj) || !fout_address_to(act, p.remote.id)) {
-		if (!act)
-			json_decref(obj);
-		json_decref(act);
+	act = fout_activity_to(type, id, p.local_url, obj, p.remote.id);
+	if (!act) {
 		rc = SE_NOMEM;
 		goto out;
 	}
@@ -534,11 +545,8 @@ static enum err block_send(struct fed *f, struct str local_user, struct str remo
 		goto out;
 	}
 	if (add) {
-		act = fout_activity_new("Block", id, p.local_url);
-		if (act && json_object_set_new(act, "object", json_string(p.remote.id))) {
-			json_decref(act);
-			act = NULL;
-		}
+		act = fout_activity_to("Block", id, p.local_url, json_string(p.remote.id),
+		                       p.remote.id);
 		/* remember the Block's id for its Undo; the remote's follow of us ends */
 		op.map_ap = str_from(id);
 		op.map_kind = "block";
@@ -556,20 +564,13 @@ static enum err block_send(struct fed *f, struct str local_user, struct str remo
 		obj = json_pack("{s:s, s:s, s:s, s:s}", "id",
 		                bid ? bid : arena_printf(&a, "%s#blocks/%s", p.local_url, id),
 		                "type", "Block", "actor", p.local_url, "object", p.remote.id);
-		act = obj ? fout_activity_new("Undo", id, p.local_url) : NULL;
-		if (!act || json_object_set_new(act, "object", obj)) {
-			if (!act)
-				json_decref(obj);
-			json_decref(act);
-			act = NULL;
-		}
+		act = fout_activity_to("Undo", id, p.local_url, obj, p.remote.id);
 		if (bid) {
 			op.map_ap = str_from(bid);
 			op.map_del = true;
 		}
 	}
-	if (!act || !fout_address_to(act, p.remote.id)) {
-		json_decref(act);
+	if (!act) {
 		rc = SE_NOMEM;
 		goto out;
 	}
