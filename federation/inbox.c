@@ -342,14 +342,7 @@ static bool url_host(const char *url, char out[264])
 
 static bool policy_ok(struct fed *f, const char *host)
 {
-	struct store_txn *t = NULL;
-	bool ok;
-
-	if (store_read_begin(f->store, &t))
-		return false;
-	ok = policy_allows_host(t, str_from(host));
-	store_read_end(t);
-	return ok;
+	return policy_store_allows_host(f->store, str_from(host));
 }
 
 /* Answer `status` with {"error": reason} and log the refusal. */

@@ -144,14 +144,7 @@ enum fmedia_next fmedia_classify(enum err rc, long status)
 
 static bool url_allowed(struct fed *f, const char *url)
 {
-	struct store_txn *t = NULL;
-	bool ok;
-
-	if (store_read_begin(f->store, &t))
-		return false;
-	ok = policy_allows_url(t, url);
-	store_read_end(t);
-	return ok;
+	return policy_store_allows_url(f->store, url);
 }
 
 static enum err fetch_media(struct fed *f, enum file_tag tag, const char *url,

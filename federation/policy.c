@@ -284,3 +284,27 @@ enum err policy_block_list(struct store_txn *txn, policy_list_fn *fn, void *arg)
 		}
 	}
 }
+
+bool policy_store_allows_host(struct store *s, struct str host)
+{
+	struct store_txn *t = NULL;
+	bool ok;
+
+	if (store_read_begin(s, &t))
+		return false;
+	ok = policy_allows_host(t, host);
+	store_read_end(t);
+	return ok;
+}
+
+bool policy_store_allows_url(struct store *s, const char *url)
+{
+	struct store_txn *t = NULL;
+	bool ok;
+
+	if (store_read_begin(s, &t))
+		return false;
+	ok = policy_allows_url(t, url);
+	store_read_end(t);
+	return ok;
+}

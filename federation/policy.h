@@ -57,6 +57,9 @@ enum err policy_domain_normalise(struct str in, char *out, struct err_info *ei)
 bool policy_allows_host(struct store_txn *txn, struct str host);
 /* policy_allows_host on the host of an absolute http(s) URL; false for junk. */
 bool policy_allows_url(struct store_txn *txn, const char *url);
+/* The same two checks in a read view of their own (fail closed). */
+bool policy_store_allows_host(struct store *s, struct str host);
+bool policy_store_allows_url(struct store *s, const char *url);
 
 /*
  * Add (or replace the reason of) a block on `domain` (normalised here).

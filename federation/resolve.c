@@ -59,14 +59,7 @@ static bool copy_id(char dst[32], const char *src)
 
 static bool host_allowed(struct fed *f, const char *url)
 {
-	struct store_txn *t = NULL;
-	bool ok;
-
-	if (store_read_begin(f->store, &t))
-		return false;
-	ok = policy_allows_url(t, url);
-	store_read_end(t);
-	return ok;
+	return policy_store_allows_url(f->store, url);
 }
 
 /* One GET signed with `scheme` as the instance actor (unsigned without a key ring). */

@@ -266,14 +266,7 @@ static enum err get_doc(struct fed *f, const char *url, struct fetch_resp *r, st
 
 static bool host_allowed(struct fed *f, const char *hostport)
 {
-	struct store_txn *txn = NULL;
-	bool ok;
-
-	if (store_read_begin(f->store, &txn))
-		return false;
-	ok = policy_allows_host(txn, str_from(hostport));
-	store_read_end(txn);
-	return ok;
+	return policy_store_allows_host(f->store, str_from(hostport));
 }
 
 enum err fsoft_lookup(struct fed *f, const char *url, char name[FSOFT_NAME_MAX],
