@@ -70,7 +70,7 @@ endif
 
 # ---- sources, written out per folder (no wildcards) ----
 SRCS_CORE := src/core/mem.c src/core/buf.c src/core/str.c src/core/err.c src/core/log.c \
-             src/core/arena.c src/core/jx.c src/core/crypto.c
+             src/core/arena.c src/core/jx.c src/core/crypto.c src/core/fileio.c
 SRCS_ULID := src/core/ulid.c
 SRCS_CFG  := src/core/cfg.c src/core/cfg_ini.c src/core/cfg_load.c
 SRCS_STORAGE := storage/store.c storage/record.c storage/store_commit.c storage/queue.c
@@ -151,7 +151,7 @@ MAIN_SRC := src/main.c
 # ---- tests ----
 UNIT_TESTS_CORE := tests/unit/core/test_buf.c tests/unit/core/test_str.c tests/unit/core/test_err.c \
                    tests/unit/core/test_arena.c tests/unit/core/test_log.c tests/unit/core/test_jx.c \
-                   tests/unit/core/test_crypto.c tests/unit/core/test_mem.c
+                   tests/unit/core/test_crypto.c tests/unit/core/test_mem.c tests/unit/core/test_fileio.c
 UNIT_TESTS_ULID := tests/unit/core/test_ulid.c
 UNIT_TESTS_CFG  := tests/unit/core/test_cfg.c
 UNIT_TESTS_STORAGE := tests/unit/storage/test_store.c tests/unit/storage/test_queue.c \

@@ -24,6 +24,7 @@
 #include "core/buf.h"
 #include "core/cfg.h"
 #include "core/fetch.h"
+#include "core/fileio.h"
 #include "core/jx.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -180,23 +181,6 @@ static enum err fetch_media(struct fed *f, enum file_tag tag, const char *url,
 	return SE_OK;
 }
 
-static enum err write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return SE_IO;
-		c += w;
-		n -= (size_t)w;
-	}
-	return SE_OK;
-}
-
 static int make_temp(const char *dir)
 {
 	char path[4096];
@@ -272,7 +256,7 @@ static enum err ingest(struct fed *f, enum file_tag tag, struct str body, struct
 		fd = make_temp(f->app->spool_dir);
 		if (fd < 0)
 			return SE_RAISEF(ei, SE_IO, "cannot make a temporary file");
-		rc = write_all(fd, body.p, body.n);
+		rc = fio_write_all(fd, body.p, body.n);
 		if (rc) {
 			rc = SE_RAISEF(ei, rc, "cannot write the temporary file");
 			goto out;

@@ -14,6 +14,7 @@
 #include "app.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "files/blob.h"
 #include "files/file.h"
@@ -39,23 +40,6 @@ struct upload {
 	struct sniff_utf8 utf8;
 	struct blob_writer *bw;
 };
-
-static enum err write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t k = write(fd, c, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return SE_IO;
-		c += k;
-		n -= (size_t)k;
-	}
-	return SE_OK;
-}
 
 static enum err on_begin(void *arg, const struct mp_part_headers *h)
 {
@@ -86,7 +70,7 @@ static enum err on_data(void *arg, const void *p, size_t n)
 		u->head_n += k;
 	}
 	sniff_utf8_feed(&u->utf8, p, n);
-	return write_all(u->fd, p, n);
+	return fio_write_all(u->fd, p, n);
 }
 
 static enum err on_end(void *arg)

@@ -15,6 +15,7 @@
 
 #include "core/buf.h"
 #include "core/crypto.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -113,23 +114,6 @@ enum err blob_anon_tmp(struct blob_store *s, int *fd, struct err_info *ei)
 out:
 	mem_free(path);
 	return rc;
-}
-
-static enum err write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t k = write(fd, c, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return SE_IO;
-		c += k;
-		n -= (size_t)k;
-	}
-	return SE_OK;
 }
 
 /* Reads exactly n bytes; SE_PARSE on a short file (truncated blob). */
@@ -262,7 +246,7 @@ enum err blob_writer_begin(struct blob_store *s, uint64_t max_size, struct blob_
 	cry_sha256_init(&w->sha);
 	/* the size is filled in by commit; the final chunk authenticates it */
 	cry_sstream_push_init(&w->st, prefix + BLOB_HDR, s->key);
-	if (write_all(w->fd, prefix, sizeof(prefix))) {
+	if (fio_write_all(w->fd, prefix, sizeof(prefix))) {
 		rc = SE_RAISEF(ei, SE_IO, "blob: cannot write '%s': %s", w->tmp_path,
 		               strerror(errno));
 		goto out;
@@ -278,7 +262,7 @@ static enum err push_chunk(struct blob_writer *w, const void *ad, size_t adlen, 
 {
 	if (cry_sstream_push(&w->st, w->cipher, w->plain, w->fill, ad, adlen, final))
 		return SE_IO;
-	if (write_all(w->fd, w->cipher, w->fill + CRY_SSTREAM_ABYTES))
+	if (fio_write_all(w->fd, w->cipher, w->fill + CRY_SSTREAM_ABYTES))
 		return SE_IO;
 	w->fill = 0;
 	return SE_OK;

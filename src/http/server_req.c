@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/server_int.h"
@@ -287,17 +288,5 @@ int http_spool_open(const char *dir)
 
 bool http_spool_write(int fd, const void *p, size_t n)
 {
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		c += w;
-		n -= (size_t)w;
-	}
-	return true;
+	return fio_write_all(fd, p, n) == SE_OK;
 }
