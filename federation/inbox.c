@@ -429,6 +429,21 @@ struct verified {
  * `cached_only` never fetches (Delete of an actor we may not reach). Returns
  * 0 when verified, else the HTTP status to answer (401/403) with `why`.
  */
+/* The Host a request carries names us: our host[:port], any case, or with the scheme's default
+ * port spelled out. */
+static bool authority_is_ours(const struct fed *f, struct str authority)
+{
+	struct str ours = str_from(f->host);
+	bool https = strncmp(f->base, "https:", 6) == 0;
+	struct str dflt = https ? STR_LIT(":443") : STR_LIT(":80");
+
+	if (str_eq_nocase(authority, ours))
+		return true;
+	return authority.n == ours.n + dflt.n && str_index(ours, ':') < 0 &&
+	       str_eq_nocase((struct str){authority.p, ours.n}, ours) &&
+	       str_eq((struct str){authority.p + ours.n, dflt.n}, dflt);
+}
+
 static int verify_request(struct fed *f, const struct hsig_request *r, const char *actor_host,
                           bool cached_only, struct verified *v, const char **why,
                           struct err_info *ei)
@@ -460,6 +475,11 @@ static int verify_request(struct fed *f, const struct hsig_request *r, const cha
 	}
 	if (r->has_body && hsig_check_digest(r, ei)) {
 		*why = ei->detail[0] ? ei->detail : "digest mismatch";
+		return 401;
+	}
+	/* a request signed for another host is a replay of someone else's fetch or delivery */
+	if (!authority_is_ours(f, r->authority)) {
+		*why = "Host is not this instance";
 		return 401;
 	}
 	if (cached_only)
@@ -716,17 +736,29 @@ enum err finbox_verify_get(struct fed *f, const struct http_req *req, char signe
 		goto out;
 	}
 	if (!f->cfg->federation.authorized_fetch) {
-		/* not required: a signer's domain block still applies */
-		if (!hsig_parse(&r, &v->sig, NULL) && url_host(v->sig.key_id, v->key_host)) {
-			if (signer_host)
-				snprintf(signer_host, 256, "%.255s", v->key_host);
-			if (!policy_ok(f, v->key_host))
-				rc = SE_RAISEF(ei, SE_MissingPermission, "domain blocked");
+		/*
+		 * Not required: an unsigned GET is anonymous. A signed one is verified
+		 * all the same, because the signer's host is what grants access to
+		 * non-public objects; a blocked signer gets 403, a bad signature counts
+		 * as anonymous (no signer host).
+		 */
+		struct err_info pei = ERR_INFO_INIT;
+
+		if (hsig_parse(&r, &v->sig, &pei) || !url_host(v->sig.key_id, v->key_host))
+			goto out;
+		if (!policy_ok(f, v->key_host)) {
+			rc = SE_RAISEF(ei, SE_MissingPermission, "domain blocked");
+			goto out;
 		}
+		status = verify_request(f, &r, NULL, false, v, &why, &pei);
+		if (status == 403)
+			rc = SE_RAISEF(ei, SE_MissingPermission, "domain blocked");
+		else if (!status && signer_host)
+			snprintf(signer_host, 256, "%.255s", v->key_host);
 		goto out;
 	}
 	status = verify_request(f, &r, NULL, false, v, &why, ei);
-	if (signer_host && v->key_host[0])
+	if (signer_host && v->key_host[0] && !status)
 		snprintf(signer_host, 256, "%.255s", v->key_host);
 	if (status) {
 		char esc[200], reason[ERR_DETAIL_MAX];

@@ -19,6 +19,7 @@
 #include "core/buf.h"
 #include "core/cfg.h"
 #include "core/log.h"
+#include "core/fetch.h"
 #include "core/mem.h"
 #include "federation/as2.h"
 #include "federation/fed.h"
@@ -622,4 +623,13 @@ enum err fproc_handle(struct fed *f, const struct fproc_in *in, struct err_info 
 	as2_activity_release(&p.act);
 	arena_release(&p.a);
 	return rc;
+}
+
+bool fproc_same_host(const char *a, const char *b)
+{
+	struct fetch_url ua, ub;
+
+	if (!a || !b || fetch_url_parse(a, &ua, NULL) || fetch_url_parse(b, &ub, NULL))
+		return false;
+	return !strcmp(ua.hostport, ub.hostport);
 }

@@ -36,6 +36,8 @@ enum err fproc_transient(enum err rc);
 bool fproc_local_user(struct pctx *p, const char *url, char out[32]);
 
 /* process_notes.c */
+/* True when both absolute URLs have the same host[:port] (an actor speaks for its own host). */
+bool fproc_same_host(const char *a, const char *b);
 bool fproc_note_type(const char *t);
 enum err fproc_on_create(struct pctx *p);
 enum err fproc_on_update_note(struct pctx *p);

@@ -83,6 +83,25 @@ static void utf8_cut(struct buf *b, size_t max)
 	b->ptr[n] = '\0';
 }
 
+/*
+ * Appends remote URL `u` as an autolink on its own line. Characters that could end the
+ * autolink or start Markdown or a mention (<>[]()`*_~|\\ @ and controls/spaces) are
+ * percent-encoded, so a URL cannot smuggle `<@ULID>` or formatting into the message.
+ */
+static void link_append(struct buf *md, const char *u)
+{
+	if (md->len)
+		buf_putc(md, '\n');
+	buf_putc(md, '<');
+	for (const unsigned char *c = (const unsigned char *)u; *c; c++) {
+		if (*c <= 0x20 || *c == 0x7f || strchr("<>[]()`*_~|\\@!\"'", *c))
+			buf_printf(md, "%%%02X", *c);
+		else
+			buf_putc(md, (char)*c);
+	}
+	buf_putc(md, '>');
+}
+
 /* The Markdown content of Note `o` (source when Markdown/plain, else sanitised HTML) + links to
  * the attachments not stored as files (`skip[i]` true: attachment i is a file; may be NULL). */
 static enum err note_markdown(struct pctx *p, const struct as2_object *o, const bool *skip,
@@ -91,9 +110,18 @@ static enum err note_markdown(struct pctx *p, const struct as2_object *o, const 
 	struct mention_ctx mc = {p};
 	struct fhtml_opts ho = {mention_local, &mc, PROC_CONTENT_BYTES};
 	const char *mt = o->source_media_type;
+	bool mentions = false;
 	enum err rc = SE_OK;
 
-	if (o->source_content && mt && !strncmp(mt, "text/markdown", 13)) {
+	for (size_t i = 0; i < o->n_tags; i++)
+		mentions |= o->tags[i].kind == AS2_TAG_MENTION;
+	mentions &= !o->source_content || strstr(o->source_content, "<@") != NULL;
+	/* a source that mentions someone does it in its sender's syntax (another Solstice's
+	 * <@ULID>, neutralised below); the HTML has them as links to actors, which map to our
+	 * users, so such a Note is read from its HTML */
+	if (mentions && o->content) {
+		rc = fhtml_to_markdown_opts(str_from(o->content), &ho, md, NULL, p->ei);
+	} else if (o->source_content && mt && !strncmp(mt, "text/markdown", 13)) {
 		/* remote Markdown keeps its formatting, never its mentions or mass pings:
 		 * another server's <@ULID> names its own users, not ours */
 		rc = fhtml_markdown_safe(str_from(o->source_content), PROC_CONTENT_BYTES, md, NULL,
@@ -111,9 +139,9 @@ static enum err note_markdown(struct pctx *p, const struct as2_object *o, const 
 		const char *u = o->atts[i].url;
 
 		if (!u || (skip && skip[i]) || !as2_is_url(u, AS2_ALLOW_HTTP) ||
-		    md->len + strlen(u) + 3 > PROC_CONTENT_BYTES)
+		    md->len + 3 * strlen(u) + 3 > PROC_CONTENT_BYTES)
 			continue;
-		buf_printf(md, "%s<%s>", md->len ? "\n" : "", u);
+		link_append(md, u);
 	}
 	return buf_err(md);
 }
@@ -224,15 +252,30 @@ struct map_op {
 	bool del;
 };
 
+/* Kinds an inbound Note or reaction may replace: its own entries, never an actor, key,
+ * activity or anything we sent. */
+static bool kind_replaceable(const char *k)
+{
+	return !strcmp(k, "note") || !strcmp(k, "message") || !strcmp(k, "copy") ||
+	       !strcmp(k, "reaction");
+}
+
 static enum err map_fn(struct store_wtxn *w, void *arg)
 {
 	struct map_op *m = arg;
-	enum err rc;
+	char kind[FMAP_KIND_MAX], local[FMAP_LOCAL_MAX];
+	enum err rc = fmap_get(store_wtxn_read(w), m->ap, kind, local);
 
-	if (!m->del)
-		return fmap_put(w, m->ap, m->kind, m->local);
-	rc = fmap_delete(w, m->ap);
-	return rc == SE_NOT_FOUND ? SE_OK : rc;
+	if (rc && rc != SE_NOT_FOUND)
+		return rc;
+	if (m->del) /* only what this kind of op recorded */
+		return rc || strcmp(kind, m->kind) ? SE_OK : fmap_delete(w, m->ap);
+	if (!rc && !kind_replaceable(kind)) {
+		log_info("fproc: '%.*s' is already mapped as a %s: not remapped as a %s",
+		         (int)(m->ap.n > 200 ? 200 : m->ap.n), m->ap.p, kind, m->kind);
+		return SE_OK;
+	}
+	return fmap_put(w, m->ap, m->kind, m->local);
 }
 
 static enum err map_run(struct pctx *p, struct map_op *m)
@@ -397,6 +440,11 @@ enum err fproc_on_create(struct pctx *p)
 	}
 	if (!by_sender(p, o)) {
 		log_info("fproc: Create of a Note attributed to someone else from '%s': ignored",
+		         p->act.actor);
+		goto out;
+	}
+	if (!fproc_same_host(o->id, p->act.actor)) {
+		log_info("fproc: Note '%s' from '%s': its id is on another host, ignored", o->id,
 		         p->act.actor);
 		goto out;
 	}
@@ -645,7 +693,8 @@ static enum err react_apply(struct pctx *p, const char *mid, const char *ch, con
 	if (rc)
 		return SE_RETRY;
 	/* remember what a Like/EmojiReact did, for an Undo naming only its id */
-	if (act_id && snprintf(key, sizeof(key), "%s %s", mid, emoji) < (int)sizeof(key)) {
+	if (act_id && fproc_same_host(act_id, p->act.actor) &&
+	    snprintf(key, sizeof(key), "%s %s", mid, emoji) < (int)sizeof(key)) {
 		struct map_op m = {str_from(act_id), str_from(key), "reaction", !add};
 
 		return map_run(p, &m);

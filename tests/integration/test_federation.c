@@ -255,6 +255,20 @@ static void test_friends_and_dm(void **state)
 		assert_int_equal(td_http(td_http_port(f->p.b), "GET", path, as2, NULL, &r), 0);
 		assert_int_equal(r.status, 404);
 		td_resp_release(&r);
+		/* nor to a GET whose signature names the participant's host but does not verify */
+		{
+			char sig[256];
+			const char *forged[] = {"Accept: application/activity+json", sig, NULL};
+
+			snprintf(sig, sizeof(sig),
+			         "Signature: keyId=\"http://127.0.0.1:%d/users/%s#main-key\","
+			         "headers=\"date\",signature=\"AAAA\"",
+			         td_http_port(f->p.a), f->p.alice.id);
+			assert_int_equal(
+			    td_http(td_http_port(f->p.b), "GET", path, forged, NULL, &r), 0);
+			assert_int_equal(r.status, 404);
+			td_resp_release(&r);
+		}
 	}
 	wsc_close(wa);
 	wsc_close(wb);

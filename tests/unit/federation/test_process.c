@@ -275,6 +275,48 @@ static json_t *dm_messages(void)
 	"{\"type\":\"Note\",\"id\":\"" id "\",\"attributedTo\":\"" R_URL "\",\"to\":[" to          \
 	"],\"content\":\"" content "\"}"
 
+static enum err put_user_map(struct store_wtxn *w, void *arg)
+{
+	(void)arg;
+	return fmap_put(w, STR_LIT("http://remote.test/users/carol"), "user", STR_LIT(X_ID));
+}
+
+/* A Note's id must be on its sender's host, and never replaces an actor's mapping. */
+static void spoofed_ids(void)
+{
+	struct store_txn *t = NULL;
+	char kind[FMAP_KIND_MAX], local[FMAP_LOCAL_MAX];
+	json_t *msgs;
+	size_t before;
+
+	msgs = dm_messages();
+	before = json_array_size(msgs);
+	json_decref(msgs);
+	assert_int_equal(store_write(F->app.store, put_user_map, NULL, NULL), SE_OK);
+	/* an id on another host: ignored */
+	assert_int_equal(run(R_ID, ACT("Create", "http://remote.test/c/7", R_URL,
+	                               NOTE("http://other.test/n/7", "\"" L_URL "\"", "spoof"))),
+	                 SE_OK);
+	/* an id of a known actor on the sender's host: the actor stays mapped as a user */
+	assert_int_equal(
+	    run(R_ID, ACT("Create", "http://remote.test/c/8", R_URL,
+	                  NOTE("http://remote.test/users/carol", "\"" L_URL "\"", "claim"))),
+	    SE_OK);
+	assert_int_equal(store_read_begin(F->app.store, &t), SE_OK);
+	assert_int_equal(fmap_get(t, STR_LIT("http://remote.test/users/carol"), kind, local),
+	                 SE_OK);
+	store_read_end(t);
+	assert_string_equal(kind, "user");
+	assert_string_equal(local, X_ID);
+	msgs = dm_messages();
+	for (size_t i = 0; i < json_array_size(msgs); i++)
+		assert_null(
+		    strstr(json_string_value(json_object_get(json_array_get(msgs, i), "content")),
+		           "spoof"));
+	assert_true(json_array_size(msgs) <= before + 1);
+	json_decref(msgs);
+}
+
 static void test_notes(void **state)
 {
 	json_t *msgs, *m;
@@ -417,6 +459,7 @@ static void test_notes(void **state)
 	assert_null(strstr(c, "<@" L_ID ">"));
 	assert_null(strstr(c, "@everyone"));
 	json_decref(msgs);
+	spoofed_ids();
 }
 
 /* Users `a` and `b` become friends (as accepting a friend request leaves them). */
