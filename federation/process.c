@@ -360,6 +360,7 @@ static size_t related_users(struct pctx *p, char (*ids)[32], size_t cap)
 struct flag_op {
 	struct str id;
 	const char *moved_to; /* set ap.moved_to instead of flagging deleted */
+	json_int_t flags;     /* out: the user's flags after the write */
 };
 
 static enum err flag_fn(struct store_wtxn *w, void *arg)
@@ -375,13 +376,10 @@ static enum err flag_fn(struct store_wtxn *w, void *arg)
 		                         json_string(op->moved_to))
 		         ? SE_NOMEM
 		         : SE_OK;
-	else
-		rc = json_object_set_new(
-		         rec, "flags",
-		         json_integer(json_integer_value(json_object_get(rec, "flags")) |
-		                      PROC_FLAG_DELETED))
-		         ? SE_NOMEM
-		         : SE_OK;
+	else {
+		op->flags = json_integer_value(json_object_get(rec, "flags")) | PROC_FLAG_DELETED;
+		rc = json_object_set_new(rec, "flags", json_integer(op->flags)) ? SE_NOMEM : SE_OK;
+	}
 	if (!rc)
 		rc = user_save(w, rec);
 	json_decref(rec);
@@ -392,7 +390,7 @@ static enum err flag_fn(struct store_wtxn *w, void *arg)
 static enum err on_delete_actor(struct pctx *p)
 {
 	char(*ids)[32] = xcalloc(PROC_WALK_MAX, sizeof(*ids));
-	struct flag_op fo = {p->R, NULL};
+	struct flag_op fo = {p->R, NULL, 0};
 	size_t n = related_users(p, ids, PROC_WALK_MAX);
 	enum err rc = SE_OK;
 
@@ -407,6 +405,15 @@ static enum err on_delete_actor(struct pctx *p)
 	}
 	if (!rc)
 		rc = fproc_transient(store_write(p->f->store, flag_fn, &fo, p->ei));
+	if (!rc) {
+		/* open clients learn it the way Revolt tells them of a deleted user */
+		char topic[33];
+
+		snprintf(topic, sizeof(topic), "%.*s", (int)(p->R.n < 32 ? p->R.n : 32), p->R.p);
+		fout_publish(p->f, topic,
+		             json_pack("{s:s, s:s, s:{s:I}, s:[]}", "type", "UserUpdate", "id",
+		                       topic, "data", "flags", (json_int_t)fo.flags, "clear"));
+	}
 	mem_free(ids);
 	log_info("fproc: actor '%s' deleted itself (%zu local relations ended)", p->act.actor, n);
 	return rc;
@@ -434,7 +441,7 @@ static enum err on_move(struct pctx *p)
 	char nid[32], (*ids)[32] = NULL;
 	struct store_txn *txn = NULL;
 	json_t *rec = NULL;
-	struct flag_op fo = {p->R, p->act.target};
+	struct flag_op fo = {p->R, p->act.target, 0};
 	bool aka = false;
 	size_t i, n;
 	json_t *v;

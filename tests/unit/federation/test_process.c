@@ -837,13 +837,30 @@ static void test_prefs_parse(void **state)
 	mem_free(big);
 }
 
+static void on_bus(void *ctx, struct bus_msg *m)
+{
+	struct str d = bus_msg_data(m);
+	char *seen = ctx;
+
+	if (d.n < 4096 && strlen(seen) + d.n + 2 < 8192) {
+		strncat(seen, d.p, d.n);
+		strcat(seen, "\n");
+	}
+	bus_msg_unref(m);
+}
+
 /* An actor deleting itself: follows and friendship end, the user is flagged deleted. */
 static void test_actor_delete(void **state)
 {
 	struct store_txn *t = NULL;
 	json_t *rec = NULL;
+	static char seen[8192];
+	struct bus_sub *sub;
 
 	test_follows(state);
+	seen[0] = '\0';
+	sub = bus_sub_new(F->app.bus, on_bus, seen);
+	assert_int_equal(bus_sub_add_topic(sub, STR_LIT(R_ID)), SE_OK);
 	assert_int_equal(run(X_ID, ACT("Delete", "http://other.test/d/r", X_URL, "\"" R_URL "\"")),
 	                 SE_OK);
 	assert_int_equal(rel(L_ID, R_ID), PERM_REL_FRIEND); /* someone else's Delete: nothing */
@@ -857,6 +874,10 @@ static void test_actor_delete(void **state)
 	store_read_end(t);
 	assert_int_equal(json_integer_value(json_object_get(rec, "flags")) & 2, 2);
 	json_decref(rec);
+	/* open clients are told: UserUpdate with the Deleted flag on the user's topic */
+	assert_non_null(strstr(seen, "\"type\":\"UserUpdate\""));
+	assert_non_null(strstr(seen, "\"flags\":2"));
+	bus_sub_free(sub);
 }
 
 int main(void)
