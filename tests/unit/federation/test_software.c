@@ -554,7 +554,7 @@ static void expect_react(const char *emoji, const char *type, bool with_content)
 	json_t *act;
 	const char *mid;
 	struct store_txn *t = NULL;
-	char key[64];
+	char key[64], note[64];
 	size_t len, n = 0;
 	struct str ch_id;
 	struct store_hit hit;
@@ -577,8 +577,8 @@ static void expect_react(const char *emoji, const char *type, bool with_content)
 	    fout_react(&F->fed, STR_LIT(L_ID), str_from(mid), str_from(emoji), true, NULL), SE_OK);
 	act = last_activity();
 	assert_string_equal(json_string_value(json_object_get(act, "type")), type);
-	assert_string_equal(json_string_value(json_object_get(act, "object")),
-	                    "http://127.0.0.1/n/1");
+	snprintf(note, sizeof(note), "http://127.0.0.1:%d/n/1", F->s[S_MASTODON].port);
+	assert_string_equal(json_string_value(json_object_get(act, "object")), note);
 	if (with_content) {
 		assert_string_equal(json_string_value(json_object_get(act, "content")), emoji);
 		assert_string_equal(json_string_value(json_object_get(act, "_misskey_reaction")),
@@ -610,10 +610,10 @@ static void test_react(void **state)
 	/* R's DM to lucy (its Note id is what the reaction names) */
 	snprintf(act, sizeof(act),
 	         "{\"type\":\"Create\",\"id\":\"http://127.0.0.1:%d/c/1\",\"actor\":\"%s\","
-	         "\"object\":{\"type\":\"Note\",\"id\":\"http://127.0.0.1/n/1\","
+	         "\"object\":{\"type\":\"Note\",\"id\":\"http://127.0.0.1:%d/n/1\","
 	         "\"attributedTo\":\"%s\",\"to\":[\"" BASE "/users/" L_ID "\"],"
 	         "\"content\":\"hi\"}}",
-	         F->s[S_MASTODON].port, F->r_url, F->r_url);
+	         F->s[S_MASTODON].port, F->r_url, F->s[S_MASTODON].port, F->r_url);
 	doc = json_loads(act, 0, NULL);
 	assert_non_null(doc);
 	in.activity = doc;
