@@ -846,7 +846,7 @@ static void on_bus(void *ctx, struct bus_msg *m)
 		strncat(seen, d.p, d.n);
 		strcat(seen, "\n");
 	}
-	bus_msg_unref(m);
+	/* `m` is borrowed for the call */
 }
 
 /* An actor deleting itself: follows and friendship end, the user is flagged deleted. */
