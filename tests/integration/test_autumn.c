@@ -322,6 +322,22 @@ static void get(struct td *d, const char *path, const char *extra, struct resp *
 	req(td_http_port(d), "GET", path, extra ? hdrs : NULL, NULL, 0, r);
 }
 
+/* GET `path` answers 200 with a `type` picture of w x h pixels. */
+static void expect_picture(struct td *d, const char *path, const char *type, int w, int h)
+{
+	struct resp r;
+	char hb[256];
+	int gw = 0, gh = 0;
+
+	get(d, path, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(header(&r, "content-type", hb, sizeof(hb)), type);
+	size_of(&r.body, &gw, &gh);
+	assert_int_equal(gw, w);
+	assert_int_equal(gh, h);
+	resp_release(&r);
+}
+
 static void test_upload_rules(void **state)
 {
 	struct td *d = start(false);
@@ -953,7 +969,7 @@ static void sha256_hex(const void *p, size_t n, char out[65])
 static void test_s3_backend(void **state)
 {
 	char dir[] = "/tmp/sol-autumn-s3-XXXXXX";
-	char endpoint[64], tok[128], id_png[64], id_bin[64], channel[64], path[256], hb[128];
+	char endpoint[64], tok[128], id_png[64], id_bin[64], channel[64], path[256];
 	char hash[65];
 	int port = free_port(), count = 0;
 	pid_t s3;
@@ -1007,30 +1023,10 @@ static void test_s3_backend(void **state)
 	json_decref(attach(d, tok, channel, id_bin));
 	/* the preview (made from the original fetched back from the bucket, then cached there) */
 	snprintf(path, sizeof(path), "/autumn/attachments/%s", id_png);
-	get(d, path, NULL, &r);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(header(&r, "content-type", hb, sizeof(hb)), "image/webp");
-	{
-		int w = 0, h = 0;
-
-		size_of(&r.body, &w, &h);
-		assert_int_equal(w, 300);
-		assert_int_equal(h, 200);
-	}
-	resp_release(&r);
+	expect_picture(d, path, "image/webp", 300, 200);
 	/* the PNG original (re-encoded without metadata: decode it) */
 	snprintf(path, sizeof(path), "/autumn/attachments/%s/pic.png", id_png);
-	get(d, path, NULL, &r);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(header(&r, "content-type", hb, sizeof(hb)), "image/png");
-	{
-		int w = 0, h = 0;
-
-		size_of(&r.body, &w, &h);
-		assert_int_equal(w, 300);
-		assert_int_equal(h, 200);
-	}
-	resp_release(&r);
+	expect_picture(d, path, "image/png", 300, 200);
 	/* the binary original, byte for byte, and a range */
 	snprintf(path, sizeof(path), "/autumn/attachments/%s/data.bin", id_bin);
 	get(d, path, NULL, &r);
